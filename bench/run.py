@@ -1,0 +1,490 @@
+"""`make bench`: time segments, lifecycle and mailing sync on a generated customer base,
+side by side with references, and report min/median and ratios (table + JSON).
+
+    python bench/run.py --conf odoo.conf --db ps_bench --partners 1000000 --repeats 3
+
+The measuring functions take an Odoo ``env`` so that a small-size smoke test
+(``tests/test_bench_smoke.py``) runs the very same code inside ``make test``.
+"""
+
+import argparse
+import json
+import os
+import resource
+import statistics
+import subprocess
+import sys
+import time
+from datetime import date
+
+if not __package__ and os.environ.get("ODOO_SRC"):  # run as a script: make Odoo importable
+    sys.path.insert(0, os.environ["ODOO_SRC"])
+
+from odoo.tools import SQL
+
+if __package__:
+    from . import generate as generator
+else:  # run as a script: python bench/run.py
+    import generate as generator
+
+RATIO_TARGET = 3.0  # segment recompute within 3x the hand-written SQL
+TARGETS = {"lifecycle_s": 60, "mailing_first_s": 30, "mailing_resync_s": 5, "memory_growth_mb": 200}
+NOT_AVAILABLE = "not available yet"
+
+
+def quiet(*_args):
+    """Default progress reporter (tests): say nothing."""
+
+
+def available(env):
+    """Which sections the installed code can measure (others report NOT_AVAILABLE)."""
+    company, partner = env["res.company"], env["res.partner"]
+    return {
+        "lifecycle": hasattr(company, "action_recompute_lifecycle"),
+        "metrics": "last_purchase_date" in partner._fields
+                   and "res.partner.lifecycle" in env and "lifecycle_stage" in partner._fields,
+        "mailing": hasattr(env["res.partner.segment"], "_push_to_list") and "mailing.list" in env,
+    }
+
+
+def rss_mb():
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(fn, repeats, before=None, commit=None):
+    """Run ``fn`` ``repeats`` times (``before`` untimed each time); min/median seconds."""
+    times = []
+    for _ in range(repeats):
+        if before:
+            before()
+        start = time.perf_counter()
+        fn()
+        if commit:
+            commit()
+        times.append(time.perf_counter() - start)
+    return {"min": round(min(times), 3), "median": round(statistics.median(times), 3),
+            "runs": len(times)}
+
+
+def year_bounds(today):
+    this_year = date(today.year, 1, 1)
+    return date(today.year - 1, 1, 1), this_year
+
+
+def segment_scenarios(env, today, metrics=True):
+    """(name, domain, hand-written reference SQL selecting the same partner ids)."""
+    last_year, this_year = year_bounds(today)
+    company = env.company.id
+    tag = env["res.partner.category"].search([("name", "=", generator.TAG_NAME)], limit=1)
+    scenarios = [
+        ("metrics: last purchase last year",
+         f"[('last_purchase_date', '>=', '{last_year}'), ('last_purchase_date', '<', '{this_year}')]",
+         SQL("""SELECT p.id FROM res_partner p JOIN res_partner_lifecycle l
+                  ON l.partner_id = p.commercial_partner_id AND l.company_id = %s
+                 WHERE p.active AND l.last_purchase_date >= %s AND l.last_purchase_date < %s""",
+             company, last_year, this_year)),
+        ("relation: bought last year, not this year",
+         f"[('sale_order_ids', 'any', [('state', '=', 'sale'), ('date_order', '>=', '{last_year}'),"
+         f" ('date_order', '<', '{this_year}')]), ('sale_order_ids', 'not any', "
+         f"[('state', '=', 'sale'), ('date_order', '>=', '{this_year}')])]",
+         SQL("""SELECT p.id FROM res_partner p WHERE p.active
+                   AND EXISTS (SELECT 1 FROM sale_order s WHERE s.partner_id = p.id
+                                  AND s.state = 'sale' AND s.date_order >= %s AND s.date_order < %s)
+                   AND NOT EXISTS (SELECT 1 FROM sale_order s WHERE s.partner_id = p.id
+                                      AND s.state = 'sale' AND s.date_order >= %s)""",
+             last_year, this_year, this_year)),
+        ("tag: VIP",
+         f"[('category_id', 'in', [{tag.id}])]",
+         SQL("""SELECT p.id FROM res_partner p WHERE p.active AND EXISTS (
+                   SELECT 1 FROM res_partner_res_partner_category_rel r
+                    WHERE r.partner_id = p.id AND r.category_id = %s)""", tag.id)),
+    ]
+    return scenarios if metrics else scenarios[1:]
+
+
+def reference_time(env, selection, repeats):
+    """The floor: PostgreSQL materializing the same set from hand-written SQL."""
+    cr = env.cr
+
+    def run():
+        cr.execute("DROP TABLE IF EXISTS bench_reference")
+        cr.execute(SQL("CREATE TEMP TABLE bench_reference AS %s", selection))
+
+    result = timed(run, repeats)
+    cr.execute("SELECT array_agg(id ORDER BY id) FROM bench_reference")
+    ids = cr.fetchone()[0] or []
+    cr.execute("DROP TABLE bench_reference")
+    return result, ids
+
+
+def member_ids(env, segment):
+    env.cr.execute("""SELECT array_agg(partner_id ORDER BY partner_id)
+                        FROM res_partner_segment_member WHERE segment_id = %s""", [segment.id])
+    return env.cr.fetchone()[0] or []
+
+
+def explain(env, query):
+    """EXPLAIN (ANALYZE, BUFFERS) of ``query`` (rolled back), as text lines."""
+    cr = env.cr
+    cr.execute("SAVEPOINT bench_explain")
+    try:
+        cr.execute(SQL("EXPLAIN (ANALYZE, BUFFERS) %s", query))
+        return [row[0] for row in cr.fetchall()]
+    finally:
+        cr.execute("ROLLBACK TO SAVEPOINT bench_explain")
+
+
+def profile_segment(env, segment, reference):
+    """Where the time goes when a segment misses its ratio target: the plans of its
+    selection (with the work_mem the recompute uses) and of the hand-written SQL."""
+    env.cr.execute("SAVEPOINT bench_profile")
+    try:
+        segment._raise_work_mem()
+        ours = explain(env, segment._membership_selection())
+    finally:
+        env.cr.execute("ROLLBACK TO SAVEPOINT bench_profile")
+    return {"selection_plan": ours, "reference_plan": explain(env, reference)}
+
+
+def segment_result(name, segment, first, rebuild, floor, same):
+    return {"scenario": name, "members": segment.member_count, "first": first,
+            "rebuild": rebuild, "reference": floor,
+            "ratio_first": round(first["median"] / max(floor["median"], 1e-3), 2),
+            "ratio_rebuild": round(rebuild["median"] / max(floor["median"], 1e-3), 2),
+            "same_members_as_reference": same}
+
+
+def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, metrics=True):
+    """First build and unchanged rebuild of each scenario against its reference, then a
+    segment of a segment, then the naive ORM way on the relation scenario."""
+    Segment = env["res.partner.segment"]
+    results, checks, segments = [], {}, {}
+
+    def clear(segment):
+        def run():  # an empty segment, as a new one is (member count 0: no entry events)
+            env.cr.execute("DELETE FROM res_partner_segment_member WHERE segment_id = %s",
+                           [segment.id])
+            env.cr.execute("UPDATE res_partner_segment SET member_count = 0 WHERE id = %s",
+                           [segment.id])
+            segment.invalidate_recordset(["member_count", "partner_ids"])
+            if commit:
+                commit()
+        return run
+
+    for name, domain, reference in segment_scenarios(env, today, metrics):
+        log(f"segment: {name}")
+        segment = Segment.create({"name": f"Bench {name}", "domain": domain,
+                                  "company_id": env.company.id})
+        segments[name] = segment
+        first = timed(segment.action_recompute, repeats, before=clear(segment), commit=commit)
+        rebuild = timed(segment.action_recompute, repeats, commit=commit)
+        floor, ids = reference_time(env, reference, repeats)
+        checks[name] = member_ids(env, segment) == ids
+        result = segment_result(name, segment, first, rebuild, floor, checks[name])
+        if max(result["ratio_first"], result["ratio_rebuild"]) > RATIO_TARGET:
+            result["profile"] = profile_segment(env, segment, reference)
+        results.append(result)
+        log(f"  {result['members']} members, first {first['median']} s, rebuild "
+            f"{rebuild['median']} s, SQL {floor['median']} s")
+    relation = segments["relation: bought last year, not this year"]
+    log("segment: segment of a segment")
+    nested = Segment.create({
+        "name": "Bench segment of a segment", "company_id": env.company.id,
+        "domain": f"[('segment_ids', 'in', [{relation.id}]), ('email', '!=', False)]"})
+    first = timed(nested.action_recompute, repeats, before=clear(nested), commit=commit)
+    rebuild = timed(nested.action_recompute, repeats, commit=commit)
+    nested_reference = SQL(
+        """SELECT p.id FROM res_partner p JOIN res_partner_segment_member m
+             ON m.partner_id = p.id AND m.segment_id = %s
+            WHERE p.active AND p.email IS NOT NULL""", relation.id)
+    floor, ids = reference_time(env, nested_reference, repeats)
+    result = segment_result("segment of a segment", nested, first, rebuild, floor,
+                            member_ids(env, nested) == ids)
+    if max(result["ratio_first"], result["ratio_rebuild"]) > RATIO_TARGET:
+        result["profile"] = profile_segment(env, nested, nested_reference)
+    results.append(result)
+    log("naive ORM reference (search + write ids)")
+    results.append(measure_naive(env, relation, relation_result(results), naive_timeout))
+    return results, segments
+
+
+def measure_naive(env, relation, ours, naive_timeout):
+    """The naive ORM way on the relation segment: search() every id into Python, then write
+    them; with PostgreSQL's defaults, as Odoo runs it, and bounded by a statement timeout."""
+    Segment = env["res.partner.segment"]
+    static = Segment.create({"name": "Bench naive ORM", "segment_type": "static",
+                             "company_id": env.company.id})
+
+    def naive():
+        ids = env["res.partner"].with_company(env.company).search(
+            relation._parsed_domain()).ids
+        static.write({"partner_ids": [(6, 0, ids)]})
+        env.flush_all()
+
+    env.cr.execute("SAVEPOINT naive")
+    env.cr.execute("SET LOCAL statement_timeout = %s", [f"{naive_timeout}s"])
+    try:
+        naive_time = timed(naive, 1)
+        env.cr.execute("RELEASE SAVEPOINT naive")
+    except Exception:  # noqa: BLE001 - the statement timeout, reported as such
+        env.cr.execute("ROLLBACK TO SAVEPOINT naive")
+        env.invalidate_all()
+        naive_time = None
+    env.cr.execute("SET LOCAL statement_timeout = 0")
+    ours = ours["first"]["median"]
+    return {"scenario": "naive ORM (search + write ids), relation condition",
+            "members": static.member_count if naive_time else None,
+            "first": naive_time, "timeout": naive_timeout,
+            "ratio_vs_ours": round((naive_time["median"] if naive_time else naive_timeout)
+                                   / max(ours, 1e-3), 1)}
+
+
+def relation_result(results):
+    return next(r for r in results if r["scenario"].startswith("relation"))
+
+
+def measure_lifecycle(env, repeats, commit):
+    company = env.company
+    env.cr.execute("DELETE FROM res_partner_lifecycle WHERE company_id = %s", [company.id])
+    first = timed(company.action_recompute_lifecycle, 1, commit=commit)
+    unchanged = timed(company.action_recompute_lifecycle, repeats, commit=commit)
+    env.cr.execute("SELECT count(*) FROM res_partner_lifecycle WHERE company_id = %s", [company.id])
+    return {"partners_with_stage": env.cr.fetchone()[0], "first": first, "unchanged": unchanged}
+
+
+def mailing_segment(env, size):
+    """A dynamic segment of ``size`` generated partners (the first ones, by id)."""
+    env.cr.execute("""SELECT max(id) FROM (SELECT id FROM res_partner
+                        WHERE name LIKE 'Bench partner %%' ORDER BY id LIMIT %s) s""", [size])
+    last_id = env.cr.fetchone()[0]
+    segment = env["res.partner.segment"].create({
+        "name": f"Bench mailing {size}", "company_id": env.company.id,
+        "domain": f"[('name', '=like', 'Bench partner %'), ('id', '<=', {last_id})]"})
+    segment.action_recompute()
+    return segment
+
+
+def measure_mailing(env, segment, repeats, commit):
+    Segment = env["res.partner.segment"]
+    lists = []
+
+    def new_list():
+        lists.append(env["mailing.list"].create({"name": f"Bench list {len(lists)}"}))
+
+    first = timed(lambda: Segment._push_to_list(segment, lists[-1], "sync"), repeats,
+                  before=new_list, commit=commit)
+    figures = Segment._push_to_list(segment, lists[-1], "sync")
+    resync = timed(lambda: Segment._push_to_list(segment, lists[-1], "sync"), repeats, commit=commit)
+    return {"segment_members": segment.member_count, "subscribed": figures["already"],
+            "no_email": figures["no_email"], "first": first, "unchanged_resync": resync}
+
+
+def measure_search(env, segment, repeats, by_stage=True):
+    Partner = env["res.partner"].with_company(env.company)
+    out = {} if by_stage else {"by lifecycle stage": NOT_AVAILABLE}
+    searches = [("by segment", [("segment_ids", "in", segment.ids)])]
+    if by_stage:
+        searches.insert(0, ("by lifecycle stage", [("lifecycle_stage", "=", "churn")]))
+    for name, domain in searches:
+        out[name] = timed(lambda d=domain: (Partner.search(d, limit=80),
+                                            Partner.search_count(d)), repeats)
+    return out
+
+
+def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, naive_timeout=300,
+                log=quiet):
+    """Every measurement of the bench; returns a JSON-able dict. Sections whose code is
+    not installed yet are reported as NOT_AVAILABLE."""
+    today = today or date.today()
+    start_rss = rss_mb()
+    have = available(env)
+    report = {"today": str(today), "repeats": repeats, "available": have}
+    if have["lifecycle"]:
+        log("lifecycle recompute of every partner")
+        report["lifecycle"] = measure_lifecycle(env, repeats, commit)
+    else:
+        report["lifecycle"] = NOT_AVAILABLE
+    report["segments"], segments = measure_segments(
+        env, repeats, commit, today, naive_timeout, log=log,
+        metrics=have["metrics"] and have["lifecycle"])
+    if have["mailing"]:
+        log(f"mailing sync of a {mailing_size}-partner segment")
+        mail_segment = mailing_segment(env, mailing_size)
+        report["mailing"] = measure_mailing(env, mail_segment, repeats, commit)
+        report["mailing_segment_domain"] = mail_segment.domain
+    else:
+        report["mailing"] = NOT_AVAILABLE
+    log("partner list searches")
+    report["search"] = measure_search(env, segments["tag: VIP"], repeats,
+                                      by_stage=have["lifecycle"])
+    report["memory"] = {"start_mb": round(start_rss), "peak_mb": round(rss_mb()),
+                        "growth_mb": round(rss_mb() - start_rss)}
+    report["targets"] = check_targets(report)
+    return report
+
+
+def check_targets(report):
+    """Each target of the issue: measured value, target, met."""
+    out = []
+
+    def add(name, value, target):
+        out.append({"target": name, "value": value, "limit": target, "met": value <= target})
+
+    for seg in report["segments"]:
+        if "reference" in seg:
+            add(f"{seg['scenario']}: first build / SQL", seg["ratio_first"], RATIO_TARGET)
+            add(f"{seg['scenario']}: unchanged rebuild / SQL", seg["ratio_rebuild"], RATIO_TARGET)
+    if isinstance(report["lifecycle"], dict):
+        add("lifecycle recompute, all partners (s)", report["lifecycle"]["first"]["median"],
+            TARGETS["lifecycle_s"])
+    if isinstance(report["mailing"], dict):
+        add("mailing sync into an empty list (s)", report["mailing"]["first"]["median"],
+            TARGETS["mailing_first_s"])
+        add("unchanged mailing re-sync (s)", report["mailing"]["unchanged_resync"]["median"],
+            TARGETS["mailing_resync_s"])
+    add("Odoo process memory growth (MB)", report["memory"]["growth_mb"],
+        TARGETS["memory_growth_mb"])
+    return out
+
+
+def run_oca(conf, db, domain, timeout):
+    """OCA mass_mailing_list_dynamic syncing the same partners, in its own process, with a
+    time limit. Returns seconds, or None when it did not finish in time."""
+    script = f"""
+import time
+lst = env['mailing.list'].create({{'name': 'OCA dynamic bench', 'dynamic': True,
+                                   'sync_method': 'full', 'sync_domain': {domain!r}}})
+env.cr.commit()
+start = time.perf_counter()
+lst.action_sync()
+env.cr.commit()
+print('OCA_SECONDS', time.perf_counter() - start, lst.contact_count)
+"""
+    odoo_bin = os.path.join(os.environ["ODOO_SRC"], "odoo-bin")
+    try:
+        done = subprocess.run(
+            [sys.executable, odoo_bin, "shell", "-c", conf, "-d", db, "--log-level=warn"],
+            input=script, capture_output=True, text=True, timeout=timeout, check=False)
+    except subprocess.TimeoutExpired:
+        return None, None
+    for line in done.stdout.splitlines():
+        if line.startswith("OCA_SECONDS"):
+            _tag, seconds, count = line.split()
+            return round(float(seconds), 1), int(count)
+    raise RuntimeError(f"OCA sync failed: {done.stdout[-2000:]} {done.stderr[-2000:]}")
+
+
+def table(report):
+    lines = ["", "partner_segmentation benchmark "
+             f"({report.get('partners', '?')} partners, {report['repeats']} runs, min/median s)", ""]
+    row = "{:<52} {:>9} {:>15} {:>15} {:>15} {:>7} {:>7}"
+    lines.append(row.format("segment recompute", "members", "first", "rebuild", "floor (SQL)",
+                            "x first", "x rebld"))
+    for seg in report["segments"]:
+        if "reference" in seg:
+            lines.append(row.format(
+                seg["scenario"][:52], seg["members"],
+                f"{seg['first']['min']}/{seg['first']['median']}",
+                f"{seg['rebuild']['min']}/{seg['rebuild']['median']}",
+                f"{seg['reference']['min']}/{seg['reference']['median']}",
+                seg["ratio_first"], seg["ratio_rebuild"]))
+        elif seg["first"]:
+            lines.append(f"{seg['scenario']}: {seg['first']['median']} s "
+                         f"({seg['ratio_vs_ours']}x our first build)")
+        else:
+            lines.append(f"{seg['scenario']}: did not finish in {seg['timeout']} s "
+                         f"(>{seg['ratio_vs_ours']}x our first build)")
+    life = report["lifecycle"]
+    if isinstance(life, dict):
+        lines += ["", f"lifecycle recompute ({life['partners_with_stage']} customers with a stage): "
+                  f"first {life['first']['median']} s, unchanged "
+                  f"{life['unchanged']['min']}/{life['unchanged']['median']} s (target <= 60 s)"]
+    else:
+        lines += ["", f"lifecycle recompute: {life}"]
+    mail = report["mailing"]
+    if isinstance(mail, dict):
+        lines.append(f"mailing sync of {mail['segment_members']} partners ({mail['subscribed']} "
+                     f"emails) into an empty list: {mail['first']['min']}/{mail['first']['median']}"
+                     " s (target <= 30 s); unchanged re-sync "
+                     f"{mail['unchanged_resync']['min']}/{mail['unchanged_resync']['median']} s "
+                     "(target <= 5 s)")
+    else:
+        lines.append(f"mailing sync: {mail}")
+    oca = report.get("oca")
+    if oca:
+        lines.append("OCA mass_mailing_list_dynamic, same partners: " + (
+            f"{oca['seconds']} s ({oca['ratio_vs_ours']}x ours)" if oca["seconds"] is not None
+            else f"did not finish in {oca['timeout']} s (>{oca['ratio_vs_ours']}x ours)"))
+    for name, result in report["search"].items():
+        lines.append(f"partner list search {name} (80 rows + count): " + (
+            f"{result['min']}/{result['median']} s" if isinstance(result, dict) else result))
+    mem = report["memory"]
+    lines.append(f"Odoo process memory: {mem['start_mb']} MB at start, peak {mem['peak_mb']} MB "
+                 f"(growth {mem['growth_mb']} MB, target < 200 MB)")
+    missed = [t for t in report.get("targets", []) if not t["met"]]
+    lines += ["", f"targets: {len(report.get('targets', [])) - len(missed)} met, {len(missed)} missed"]
+    lines += [f"  MISSED {t['target']}: {t['value']} (limit {t['limit']})" for t in missed]
+    for seg in report["segments"]:
+        if "profile" in seg:
+            lines.append(f"  plan of {seg['scenario']} (ours, then SQL), full plans in the JSON:")
+            lines += [f"    {line}" for line in seg["profile"]["selection_plan"][-3:]]
+            lines += [f"    {line}" for line in seg["profile"]["reference_plan"][-3:]]
+    return "\n".join(lines)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--conf", required=True)
+    parser.add_argument("--db", required=True)
+    parser.add_argument("--partners", type=int, default=1_000_000)
+    parser.add_argument("--seed", type=float, default=0.42)
+    parser.add_argument("--repeats", type=int, default=3)
+    parser.add_argument("--mailing-size", type=int, default=180_000)
+    parser.add_argument("--oca-timeout", type=int, default=300)
+    parser.add_argument("--naive-timeout", type=int, default=300)
+    parser.add_argument("--out", required=True)
+    args = parser.parse_args()
+
+    import odoo
+    from odoo.tools import config
+    config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
+    registry = odoo.modules.registry.Registry(args.db)
+    marker = f"{args.partners}:{args.seed}:{generator.GENERATOR_VERSION}"
+    with registry.cursor() as cr:
+        env = odoo.api.Environment(cr, odoo.SUPERUSER_ID, {})
+        param = env["ir.config_parameter"]
+        if param.get_param("partner_segmentation.bench_data") != marker:
+            if param.get_param("partner_segmentation.bench_data"):
+                sys.exit("This database holds another data set: drop it (make bench does).")
+            start = time.perf_counter()
+            counts = generator.generate(cr, args.partners, args.seed)
+            param.set_param("partner_segmentation.bench_data", marker)
+            cr.commit()
+            print(f"generated {counts} in {time.perf_counter() - start:.0f} s", flush=True)
+        env["res.partner.segment"].search([("name", "=like", "Bench %")]).unlink()
+        cr.commit()
+        started = time.perf_counter()
+
+        def progress(message):
+            print(f"[bench {time.perf_counter() - started:6.0f} s] {message}", flush=True)
+
+        report = measure_all(env, args.repeats, commit=cr.commit, mailing_size=args.mailing_size,
+                             naive_timeout=args.naive_timeout, log=progress)
+        report["partners"] = args.partners
+        cr.commit()
+    if args.oca_timeout and isinstance(report["mailing"], dict):
+        print(f"OCA mass_mailing_list_dynamic full sync (limit {args.oca_timeout} s)", flush=True)
+        seconds, count = run_oca(args.conf, args.db, report["mailing_segment_domain"],
+                                 args.oca_timeout)
+        ours = report["mailing"]["first"]["median"]
+        report["oca"] = {"seconds": seconds, "contacts": count, "timeout": args.oca_timeout,
+                         "ratio_vs_ours": round((seconds or args.oca_timeout) / max(ours, 1e-3), 1)}
+    os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
+    with open(args.out, "w", encoding="utf-8") as out:
+        json.dump(report, out, indent=2)
+    print(table(report))
+    print(f"\nJSON: {args.out}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,69 @@
+"""Set-based figures for segment insights: pairwise overlaps and member exports."""
+
+from odoo.tools import SQL
+
+from .membership import MEMBER_TABLE
+
+
+def overlaps(cr, segment_ids):
+    """{(a, b): shared members} for every pair a <= b of the segments (a == b: its size),
+    in one grouped self-join of the member table."""
+    cr.execute(SQL(
+        """
+        SELECT a.segment_id, b.segment_id, count(*)
+          FROM %(members)s a JOIN %(members)s b
+            ON b.partner_id = a.partner_id AND a.segment_id <= b.segment_id
+         WHERE a.segment_id = ANY(%(ids)s) AND b.segment_id = ANY(%(ids)s)
+         GROUP BY a.segment_id, b.segment_id
+        """, members=SQL.identifier(MEMBER_TABLE), ids=list(segment_ids)))
+    return {(a, b): count for a, b, count in cr.fetchall()}
+
+
+# Google Customer Match / Meta customer-list layout: identifiers normalized then SHA-256
+# hashed (lowercase hex); country and zip in clear.
+def _sha256(expression):
+    return SQL("encode(sha256(convert_to(%s, 'UTF8')), 'hex')", expression)
+
+
+NORMALIZED_EMAIL = SQL("nullif(lower(btrim(p.email)), '')")
+# E.164: digits only, with the country code; a leading 00 is the international prefix, a
+# leading 0 is dropped before prefixing the partner's country code.
+_RAW_PHONE = "regexp_replace(coalesce(p.phone, p.mobile, ''), '\\(0\\)', '', 'g')"  # "+32 (0)9"
+_DIGITS = f"regexp_replace({_RAW_PHONE}, '[^0-9]', '', 'g')"
+NORMALIZED_PHONE = SQL(f"""CASE
+         WHEN {_DIGITS} = '' THEN NULL
+         WHEN btrim({_RAW_PHONE}) LIKE '+%%' THEN '+' || {_DIGITS}
+         WHEN {_DIGITS} LIKE '00%%' THEN '+' || substr({_DIGITS}, 3)
+         WHEN c.phone_code IS NOT NULL THEN '+' || c.phone_code || ltrim({_DIGITS}, '0')
+         ELSE '+' || {_DIGITS}
+       END""")
+FIRST_NAME = SQL("nullif(lower(btrim(split_part(btrim(p.name), ' ', 1))), '')")
+LAST_NAME = SQL(
+    "nullif(lower(btrim(substr(btrim(p.name), length(split_part(btrim(p.name), ' ', 1)) + 1))), '')")
+
+
+def export_query(segment_id, kind):
+    """SQL for the members of a segment as CSV rows: ``members`` (readable) or ``audience``
+    (hashed identifiers for ad platforms)."""
+    source = SQL(
+        """FROM %s m JOIN res_partner p ON p.id = m.partner_id
+           LEFT JOIN res_country c ON c.id = p.country_id
+          WHERE m.segment_id = %s""", SQL.identifier(MEMBER_TABLE), segment_id)
+    if kind == "audience":
+        return SQL(
+            """SELECT %(email)s AS "Email", %(phone)s AS "Phone", %(first)s AS "First Name",
+                      %(last)s AS "Last Name", upper(c.code) AS "Country", p.zip AS "Zip"
+               %(source)s AND (p.email IS NOT NULL OR coalesce(p.phone, p.mobile) IS NOT NULL)
+               ORDER BY p.id""",
+            email=_sha256(NORMALIZED_EMAIL), phone=_sha256(NORMALIZED_PHONE),
+            first=_sha256(FIRST_NAME), last=_sha256(LAST_NAME), source=source)
+    return SQL(
+        """SELECT p.id AS "ID", p.name AS "Name", p.email AS "Email", p.phone AS "Phone",
+                  p.city AS "City", c.code AS "Country"
+           %(source)s ORDER BY p.id""", source=source)
+
+
+def copy_csv(cr, query, stream):
+    """Write ``query`` as CSV with a header into ``stream``, inside PostgreSQL (COPY)."""
+    copy = SQL("COPY (%s) TO STDOUT WITH (FORMAT csv, HEADER true)", query)
+    cr.copy_expert(cr.mogrify(copy.code, copy.params).decode(), stream)

@@ -1,0 +1,135 @@
+"""Segments into a mailing list, set-based, without ever losing consent.
+
+``plan`` gathers the segments' members once into a work table keyed by normalized email
+and counts what a sync would do; ``apply`` then does it in three statements: create the
+missing mailing contacts, subscribe the missing emails, and (in ``sync`` mode) remove the
+subscriptions that segment syncing created for emails no longer targeted.
+
+Consent rules: a blacklisted email is never subscribed; an opted-out subscription is never
+re-subscribed nor deleted; only subscriptions flagged ``segment_sync`` are ever removed, so
+contacts added by hand or by import stay.
+"""
+
+from odoo.tools import SQL
+
+TARGET_TABLE = "partner_segment_mailing_target"
+
+FIGURES = ("to_add", "to_remove", "no_email", "blacklisted", "opted_out", "already")
+
+
+def plan(cr, segment_ids, list_id):
+    """Fill the work table with the targeted emails and return the figures of a sync:
+    {to_add, to_remove, no_email, blacklisted, opted_out, already}."""
+    target = SQL.identifier(TARGET_TABLE)
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", target))
+    cr.execute(SQL(
+        """
+        CREATE TEMP TABLE %(target)s AS
+        SELECT DISTINCT ON (p.email_normalized)
+               p.email_normalized AS email_normalized, p.email AS email, p.name AS name,
+               p.country_id AS country_id,
+               EXISTS (SELECT 1 FROM mail_blacklist bl
+                        WHERE bl.email = p.email_normalized AND bl.active) AS blacklisted
+          FROM res_partner p
+         WHERE p.email_normalized IS NOT NULL
+           AND p.id IN (SELECT m.partner_id FROM res_partner_segment_member m
+                         WHERE m.segment_id = ANY(%(segments)s))
+         ORDER BY p.email_normalized, p.id
+        """, target=target, segments=list(segment_ids)))
+    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (email_normalized)", target))
+    cr.execute(SQL("ANALYZE %s", target))
+    cr.execute(SQL(
+        """
+        WITH listed AS (      -- per email already in the list: any active / opted-out subscription
+            SELECT c.email_normalized, bool_or(NOT coalesce(s.opt_out, false)) AS subscribed,
+                   bool_or(coalesce(s.opt_out, false)) AS opted_out
+              FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
+             WHERE s.list_id = %(list)s AND c.email_normalized IS NOT NULL
+             GROUP BY c.email_normalized
+        )
+        SELECT
+          count(*) FILTER (WHERE NOT t.blacklisted AND l.email_normalized IS NULL),
+          count(*) FILTER (WHERE t.blacklisted AND NOT coalesce(l.subscribed, false)),
+          count(*) FILTER (WHERE NOT t.blacklisted AND l.opted_out AND NOT l.subscribed),
+          count(*) FILTER (WHERE l.subscribed)
+          FROM %(target)s t LEFT JOIN listed l ON l.email_normalized = t.email_normalized
+        """, target=target, list=list_id))
+    to_add, blacklisted, opted_out, already = cr.fetchone()
+    cr.execute(SQL(
+        """
+        SELECT count(DISTINCT p.id) FROM res_partner p
+         WHERE p.email_normalized IS NULL
+           AND p.id IN (SELECT m.partner_id FROM res_partner_segment_member m
+                         WHERE m.segment_id = ANY(%s))
+        """, list(segment_ids)))
+    no_email = cr.fetchone()[0]
+    cr.execute(SQL(
+        """
+        SELECT count(*) FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
+         WHERE s.list_id = %(list)s AND s.segment_sync AND NOT coalesce(s.opt_out, false)
+           AND NOT EXISTS (SELECT 1 FROM %(target)s t
+                            WHERE t.email_normalized = c.email_normalized)
+        """, target=target, list=list_id))
+    to_remove = cr.fetchone()[0]
+    return {"to_add": to_add, "to_remove": to_remove, "no_email": no_email,
+            "blacklisted": blacklisted, "opted_out": opted_out, "already": already}
+
+
+def apply(cr, list_id, mode, uid):
+    """Apply the plan in the work table to the list; return (added, removed)."""
+    target = SQL.identifier(TARGET_TABLE)
+    now = SQL("(now() at time zone 'utc')")
+    # 1. a mailing contact for each email to subscribe that has none yet (reuse otherwise)
+    cr.execute(SQL(
+        """
+        INSERT INTO mailing_contact (name, email, email_normalized, country_id, message_bounce,
+                                     create_uid, create_date, write_uid, write_date)
+        SELECT t.name, t.email, t.email_normalized, t.country_id, 0,
+               %(uid)s, %(now)s, %(uid)s, %(now)s
+          FROM %(target)s t
+         WHERE NOT t.blacklisted
+           AND NOT EXISTS (SELECT 1 FROM mailing_contact c
+                            WHERE c.email_normalized = t.email_normalized)
+        """, target=target, uid=uid, now=now))
+    # 2. subscribe emails with no subscription at all in the list (opted-out ones stay out)
+    cr.execute(SQL(
+        """
+        INSERT INTO mailing_subscription (contact_id, list_id, opt_out, segment_sync,
+                                          create_uid, create_date, write_uid, write_date)
+        SELECT c.contact_id, %(list)s, false, true, %(uid)s, %(now)s, %(uid)s, %(now)s
+          FROM %(target)s t
+          JOIN LATERAL (SELECT min(c.id) AS contact_id FROM mailing_contact c
+                         WHERE c.email_normalized = t.email_normalized) c ON true
+         WHERE NOT t.blacklisted
+           AND NOT EXISTS (SELECT 1 FROM mailing_subscription s
+                             JOIN mailing_contact sc ON sc.id = s.contact_id
+                            WHERE s.list_id = %(list)s
+                              AND sc.email_normalized = t.email_normalized)
+        ON CONFLICT (contact_id, list_id) DO NOTHING
+        """, target=target, list=list_id, uid=uid, now=now))
+    added = cr.rowcount
+    removed = 0
+    if mode == "sync":
+        # 3. only what segment syncing created, never an opt-out
+        cr.execute(SQL(
+            """
+            DELETE FROM mailing_subscription s USING mailing_contact c
+             WHERE c.id = s.contact_id AND s.list_id = %(list)s
+               AND s.segment_sync AND NOT coalesce(s.opt_out, false)
+               AND NOT EXISTS (SELECT 1 FROM %(target)s t
+                                WHERE t.email_normalized = c.email_normalized)
+            """, target=target, list=list_id))
+        removed = cr.rowcount
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", target))
+    return added, removed
+
+
+def sync_segments_to_list(env, segment_ids, list_id, mode):
+    """Plan and apply in one go (with the ORM flushed before and invalidated after);
+    returns the plan's figures with the applied ``added`` and ``removed``."""
+    env.flush_all()
+    figures = plan(env.cr, segment_ids, list_id)
+    figures["added"], figures["removed"] = apply(env.cr, list_id, mode, env.uid)
+    for model in ("mailing.contact", "mailing.subscription", "mailing.list"):
+        env[model].invalidate_model()
+    return figures

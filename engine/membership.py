@@ -1,0 +1,117 @@
+"""Replace a segment's members by a selection, in one statement.
+
+The selection (any SQL returning partner ids, usually Odoo's own query for the segment's
+domain) is evaluated once, as a materialized CTE; rows that left are deleted and rows that
+joined are inserted by anti-joins against it. Nothing goes through Python, and an unchanged
+rebuild writes nothing.
+"""
+
+from odoo.tools import SQL
+
+MEMBER_TABLE = "res_partner_segment_member"
+
+
+def replace_members(cr, segment_id, selection, log_events=False, uid=1):
+    """Make ``segment_id``'s members exactly ``selection``; return (added, removed, count).
+
+    With ``log_events``, who joined and who left is written to the event table in the same
+    statement (callers skip it on a first build, where everyone joins).
+    """
+    table = SQL.identifier(MEMBER_TABLE)
+    cr.execute(SQL(
+        """
+        WITH target AS MATERIALIZED (%(selection)s),
+        removed AS (
+            DELETE FROM %(table)s m
+             WHERE m.segment_id = %(segment)s
+               AND NOT EXISTS (SELECT 1 FROM target t WHERE t.id = m.partner_id)
+            RETURNING m.partner_id
+        ),
+        added AS (
+            INSERT INTO %(table)s (segment_id, partner_id)
+            SELECT %(segment)s, t.id FROM target t
+             WHERE NOT EXISTS (SELECT 1 FROM %(table)s m
+                                WHERE m.segment_id = %(segment)s AND m.partner_id = t.id)
+            ON CONFLICT DO NOTHING
+            RETURNING partner_id
+        ),
+        events AS (
+            INSERT INTO res_partner_segment_event (segment_id, partner_id, kind, date,
+                                                   create_uid, create_date, write_uid, write_date)
+            SELECT %(segment)s, e.partner_id, e.kind, now() at time zone 'utc',
+                   %(uid)s, now() at time zone 'utc', %(uid)s, now() at time zone 'utc'
+              FROM (SELECT partner_id, 'joined' AS kind FROM added
+                    UNION ALL SELECT partner_id, 'left' FROM removed) e
+             WHERE %(log)s
+            RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM removed),
+               (SELECT count(*) FROM target), (SELECT count(*) FROM events)
+        """,
+        selection=selection, table=table, segment=segment_id, log=bool(log_events),
+        uid=uid,
+    ))
+    added, removed, count, _events = cr.fetchone()
+    return added, removed, count
+
+
+def analyze_if_changed(cr, changed, threshold=10_000):
+    """Refresh the member table's statistics after a large change (a first build): segments
+    of segments and partner searches by segment are planned from them."""
+    if changed >= threshold:
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(MEMBER_TABLE)))
+
+
+def add_members(cr, segment_id, selection):
+    """Add ``selection`` to a segment (static fill); return how many were new."""
+    cr.execute(SQL(
+        """
+        INSERT INTO %(table)s (segment_id, partner_id)
+        SELECT %(segment)s, t.id FROM (%(selection)s) t
+        ON CONFLICT DO NOTHING
+        """,
+        table=SQL.identifier(MEMBER_TABLE), segment=segment_id, selection=selection,
+    ))
+    return cr.rowcount
+
+
+def remove_members(cr, segment_id, selection):
+    """Remove ``selection`` from a segment (static edit); return how many were members."""
+    cr.execute(SQL(
+        """
+        DELETE FROM %(table)s m USING (%(selection)s) t
+         WHERE m.segment_id = %(segment)s AND m.partner_id = t.id
+        """,
+        table=SQL.identifier(MEMBER_TABLE), segment=segment_id, selection=selection,
+    ))
+    return cr.rowcount
+
+
+def count_members(cr, segment_ids):
+    """{segment_id: member count} for these segments, in one grouped query."""
+    if not segment_ids:
+        return {}
+    cr.execute(SQL(
+        "SELECT segment_id, count(*) FROM %s WHERE segment_id IN %s GROUP BY segment_id",
+        SQL.identifier(MEMBER_TABLE), tuple(segment_ids),
+    ))
+    counts = dict(cr.fetchall())
+    return {sid: counts.get(sid, 0) for sid in segment_ids}
+
+
+def selection_with_pins(domain_query, segment_id, has_includes, has_excludes):
+    """The domain's partners, plus pinned ones, less excluded ones."""
+    selection = domain_query
+    if has_excludes:
+        selection = SQL(
+            """SELECT d.id FROM (%s) d WHERE NOT EXISTS (
+                   SELECT 1 FROM res_partner_segment_exclude e
+                    WHERE e.segment_id = %s AND e.partner_id = d.id)""",
+            selection, segment_id)
+    if has_includes:
+        selection = SQL(
+            """%s UNION SELECT i.partner_id FROM res_partner_segment_include i
+                JOIN res_partner p ON p.id = i.partner_id
+               WHERE i.segment_id = %s""",
+            selection, segment_id)
+    return selection

@@ -1,0 +1,132 @@
+import logging
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+
+from ..engine import lifecycle
+from ..engine.batch import may_commit
+
+_logger = logging.getLogger(__name__)
+
+
+class ResCompany(models.Model):
+    _inherit = "res.company"
+
+    lifecycle_cycle_mode = fields.Selection(
+        [("interval", "Time between purchases"),
+         ("deal", "Time from quotation to order"),
+         ("fixed", "Fixed number of days")],
+        string="Purchase cycle", default="interval", required=True,
+        help="How the average purchase cycle X is measured. Time between purchases: the mean "
+        "number of days between two consecutive purchases of the same customer. Time from "
+        "quotation to order: the mean number of days from a quotation's creation to its "
+        "confirmation. Fixed: the number of days you set.")
+    lifecycle_cycle_days = fields.Integer(
+        "Purchase cycle (days)", default=30,
+        help="The purchase cycle X in use: measured at each recompute, or yours in Fixed mode.")
+    lifecycle_default_cycle_days = fields.Integer(
+        "Default cycle (days)", default=30,
+        help="Used when there is too little data to measure the cycle: fewer than 10 gaps "
+        "between purchases, or fewer than 10 confirmed orders.")
+    lifecycle_cycle_measured = fields.Boolean(
+        "Cycle measured", readonly=True,
+        help="Whether the last recompute measured the cycle or fell back to the default.")
+    lifecycle_new_factor = fields.Float(
+        "New / active within (× cycle)", default=1.0,
+        help="A customer whose last purchase is at most this many cycles old is new or active.")
+    lifecycle_churn_factor = fields.Float(
+        "Churn risk within (× cycle)", default=2.0,
+        help="Repeat customers beyond the active window but within this many cycles: "
+        "active, churn risk.")
+    lifecycle_dormant_factor = fields.Float(
+        "Churned within (× cycle)", default=4.0,
+        help="Repeat customers beyond churn risk but within this many cycles: churn; "
+        "beyond: dormant.")
+    lifecycle_active_count = fields.Integer(
+        "Purchases to be a repeat customer", default=2,
+        help="From this many purchases on, a customer is active, churn risk, churn or dormant; "
+        "below, new or one-time.")
+    lifecycle_last_run = fields.Datetime("Lifecycle computed", readonly=True)
+
+    @api.constrains("lifecycle_cycle_days", "lifecycle_default_cycle_days",
+                    "lifecycle_new_factor", "lifecycle_churn_factor",
+                    "lifecycle_dormant_factor", "lifecycle_active_count")
+    def _check_lifecycle_settings(self):
+        for company in self:
+            if company.lifecycle_cycle_days < 1 or company.lifecycle_default_cycle_days < 1:
+                raise ValidationError(_("The purchase cycle is at least one day."))
+            if not (0 < company.lifecycle_new_factor < company.lifecycle_churn_factor
+                    < company.lifecycle_dormant_factor):
+                raise ValidationError(_(
+                    "The lifecycle windows must grow: new/active < churn risk < churned "
+                    "(default 1, 2, 4 cycles)."))
+            if company.lifecycle_active_count < 2:
+                raise ValidationError(_("A repeat customer has at least 2 purchases."))
+
+    def _lifecycle_cycle(self):
+        """The purchase cycle X (whole days, at least 1) and whether it was measured."""
+        self.ensure_one()
+        if self.lifecycle_cycle_mode == "fixed":
+            return max(1, self.lifecycle_cycle_days), True
+        self.env["sale.order"].flush_model(["date_order", "state", "company_id", "partner_id"])
+        mean, size = lifecycle.purchase_cycle(self.env.cr, self.id, self.lifecycle_cycle_mode)
+        enough = lifecycle.MIN_GAPS if self.lifecycle_cycle_mode == "interval" else lifecycle.MIN_ORDERS
+        if mean is None or size < enough:
+            return max(1, self.lifecycle_default_cycle_days), False
+        return max(1, int(mean + 0.5)), True  # half up: 3.5 days is 4
+
+    def action_recompute_lifecycle(self, batch_size=200_000):
+        """Recompute stages, purchase metrics and history of these companies, set-based.
+
+        Per company: one pass aggregates purchases and interest into a work table, then
+        partners are written by id range, each range committed (outside tests) with its
+        progress reported to the cron; an interrupted run loses at most one range and the
+        next run completes it (rows already right are left alone).
+        """
+        if not self.env.is_superuser() and not self.env.user.has_group(
+                "partner_segmentation.group_segment_manager"):
+            raise UserError(_("Only segmentation managers can recompute the lifecycle."))
+        self.check_access("read")
+        cr = self.env.cr
+        Cron = self.env["ir.cron"]
+        today = fields.Date.context_today(self)
+
+        def after_batch(done, remaining):
+            if may_commit():
+                cr.commit()  # pylint: disable=invalid-commit
+            Cron._notify_progress(done=done, remaining=remaining)
+
+        for company in self.sudo():
+            cycle, measured = company._lifecycle_cycle()
+            company.write({"lifecycle_cycle_days": cycle, "lifecycle_cycle_measured": measured})
+            self.env.flush_all()
+            lifecycle.recompute_company(
+                cr, company.id, today, cycle,
+                factors=(company.lifecycle_new_factor, company.lifecycle_churn_factor,
+                         company.lifecycle_dormant_factor),
+                active_count=company.lifecycle_active_count, uid=self.env.uid,
+                batch_size=batch_size, after_batch=after_batch)
+            company.lifecycle_last_run = fields.Datetime.now()
+            if may_commit():
+                cr.commit()  # pylint: disable=invalid-commit
+        for model in ("res.partner.lifecycle", "res.partner.lifecycle.snapshot",
+                      "res.partner.lifecycle.transition", "res.partner"):
+            self.env[model].invalidate_model()
+
+    @api.model
+    def _cron_recompute_lifecycle(self):
+        """Daily: every company, one after the other; a failing company is logged and the
+        others go on."""
+        for company in self.search([]):
+            if may_commit():  # it commits per batch: no savepoint can span it
+                try:
+                    company.action_recompute_lifecycle()
+                except Exception:
+                    self.env.cr.rollback()
+                    _logger.exception("Lifecycle recompute failed for company %s", company.name)
+                continue
+            try:
+                with self.env.cr.savepoint():
+                    company.action_recompute_lifecycle()
+            except Exception:
+                _logger.exception("Lifecycle recompute failed for company %s", company.name)

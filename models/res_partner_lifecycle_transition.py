@@ -1,0 +1,18 @@
+from odoo import fields, models
+
+from ..engine.lifecycle import STAGES
+
+
+class ResPartnerLifecycleTransition(models.Model):
+    """A partner's move from one stage to another, as seen by a recompute."""
+
+    _name = "res.partner.lifecycle.transition"
+    _description = "Lifecycle stage change"
+    _order = "date desc, id desc"
+    _rec_name = "partner_id"
+
+    partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
+    company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
+    from_stage = fields.Selection(STAGES, help="Empty: the partner had no stage before.")
+    to_stage = fields.Selection(STAGES, help="Empty: the partner lost all history.")
+    date = fields.Date(required=True, index=True)

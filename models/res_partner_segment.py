@@ -1,0 +1,502 @@
+import logging
+import time
+from datetime import timedelta
+
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError, ValidationError
+from odoo.osv import expression
+from odoo.tools import SQL
+from odoo.tools.safe_eval import safe_eval
+
+from ..engine import domain as segment_domain
+from ..engine import mailing, membership
+from ..engine.batch import may_commit
+
+_logger = logging.getLogger(__name__)
+
+# The SQL Odoo generates for ('x_ids', 'not any', ...) is `id NOT IN (subquery)`; with
+# PostgreSQL's default 4 MB it becomes an un-hashed subplan that runs for many minutes on
+# a million partners. Recomputes run with enough memory for the hashed plan.
+DEFAULT_WORK_MEM = "64MB"
+
+
+class ResPartnerSegment(models.Model):
+    _name = "res.partner.segment"
+    _description = "Partner Segment"
+    _order = "sequence, name, id"
+    _check_company_auto = True
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    active = fields.Boolean(default=True)
+    color = fields.Integer()
+    description = fields.Text()
+    company_id = fields.Many2one(
+        "res.company", index=True, default=lambda self: self.env.company,
+        help="Leave empty to share the segment with every company. A company's segment "
+        "only holds partners that company may see, and reads company-dependent figures "
+        "(lifecycle stage, purchases) for that company.")
+    segment_type = fields.Selection(
+        [("dynamic", "Dynamic"), ("static", "Static")], string="Type", required=True,
+        default="dynamic",
+        help="Dynamic: members are whatever the conditions select, kept current by the "
+        "scheduler. Static: a fixed list filled by hand, never changed by the scheduler.")
+    domain = fields.Char(
+        "Conditions", default="[]",
+        help="Which partners belong to the segment. Dates relative to today "
+        "(context_today() - relativedelta(days=90)) are re-evaluated at every recompute.")
+    partner_ids = fields.Many2many(
+        "res.partner", membership.MEMBER_TABLE, "segment_id", "partner_id", string="Members",
+        copy=False)
+    member_count = fields.Integer("Member Count", readonly=True, copy=False, default=0)
+    include_partner_ids = fields.Many2many(
+        "res.partner", "res_partner_segment_include", "segment_id", "partner_id",
+        string="Always included", help="Pinned partners stay members whatever the conditions.")
+    exclude_partner_ids = fields.Many2many(
+        "res.partner", "res_partner_segment_exclude", "segment_id", "partner_id",
+        string="Always excluded", help="Excluded partners never become members.")
+    mailing_list_ids = fields.Many2many(
+        "mailing.list", "res_partner_segment_mailing_list_rel", "segment_id", "list_id",
+        string="Linked mailing lists", check_company=False,
+        help="Synced with the members after each recompute.")
+    refresh_interval = fields.Integer(
+        "Refresh every (hours)", default=24,
+        help="The scheduler recomputes the segment when this many hours have passed.")
+    last_computed_at = fields.Datetime("Last computed", readonly=True, copy=False)
+    last_duration = fields.Float("Last duration (s)", readonly=True, copy=False, digits=(16, 3))
+    last_error = fields.Text(readonly=True, copy=False)
+    next_recompute_at = fields.Datetime(
+        compute="_compute_next_recompute_at", store=True, index=True)
+    depends_on_ids = fields.Many2many(
+        "res.partner.segment", "res_partner_segment_dependency", "segment_id", "depends_on_id",
+        string="Uses segments", compute="_compute_depends_on_ids", store=True,
+        help="Segments named in the conditions: they are recomputed first.")
+    history_ids = fields.One2many("res.partner.segment.history", "segment_id")
+    on_join_action_id = fields.Many2one(
+        "ir.actions.server", string="When partners join",
+        domain=[("model_id.model", "=", "res.partner")],
+        help="Server action run on the partners that joined, in batches, after each "
+        "recompute (e.g. create an activity, add a tag). Not run on a first build.")
+    on_leave_action_id = fields.Many2one(
+        "ir.actions.server", string="When partners leave",
+        domain=[("model_id.model", "=", "res.partner")],
+        help="Server action run on the partners that left, in batches, after each recompute.")
+    last_mailing_at = fields.Datetime(
+        "Last used in a mailing", readonly=True, copy=False,
+        help="Last time the segment was pushed to a list or a mailing was started from it.")
+    is_stale = fields.Boolean(
+        "Stale", compute="_compute_is_stale", search="_search_is_stale",
+        help="Dynamic and not computed within its refresh interval.")
+    domain_match_count = fields.Integer(
+        "Matching now", compute="_compute_domain_match_count",
+        help="Partners the conditions select right now, before saving.")
+
+    _sql_constraints = [
+        ("refresh_interval_positive", "CHECK(refresh_interval > 0)",
+         "The refresh interval must be at least one hour."),
+    ]
+
+    # ------------------------------------------------------------------ computes
+
+    @api.depends("last_computed_at", "refresh_interval", "segment_type", "active")
+    def _compute_next_recompute_at(self):
+        for segment in self:
+            if segment.segment_type != "dynamic":
+                segment.next_recompute_at = False
+            elif not segment.last_computed_at:
+                segment.next_recompute_at = fields.Datetime.now()
+            else:
+                segment.next_recompute_at = segment.last_computed_at + timedelta(
+                    hours=segment.refresh_interval or 24)
+
+    @api.depends("next_recompute_at")
+    def _compute_is_stale(self):
+        now = fields.Datetime.now()
+        for segment in self:
+            segment.is_stale = bool(segment.next_recompute_at and segment.next_recompute_at < now)
+
+    def _search_is_stale(self, operator, value):
+        stale = [("segment_type", "=", "dynamic"), ("next_recompute_at", "<", fields.Datetime.now())]
+        positive = (operator == "=") == bool(value)
+        return stale if positive else ["!", "&"] + stale
+
+    @api.depends("domain", "segment_type")
+    def _compute_depends_on_ids(self):
+        for segment in self:
+            try:
+                segment.depends_on_ids = segment._referenced_segments()
+            except segment_domain.DomainError:
+                segment.depends_on_ids = False
+
+    @api.depends("domain", "company_id", "segment_type")
+    def _compute_domain_match_count(self):
+        for segment in self:
+            try:
+                with self.env.cr.savepoint(flush=False):
+                    segment._raise_work_mem()
+                    self.env.cr.execute(SQL("SELECT count(*) FROM (%s) q", segment._domain_query()))
+                    segment.domain_match_count = self.env.cr.fetchone()[0]
+            except Exception:  # noqa: BLE001 - the constraint explains what is wrong on save
+                segment.domain_match_count = 0
+
+    # ------------------------------------------------------------------ domain
+
+    def _parsed_domain(self):
+        self.ensure_one()
+        return segment_domain.parse(self.env, self.domain)
+
+    def _referenced_segments(self):
+        """Segments whose membership this segment's conditions read (``segment_ids`` leaves)."""
+        self.ensure_one()
+        if self.segment_type != "dynamic":
+            return self.browse()
+        Segment = self.with_context(active_test=False)
+        found = self.browse()
+        for path, operator, value in segment_domain.leaves(self._parsed_domain()):
+            head, _dot, rest = path.partition(".")
+            if head != "segment_ids":
+                continue
+            if rest:
+                found |= Segment.search([(rest, operator, value)])
+            elif operator in ("any", "not any"):
+                found |= Segment.search(value)
+            elif value not in (False, None):
+                ids = value if isinstance(value, list | tuple) else [value]
+                found |= Segment.browse([int(v) for v in ids if str(v).isdigit()]).exists()
+        return found
+
+    def _partner_env(self):
+        """res.partner as this segment sees it: its company's context, every company if none."""
+        self.ensure_one()
+        Partner = self.env["res.partner"].sudo()
+        if self.company_id:
+            Partner = Partner.with_company(self.company_id).with_context(
+                allowed_company_ids=self.company_id.ids)
+        return Partner
+
+    def _company_visibility_domain(self):
+        """The global record rules on res.partner, evaluated for the segment's company.
+
+        Segments are computed in sudo (the scheduler has no company); this keeps a company's
+        segment to the partners that company may see, as its users would.
+        """
+        self.ensure_one()
+        if not self.company_id:
+            return []
+        Rule = self.env["ir.rule"].sudo().with_context(allowed_company_ids=self.company_id.ids)
+        rules = Rule.search([("model_id.model", "=", "res.partner"), ("global", "=", True),
+                             ("perm_read", "=", True)])
+        context = Rule._eval_context()
+        return expression.AND([safe_eval(rule.domain_force, context) for rule in rules
+                               if rule.domain_force] or [[]])
+
+    def _domain_query(self):
+        """SQL selecting the ids of the partners the conditions match now."""
+        self.ensure_one()
+        domain = expression.AND([self._parsed_domain(), self._company_visibility_domain()])
+        return self._partner_env()._search(domain).select(SQL.identifier("res_partner", "id"))
+
+    def _raise_work_mem(self):
+        """Give this transaction the work_mem that keeps `NOT IN (subquery)` plans hashed."""
+        work_mem = self.env["ir.config_parameter"].sudo().get_param(
+            "partner_segmentation.work_mem", DEFAULT_WORK_MEM)
+        self.env.cr.execute(SQL("SELECT set_config('work_mem', %s, true)", work_mem))
+
+    def _membership_selection(self):
+        self.ensure_one()
+        self.env.cr.execute(SQL(
+            """SELECT EXISTS(SELECT 1 FROM res_partner_segment_include WHERE segment_id = %s),
+                      EXISTS(SELECT 1 FROM res_partner_segment_exclude WHERE segment_id = %s)""",
+            self.id, self.id))
+        has_includes, has_excludes = self.env.cr.fetchone()
+        return membership.selection_with_pins(
+            self._domain_query(), self.id, has_includes, has_excludes)
+
+    @api.constrains("domain", "segment_type", "company_id")
+    def _check_domain(self):
+        for segment in self:
+            try:
+                domain = segment._parsed_domain()
+                segment._partner_env()._search(domain)
+            except segment_domain.DomainError as exc:
+                raise ValidationError(_(
+                    "The conditions of segment “%(name)s” are not usable: %(reason)s.",
+                    name=segment.name, reason=exc)) from None
+            except (ValueError, KeyError, TypeError) as exc:
+                raise ValidationError(_(
+                    "The conditions of segment “%(name)s” are not usable: %(reason)s. "
+                    "Check the field names and operators.",
+                    name=segment.name, reason=exc)) from None
+        self._check_dependency_cycle()
+
+    def _check_dependency_cycle(self):
+        for segment in self:
+            seen, stack = set(), list(segment.depends_on_ids)
+            while stack:
+                other = stack.pop()
+                if other == segment:
+                    raise ValidationError(_(
+                        "Segment “%(name)s” cannot use itself, directly or through other "
+                        "segments: remove that segment condition.", name=segment.name))
+                if other.id not in seen:
+                    seen.add(other.id)
+                    stack.extend(other.depends_on_ids)
+
+    @api.constrains("include_partner_ids", "exclude_partner_ids")
+    def _check_pins(self):
+        for segment in self:
+            both = segment.include_partner_ids & segment.exclude_partner_ids
+            if both:
+                raise ValidationError(_(
+                    "%(partners)s cannot be both always included and always excluded in "
+                    "segment “%(name)s”.", partners=", ".join(both.mapped("display_name")),
+                    name=segment.name))
+
+    # ------------------------------------------------------------------ ORM
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        segments = super().create(vals_list)
+        segments.filtered(lambda s: s.segment_type == "static")._refresh_member_count()
+        return segments
+
+    def write(self, vals):
+        res = super().write(vals)
+        if "partner_ids" in vals:
+            self._refresh_member_count()
+        return res
+
+    def _refresh_member_count(self):
+        """Store the member count of these segments, counted in one grouped query."""
+        if not self:
+            return
+        self.flush_recordset(["partner_ids"])
+        counts = membership.count_members(self.env.cr, self.ids)
+        for segment in self.sudo():
+            if segment.member_count != counts[segment.id]:
+                segment.member_count = counts[segment.id]
+
+    # ------------------------------------------------------------------ recompute
+
+    def _in_dependency_order(self):
+        """These segments, each after the segments it uses."""
+        ordered, done = [], set()
+
+        def visit(segment, path):
+            if segment.id in done or segment.id in path:
+                return
+            for other in segment.depends_on_ids & self:
+                visit(other, path | {segment.id})
+            done.add(segment.id)
+            ordered.append(segment.id)
+
+        for segment in self:
+            visit(segment, frozenset())
+        return self.browse(ordered)
+
+    def action_recompute(self):
+        """Recompute membership now: dynamic segments from their conditions (in dependency
+        order); static ones only recount. Each segment in its own savepoint: one that fails
+        records its error and the others go on."""
+        self.check_access("write")
+        if not self.env.is_superuser() and not self.env.user.has_group(
+                "partner_segmentation.group_segment_manager"):
+            raise UserError(_("Only segmentation managers can recompute segments."))
+        for segment in self.sudo()._in_dependency_order():
+            segment._recompute_one()
+
+    def _recompute_one(self):
+        self.ensure_one()
+        if self.segment_type == "static":
+            self._refresh_member_count()
+            return True
+        start = time.perf_counter()
+        self.env.flush_all()
+        cr = self.env.cr
+        cr.execute("SELECT coalesce(max(id), 0) FROM res_partner_segment_event")
+        last_event_id = cr.fetchone()[0]
+        try:
+            with cr.savepoint(flush=False):
+                self._raise_work_mem()
+                added, removed, count = membership.replace_members(
+                    cr, self.id, self._membership_selection(),
+                    log_events=bool(self.member_count), uid=self.env.uid)
+                cr.execute("RESET work_mem")
+                membership.analyze_if_changed(cr, added + removed)
+        except Exception as exc:  # noqa: BLE001 - recorded on the segment, others go on
+            _logger.warning("Segment %s (%s) failed to recompute: %s", self.id, self.name, exc)
+            self.env.invalidate_all()
+            self.write({"last_error": str(exc), "last_computed_at": fields.Datetime.now()})
+            return False
+        self.env["res.partner"].invalidate_model(["segment_ids"])
+        self.invalidate_recordset(["partner_ids"])
+        duration = time.perf_counter() - start
+        now = fields.Datetime.now()
+        self.write({"member_count": count, "last_computed_at": now,
+                    "last_duration": duration, "last_error": False})
+        self.env["res.partner.segment.history"].create({
+            "segment_id": self.id, "computed_at": now, "member_count": count,
+            "added_count": added, "removed_count": removed, "duration": duration})
+        self._after_recompute(added, removed)
+        self._run_automations(last_event_id)
+        return True
+
+    def _run_automations(self, after_event_id, batch_size=1000):
+        """Run the join/leave server actions on this recompute's entries and exits, in
+        batches; a failing action is recorded on the segment."""
+        self.ensure_one()
+        for kind, action in (("joined", self.on_join_action_id), ("left", self.on_leave_action_id)):
+            if not action:
+                continue
+            last_partner = 0
+            while True:
+                self.env.cr.execute(SQL(
+                    """SELECT partner_id FROM res_partner_segment_event
+                        WHERE segment_id = %s AND kind = %s AND id > %s AND partner_id > %s
+                        ORDER BY partner_id LIMIT %s""",
+                    self.id, kind, after_event_id, last_partner, batch_size))
+                partner_ids = [row[0] for row in self.env.cr.fetchall()]
+                if not partner_ids:
+                    break
+                last_partner = partner_ids[-1]
+                try:
+                    with self.env.cr.savepoint():
+                        action.with_context(active_model="res.partner", active_ids=partner_ids,
+                                            active_id=partner_ids[0]).run()
+                except Exception as exc:  # noqa: BLE001 - recorded on the segment
+                    self.last_error = _("Action “%(action)s” failed: %(error)s",
+                                        action=action.name, error=exc)
+                    break
+
+    def _after_recompute(self, added, removed):
+        """Sync the linked mailing lists. Each list gathers every segment linked to it, so
+        two segments feeding one list never remove each other's subscribers. A failing
+        list records its error on the segment; the recompute itself is kept."""
+        for mailing_list in self.mailing_list_ids:
+            try:
+                with self.env.cr.savepoint():
+                    sources = mailing_list.segment_ids.filtered("active")
+                    self._push_to_list(sources, mailing_list.sudo(), "sync")
+            except Exception as exc:  # noqa: BLE001 - recorded on the segment
+                _logger.warning("Segment %s: syncing list %s failed: %s",
+                                self.id, mailing_list.id, exc)
+                self.env.invalidate_all()
+                self.last_error = _("Syncing mailing list “%(list)s” failed: %(error)s",
+                                    list=mailing_list.name, error=exc)
+
+    @api.model
+    def _push_to_list(self, segments, mailing_list, mode):
+        """Members of ``segments`` into ``mailing_list`` (``add`` or ``sync``), set-based,
+        after checking the user may change that list."""
+        mailing_list.check_access("write")
+        for model in ("mailing.contact", "mailing.subscription"):
+            self.env[model].with_env(mailing_list.env).check_access("create")
+        if mode == "sync":
+            self.env["mailing.subscription"].with_env(mailing_list.env).check_access("unlink")
+        figures = mailing.sync_segments_to_list(self.env, segments.ids, mailing_list.id, mode)
+        segments.sudo().last_mailing_at = fields.Datetime.now()
+        return figures
+
+    @api.constrains("mailing_list_ids")
+    def _check_mailing_lists_writable(self):
+        """Linking a list means it will be changed by every recompute: the user must be
+        allowed to change it."""
+        for segment in self:
+            segment.mailing_list_ids.check_access("write")
+
+    def action_open_mailing_wizard(self):
+        return {
+            "type": "ir.actions.act_window",
+            "name": _("Push to a mailing list"),
+            "res_model": "res.partner.segment.mailing.wizard",
+            "view_mode": "form",
+            "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def _export_action(self, kind):
+        self.ensure_one()
+        return {"type": "ir.actions.act_url", "target": "download",
+                "url": f"/partner_segmentation/segment/{self.id}/export/{kind}"}
+
+    def action_export_members(self):
+        return self._export_action("members")
+
+    def action_export_audience(self):
+        """Normalized, SHA-256 hashed emails, phones and names in the customer-list layout
+        of ad platforms (Google Customer Match, Meta)."""
+        return self._export_action("audience")
+
+    def action_open_overlap(self):
+        return {
+            "type": "ir.actions.act_window", "name": _("Segment overlap"),
+            "res_model": "res.partner.segment.overlap", "view_mode": "form", "target": "new",
+            "context": {"active_model": self._name, "active_ids": self.ids},
+        }
+
+    def action_send_mailing(self):
+        """A draft mailing on contacts whose recipients are this segment's members, read at
+        sending time: nothing is copied."""
+        self.ensure_one()
+        mailing_record = self.env["mailing.mailing"].create({
+            "subject": self.name,
+            "mailing_type": "mail",
+            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "mailing_domain": repr([("segment_ids", "in", self.ids)]),
+        })
+        self.sudo().last_mailing_at = fields.Datetime.now()
+        return {
+            "type": "ir.actions.act_window", "res_model": "mailing.mailing",
+            "res_id": mailing_record.id, "view_mode": "form", "target": "current",
+        }
+
+    @api.model
+    def _cron_recompute(self):
+        """Recompute the dynamic segments that are due, each after the ones it uses.
+
+        Commits after each segment (not under tests) and reports progress, so that an
+        interrupted run loses at most one segment and the next run picks up the rest.
+        """
+        due = self.sudo().search([
+            ("segment_type", "=", "dynamic"),
+            ("next_recompute_at", "<=", fields.Datetime.now()),
+        ])
+        due = (due | due.depends_on_ids.filtered(
+            lambda s: s.active and s.segment_type == "dynamic"
+            and (not s.next_recompute_at or s.next_recompute_at <= fields.Datetime.now())
+        ))._in_dependency_order()
+        Cron = self.env["ir.cron"]
+        for done, segment in enumerate(due, start=1):
+            segment._recompute_one()
+            if may_commit():
+                self.env.cr.commit()  # pylint: disable=invalid-commit
+            Cron._notify_progress(done=done, remaining=len(due) - done)
+
+    # ------------------------------------------------------------------ actions
+
+    def action_fill_from_domain(self):
+        """Static segments: add once every partner the conditions select now."""
+        self.check_access("write")
+        for segment in self:
+            if segment.segment_type != "static":
+                raise UserError(_("Only static segments are filled once from their "
+                                  "conditions; dynamic ones follow them by themselves."))
+            self.env.flush_all()
+            membership.add_members(self.env.cr, segment.id, segment._domain_query())
+        self.invalidate_recordset(["partner_ids"])
+        self.env["res.partner"].invalidate_model(["segment_ids"])
+        self._refresh_member_count()
+
+    def action_view_members(self):
+        self.ensure_one()
+        action = self.env["ir.actions.act_window"]._for_xml_id("contacts.action_contacts")
+        action.update({
+            "name": _("Members of %s", self.name),
+            "domain": [("segment_ids", "in", self.ids)],
+            "context": {"default_static_segment_ids": self.ids,
+                        "default_segment_id": self.id}
+            if self.segment_type == "static" else {},
+            "view_mode": "list,kanban,form",
+            "views": [(False, "list"), (False, "kanban"), (False, "form")],
+        })
+        return action

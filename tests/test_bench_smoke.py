@@ -1,0 +1,115 @@
+from datetime import date
+
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from ..bench import generate, run
+
+
+@tagged("post_install", "-at_install")
+class TestBenchSmoke(TransactionCase):
+    """`make bench` at 5,000 partners, through the very same generator and measuring code, so
+    that it cannot rot. Measured as a non-admin segmentation manager whose current company
+    is the second one: the data set is that company's."""
+
+    PARTNERS = 5000
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_a = cls.env.company
+        cls.company_b = cls.env["res.company"].create({"name": "Bench Company B"})
+        cls.manager = new_test_user(
+            cls.env, login="bench_manager_b", company_id=cls.company_b.id,
+            company_ids=(cls.company_a | cls.company_b).ids,
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
+            "mass_mailing.group_mass_mailing_user,partner_segmentation.group_segment_manager",
+        )
+        cls.today = date.today()
+        cls.counts = generate.generate(
+            cls.env.cr, partners=cls.PARTNERS, seed=0.42, today=cls.today, company_id=cls.company_b.id
+        )
+        cls.env.invalidate_all()
+
+    def test_generated_data_set_is_seeded_and_realistic(self):
+        self.assertEqual(self.counts["res_partner"], self.PARTNERS)
+        self.assertEqual(self.counts["sale_order"], int(self.PARTNERS * 2.035))
+        self.assertEqual(self.counts["tags"], self.PARTNERS // 20)
+        cr = self.env.cr
+        cr.execute(
+            """SELECT count(*) FILTER (WHERE is_company), count(*) FILTER (WHERE parent_id IS NOT NULL),
+                      count(*) FILTER (WHERE email IS NULL)
+                 FROM res_partner WHERE name LIKE 'Bench partner %%'"""
+        )
+        companies, contacts, without_email = cr.fetchone()
+        self.assertEqual((companies, contacts), (self.PARTNERS // 10, self.PARTNERS // 5))
+        self.assertEqual(without_email, self.PARTNERS // 9)
+        cr.execute(
+            """SELECT count(*) FILTER (WHERE state = 'sale'), count(DISTINCT partner_id),
+                      min(date_order) >= %s::date - 1461, max(date_order) < %s::date + 1
+                 FROM sale_order WHERE name LIKE 'BENCH/%%' AND company_id = %s""",
+            [self.today, self.today, self.company_b.id],
+        )
+        confirmed, buyers, after_start, before_end = cr.fetchone()
+        # ~1.75 confirmed orders per partner, skewed: many partners never bought
+        self.assertAlmostEqual(confirmed / self.PARTNERS, 1.75, delta=0.1)
+        self.assertLess(buyers, self.PARTNERS * 0.85)
+        self.assertTrue(after_start and before_end)
+
+    def test_bench_measures_and_matches_the_references(self):
+        env = self.env(user=self.manager, context={"allowed_company_ids": [self.company_b.id]})
+        self.assertEqual(env.company, self.company_b)
+        report = run.measure_all(env, repeats=1, today=self.today, mailing_size=900)
+        self.assertEqual(report["available"], {"lifecycle": True, "metrics": True, "mailing": True})
+        built = [s for s in report["segments"] if "reference" in s]
+        self.assertEqual(
+            [s["scenario"] for s in built],
+            [
+                "metrics: last purchase last year",
+                "relation: bought last year, not this year",
+                "tag: VIP",
+                "segment of a segment",
+            ],
+        )
+        for scenario in built:
+            self.assertTrue(scenario["same_members_as_reference"], scenario["scenario"])
+            self.assertGreater(scenario["members"], 0, scenario["scenario"])
+            self.assertGreater(scenario["reference"]["median"], 0)
+        naive = report["segments"][-1]
+        self.assertTrue(naive["scenario"].startswith("naive ORM"))
+        relation = next(s for s in built if s["scenario"].startswith("relation"))
+        self.assertEqual(naive["members"], relation["members"])
+        # the lifecycle was computed for the manager's current company only
+        self.assertGreater(report["lifecycle"]["partners_with_stage"], self.PARTNERS // 2)
+        self.env.cr.execute(
+            """SELECT count(*) FROM res_partner_lifecycle l JOIN res_partner p ON p.id = l.partner_id
+                WHERE p.name LIKE 'Bench partner %%' AND l.company_id = %s""",
+            [self.company_a.id],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        mailing = report["mailing"]
+        self.assertEqual(mailing["segment_members"], 900)
+        self.assertEqual(mailing["subscribed"] + mailing["no_email"], 900)
+        self.assertEqual(mailing["no_email"], 100)  # one generated partner in nine has none
+        self.assertEqual(set(report["search"]), {"by lifecycle stage", "by segment"})
+        self.assertLess(report["memory"]["growth_mb"], run.TARGETS["memory_growth_mb"])
+        names = [t["target"] for t in report["targets"]]
+        self.assertIn("lifecycle recompute, all partners (s)", names)
+        self.assertIn("unchanged mailing re-sync (s)", names)
+        text = run.table(report)
+        self.assertIn("segment recompute", text)
+        self.assertIn("targets:", text)
+
+    def test_sections_not_yet_installed_are_reported_as_such(self):
+        report = {
+            "repeats": 1,
+            "segments": [],
+            "lifecycle": run.NOT_AVAILABLE,
+            "mailing": run.NOT_AVAILABLE,
+            "search": {"by lifecycle stage": run.NOT_AVAILABLE},
+            "memory": {"start_mb": 1, "peak_mb": 2, "growth_mb": 1},
+        }
+        report["targets"] = run.check_targets(report)
+        self.assertEqual([t["target"] for t in report["targets"]], ["Odoo process memory growth (MB)"])
+        text = run.table(report)
+        self.assertIn("lifecycle recompute: not available yet", text)
+        self.assertIn("mailing sync: not available yet", text)

@@ -1,0 +1,191 @@
+import csv
+import hashlib
+import io
+
+from odoo.tests import tagged
+
+from ..engine import insights
+from .common import SegmentCase
+
+
+def sha(text):
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentInsights(SegmentCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ghent_seg = cls.Segment.create({"name": "In Ghent", "domain": "[('city', '=', 'Ghent')]"})
+        cls.vip_seg = cls.Segment.create(
+            {"name": "Tagged VIP", "domain": f"[('category_id', 'in', [{cls.tag_vip.id}])]"})
+        cls.mail_seg = cls.Segment.create(
+            {"name": "With email", "domain": "[('email', '!=', False), ('name', 'like', 'Seg')]"})
+
+    def test_entries_and_exits_are_logged_after_the_first_build(self):
+        self.ghent_seg.action_recompute()
+        Event = self.env["res.partner.segment.event"]
+        self.assertFalse(Event.search([("segment_id", "=", self.ghent_seg.id)]),
+                         "first build: everyone joins, no event per partner")
+        self.lille.city, self.ghent.city = "Ghent", "Bruges"
+        self.ghent_seg.action_recompute()
+        events = Event.search([("segment_id", "=", self.ghent_seg.id)])
+        self.assertEqual({(e.partner_id, e.kind) for e in events},
+                         {(self.lille, "joined"), (self.ghent, "left")})
+
+    def test_overlap_matrix_matches_counts_done_another_way(self):
+        segments = self.ghent_seg | self.vip_seg | self.mail_seg
+        segments.action_recompute()
+        wizard = self.env["res.partner.segment.overlap"].with_user(self.manager_a).create(
+            {"segment_ids": [(6, 0, segments.ids)]})
+        wizard.action_compute()
+        self.assertEqual(len(wizard.line_ids), 9)
+        for line in wizard.line_ids:
+            both = set(line.segment_a_id.partner_ids.ids) & set(line.segment_b_id.partner_ids.ids)
+            self.assertEqual(line.shared_count, len(both))
+            size = len(line.segment_a_id.partner_ids)
+            self.assertAlmostEqual(line.share_percent, 100.0 * len(both) / size if size else 0, 1)
+        cell = wizard.line_ids.filtered(
+            lambda line: line.segment_a_id == self.ghent_seg and line.segment_b_id == self.vip_seg)
+        self.assertEqual(cell.shared_count, 1)
+        action = cell.action_open_partners()
+        self.assertEqual(self.Partner.search(action["domain"]), self.vip)
+        self.assertEqual(insights.overlaps(self.env.cr, segments.ids)[
+            (min(self.ghent_seg.id, self.vip_seg.id), max(self.ghent_seg.id, self.vip_seg.id))], 1)
+
+    def explain(self, partner, segment):
+        return self.env["res.partner.segment.explain"].with_user(self.manager_a).create(
+            {"partner_id": partner.id, "segment_id": segment.id})
+
+    def test_explanation_for_a_partner_that_meets_and_one_that_fails(self):
+        segment = self.make_segment(
+            f"[('city', '=', 'Ghent'), ('category_id', 'in', [{self.tag_vip.id}]), "
+            "('sale_order_ids', 'any', [('state', '=', 'sale')])]", name="Explained")
+        self.confirmed_order(self.vip, "2026-01-05")
+        segment.action_recompute()
+        meets = self.explain(self.vip, segment)
+        self.assertTrue(meets.is_member)
+        self.assertEqual(meets.line_ids.mapped("met"), [True, True, True])
+        self.assertEqual(meets.line_ids[0].partner_value, "Ghent")
+        self.assertIn("Segment VIP", meets.line_ids[1].partner_value)
+        self.assertIn("Meets the conditions", meets.verdict)
+        fails = self.explain(self.lille, segment)
+        self.assertFalse(fails.is_member)
+        self.assertEqual(fails.line_ids.mapped("met"), [False, False, False])
+        self.assertEqual(fails.line_ids[0].partner_value, "Lille")
+        self.assertEqual(fails.line_ids[2].partner_value, "(none)")
+        self.assertIn("Does not meet", fails.verdict)
+
+    def test_explanation_says_when_a_pin_or_exclusion_decided(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]", name="Pinned",
+                                    include_partner_ids=[(4, self.paris.id)],
+                                    exclude_partner_ids=[(4, self.ghent.id)])
+        segment.action_recompute()
+        pinned = self.explain(self.paris, segment)
+        self.assertTrue(pinned.is_member)
+        self.assertFalse(pinned.line_ids.met)
+        self.assertIn("Pinned", pinned.verdict)
+        excluded = self.explain(self.ghent, segment)
+        self.assertFalse(excluded.is_member)
+        self.assertTrue(excluded.line_ids.met)
+        self.assertIn("Excluded", excluded.verdict)
+
+    def test_audit_filters(self):
+        self.ghent_seg.action_recompute()
+        self.env.cr.execute("UPDATE res_partner_segment SET next_recompute_at = now() - interval '2 hours' "
+                            "WHERE id = %s", [self.vip_seg.id])
+        self.env.invalidate_all()
+        Segment = self.Segment.with_user(self.manager_a)
+        names = ["In Ghent", "Tagged VIP", "With email"]
+        self.assertIn(self.vip_seg, Segment.search([("is_stale", "=", True), ("name", "in", names)]))
+        self.assertNotIn(self.ghent_seg, Segment.search([("is_stale", "=", True)]))
+        self.assertIn(self.mail_seg, Segment.search([("member_count", "=", 0)]))
+        never = Segment.search([("last_mailing_at", "=", False), ("mailing_list_ids", "=", False),
+                                ("name", "in", names)])
+        self.assertEqual(len(never), 3)
+        mlist = self.env["mailing.list"].create({"name": "Audit list"})
+        self.Segment._push_to_list(self.ghent_seg, mlist, "add")
+        self.assertNotIn(self.ghent_seg, Segment.search([("last_mailing_at", "=", False)]))
+        audit = self.env.ref("partner_segmentation.res_partner_segment_audit_action")
+        self.assertIn("search_default_stale", audit.context)
+
+    def test_automation_runs_on_partners_that_join(self):
+        tag = self.env["res.partner.category"].create({"name": "Joined Ghent"})
+        action = self.env["ir.actions.server"].create({
+            "name": "Tag newcomers", "model_id": self.env["ir.model"]._get_id("res.partner"),
+            "state": "code",
+            "code": f"records.write({{'category_id': [(4, {tag.id})]}})"})
+        self.ghent_seg.on_join_action_id = action
+        self.ghent_seg.action_recompute()
+        self.assertFalse(tag.partner_ids, "not on the first build")
+        self.lille.city = "Ghent"
+        self.ghent_seg.action_recompute()
+        self.assertEqual(tag.partner_ids, self.lille)
+
+    def test_csv_export_of_members(self):
+        self.ghent_seg.action_recompute()
+        stream = io.BytesIO()
+        insights.copy_csv(self.env.cr, insights.export_query(self.ghent_seg.id, "members"), stream)
+        rows = list(csv.DictReader(io.StringIO(stream.getvalue().decode())))
+        self.assertEqual({int(r["ID"]) for r in rows}, set(self.ghent_seg.partner_ids.ids))
+        action = self.ghent_seg.action_export_members()
+        self.assertIn(f"/segment/{self.ghent_seg.id}/export/members", action["url"])
+
+    def test_ad_audience_hashes_follow_the_normalization_rules(self):
+        belgium = self.env.ref("base.be")
+        partner = self.Partner.create({
+            "name": "  Émile Van Damme ", "email": "  Emile.VD@Example.COM ",
+            "phone": "0472 12-34 56", "country_id": belgium.id, "zip": "9000",
+            "city": "Audience"})
+        plus = self.Partner.create({"name": "Plus Phone", "phone": "+32 (0)9 111 22 33",
+                                    "city": "Audience"})
+        segment = self.make_segment("[('city', '=', 'Audience')]")
+        segment.action_recompute()
+        stream = io.BytesIO()
+        insights.copy_csv(self.env.cr, insights.export_query(segment.id, "audience"), stream)
+        rows = list(csv.DictReader(io.StringIO(stream.getvalue().decode())))
+        self.assertEqual(list(rows[0].keys()), ["Email", "Phone", "First Name", "Last Name", "Country", "Zip"])
+        first = rows[0] if rows[0]["Zip"] else rows[1]
+        self.assertEqual(first["Email"], sha("emile.vd@example.com"))
+        self.assertEqual(first["Phone"], sha("+32472123456"))
+        self.assertEqual(first["First Name"], sha("émile"))
+        self.assertEqual(first["Last Name"], sha("van damme"))
+        self.assertEqual((first["Country"], first["Zip"]), ("BE", "9000"))
+        other = rows[1] if first is rows[0] else rows[0]
+        self.assertEqual(other["Phone"], sha("+3291112233"), "the (0) trunk prefix is dropped")
+        self.assertEqual(other["Email"], "", "no email: left empty, not the hash of nothing")
+        self.assertTrue(partner and plus)
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentTemplates(SegmentCase):
+    def test_templates_are_shipped_inactive_and_select_the_right_partners(self):
+        xmlids = ["last_year_not_this_year", "sleeping", "vip", "no_email", "new_this_month", "one_time"]
+        templates = {x: self.env.ref(f"partner_segmentation.segment_template_{x}") for x in xmlids}
+        self.assertFalse(any(t.active for t in templates.values()))
+        company = self.env.ref("base.main_company")
+        from datetime import date, timedelta
+        today = date.today()
+        old, recent, big = self.Partner.create([
+            {"name": "T old buyer", "email": "old@example.com"},
+            {"name": "T recent once"},
+            {"name": "T big spender", "email": "big@example.com"}])
+        self.confirmed_order(old, today - timedelta(days=400), company)
+        self.confirmed_order(old, today - timedelta(days=380), company)
+        self.confirmed_order(recent, today.replace(day=1), company)
+        order = self.confirmed_order(big, today - timedelta(days=30), company)
+        order.order_line.product_uom_qty = 2000   # 2000 x 10 = 20000 untaxed
+        company.action_recompute_lifecycle()
+        for template in templates.values():
+            template.active = True
+            template.action_recompute()
+            self.assertFalse(template.last_error, template.name)
+        members = {x: t.partner_ids & (old | recent | big) for x, t in templates.items()}
+        self.assertEqual(members["sleeping"], old)
+        self.assertEqual(members["vip"], big)
+        self.assertEqual(members["no_email"], recent)
+        self.assertEqual(members["new_this_month"], recent)
+        self.assertEqual(members["one_time"], recent | big)
+        last_year_buyers = old if (today - timedelta(days=380)).year == today.year - 1 else old.browse()
+        self.assertEqual(members["last_year_not_this_year"], last_year_buyers)

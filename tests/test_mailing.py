@@ -1,0 +1,183 @@
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+from ..engine import mailing
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentMailing(TransactionCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.marketer = new_test_user(
+            cls.env, login="seg_marketer",
+            groups="base.group_user,mass_mailing.group_mass_mailing_user,"
+                   "partner_segmentation.group_segment_user")
+        cls.seg_only = new_test_user(
+            cls.env, login="seg_no_mailing",
+            groups="base.group_user,partner_segmentation.group_segment_user")
+        Partner = cls.env["res.partner"]
+        cls.alice, cls.alice_twin, cls.bob, cls.carol, cls.dave, cls.erin = Partner.create([
+            {"name": "Alice", "email": "Alice@Example.com"},
+            {"name": "Alice twin", "email": " alice@example.COM "},
+            {"name": "Bob", "email": "bob@example.com"},
+            {"name": "Carol", "email": "carol@example.com"},
+            {"name": "Dave"},
+            {"name": "Erin", "email": "erin@example.com"},
+        ])
+        cls.env["mail.blacklist"].create({"email": "bob@example.com"})
+        cls.mlist = cls.env["mailing.list"].create({"name": "Newsletter"})
+        Contact = cls.env["mailing.contact"]
+        cls.carol_contact = Contact.create({"name": "Carol", "email": "carol@example.com"})
+        cls.manual_contact = Contact.create({"name": "Manual", "email": "manual@example.com"})
+        cls.erin_contact = Contact.create({"name": "Erin imported", "email": "erin@example.com"})
+        cls.carol_optout = cls.env["mailing.subscription"].create(
+            {"contact_id": cls.carol_contact.id, "list_id": cls.mlist.id, "opt_out": True})
+        cls.manual_sub = cls.env["mailing.subscription"].create(
+            {"contact_id": cls.manual_contact.id, "list_id": cls.mlist.id})
+        cls.segment = cls.env["res.partner.segment"].create({
+            "name": "Mailing targets", "segment_type": "static",
+            "partner_ids": [(6, 0, (cls.alice | cls.alice_twin | cls.bob | cls.carol | cls.dave
+                                    | cls.erin).ids)]})
+
+    def wizard(self, user=None, **vals):
+        Wizard = self.env["res.partner.segment.mailing.wizard"].with_user(user or self.marketer)
+        return Wizard.create({"segment_ids": [(6, 0, self.segment.ids)],
+                              "mailing_list_id": self.mlist.id, "mode": "add", **vals})
+
+    def subscriptions(self, email=None):
+        domain = [("list_id", "=", self.mlist.id)]
+        if email:
+            domain.append(("contact_id.email_normalized", "=", email))
+        return self.env["mailing.subscription"].search(domain)
+
+    def test_preview_then_apply_give_the_same_figures(self):
+        wizard = self.wizard()
+        preview = (wizard.count_add, wizard.count_remove, wizard.count_no_email,
+                   wizard.count_blacklisted, wizard.count_opted_out, wizard.count_already)
+        self.assertEqual(preview, (2, 0, 1, 1, 1, 0))   # alice (x2 = 1) and erin
+        wizard.action_apply()
+        self.assertEqual(wizard.state, "done")
+        self.assertEqual((wizard.count_add, wizard.count_remove, wizard.count_no_email,
+                          wizard.count_blacklisted, wizard.count_opted_out), preview[:5])
+
+    def test_duplicate_emails_with_different_case_make_one_contact(self):
+        self.wizard().action_apply()
+        subs = self.subscriptions("alice@example.com")
+        self.assertEqual(len(subs), 1)
+        self.assertEqual(self.env["mailing.contact"].search_count(
+            [("email_normalized", "=", "alice@example.com")]), 1)
+        self.assertTrue(subs.segment_sync)
+
+    def test_existing_contact_is_reused(self):
+        self.wizard().action_apply()
+        self.assertEqual(self.subscriptions("erin@example.com").contact_id, self.erin_contact)
+
+    def test_blacklisted_email_is_never_subscribed(self):
+        self.wizard().action_apply()
+        self.assertFalse(self.subscriptions("bob@example.com"))
+
+    def test_opted_out_stays_out_and_its_record_is_kept(self):
+        self.wizard().action_apply()
+        self.assertEqual(self.subscriptions("carol@example.com"), self.carol_optout)
+        self.assertTrue(self.carol_optout.opt_out)
+        self.segment.partner_ids -= self.carol       # she leaves the segment: sync
+        self.wizard(mode="sync").action_apply()
+        self.assertTrue(self.carol_optout.exists(), "an opt-out record is never deleted")
+        self.assertTrue(self.carol_optout.opt_out)
+
+    def test_partner_without_email_is_skipped_and_counted(self):
+        wizard = self.wizard()
+        self.assertEqual(wizard.count_no_email, 1)
+        wizard.action_apply()
+        self.assertEqual(self.env["mailing.contact"].search_count([("name", "=", "Dave")]), 0)
+
+    def test_sync_removes_members_that_left_but_keeps_manual_subscribers(self):
+        self.wizard().action_apply()
+        self.segment.partner_ids -= self.erin
+        wizard = self.wizard(mode="add")
+        self.assertEqual(wizard.count_remove, 0, "add mode never removes")
+        wizard = self.wizard(mode="sync")
+        self.assertEqual(wizard.count_remove, 1)
+        wizard.action_apply()
+        self.assertEqual(wizard.count_remove, 1)
+        self.assertFalse(self.subscriptions("erin@example.com"))
+        self.assertTrue(self.manual_sub.exists(), "added by hand: never removed by a sync")
+        self.assertTrue(self.subscriptions("alice@example.com"))
+
+    def test_unchanged_resync_changes_nothing(self):
+        self.wizard(mode="sync").action_apply()
+        before = self.subscriptions()
+        wizard = self.wizard(mode="sync")
+        self.assertEqual((wizard.count_add, wizard.count_remove, wizard.count_already), (0, 0, 2))
+        wizard.action_apply()
+        self.assertEqual(self.subscriptions(), before)
+
+    def test_new_list_is_created(self):
+        wizard = self.wizard(mailing_list_id=False, new_list_name="Fresh list")
+        wizard.action_apply()
+        new_list = self.env["mailing.list"].search([("name", "=", "Fresh list")])
+        self.assertEqual(wizard.mailing_list_id, new_list)
+        # carol opted out of the other list only; bob is blacklisted everywhere
+        self.assertEqual(set(new_list.contact_ids.mapped("email_normalized")),
+                         {"alice@example.com", "carol@example.com", "erin@example.com"})
+
+    def test_list_and_new_name_are_exclusive(self):
+        with self.assertRaises(UserError):
+            self.wizard(new_list_name="Both").action_apply()
+        with self.assertRaises(UserError):
+            self.wizard(mailing_list_id=False).action_apply()
+
+    def test_user_without_rights_on_the_list_is_refused(self):
+        with self.assertRaises(AccessError):
+            self.wizard(user=self.seg_only).action_apply()
+        self.assertFalse(self.subscriptions("alice@example.com"))
+
+    def test_linked_list_is_synced_after_recompute(self):
+        dynamic = self.env["res.partner.segment"].create({
+            "name": "Alices", "domain": "[('name', 'like', 'Alice')]",
+            "mailing_list_ids": [(6, 0, self.mlist.ids)]})
+        dynamic.action_recompute()
+        self.assertTrue(self.subscriptions("alice@example.com"))
+        self.alice.name = "Alexandra"
+        self.alice_twin.name = "Twin"
+        dynamic.action_recompute()
+        self.assertFalse(self.subscriptions("alice@example.com"))
+        self.assertTrue(self.manual_sub.exists())
+
+    def test_two_segments_feeding_one_list_keep_each_other(self):
+        first = self.env["res.partner.segment"].create({
+            "name": "Alice dyn", "domain": "[('name', '=', 'Alice')]",
+            "mailing_list_ids": [(6, 0, self.mlist.ids)]})
+        second = self.env["res.partner.segment"].create({
+            "name": "Erin dyn", "domain": "[('name', '=', 'Erin')]",
+            "mailing_list_ids": [(6, 0, self.mlist.ids)]})
+        (first | second).action_recompute()
+        first.action_recompute()
+        self.assertTrue(self.subscriptions("erin@example.com"))
+        self.assertTrue(self.subscriptions("alice@example.com"))
+
+    def test_failing_list_sync_is_recorded_and_membership_kept(self):
+        dynamic = self.env["res.partner.segment"].create({
+            "name": "Erins", "domain": "[('name', '=', 'Erin')]",
+            "mailing_list_ids": [(6, 0, self.mlist.ids)]})
+        with patch.object(mailing, "sync_segments_to_list", side_effect=RuntimeError("SMTP down")):
+            dynamic.action_recompute()
+        self.assertIn("SMTP down", dynamic.last_error)
+        self.assertEqual(dynamic.partner_ids, self.erin)
+
+    def test_send_a_mailing_targets_the_members(self):
+        action = self.segment.with_user(self.marketer).action_send_mailing()
+        mailing_record = self.env["mailing.mailing"].browse(action["res_id"])
+        self.assertEqual(mailing_record.mailing_model_real, "res.partner")
+        self.assertEqual(self.env["res.partner"].search(mailing_record._parse_mailing_domain()),
+                         self.segment.partner_ids)
+        self.assertEqual(mailing_record.state, "draft")
+
+    def test_wizard_opened_from_segments(self):
+        action = self.segment.action_open_mailing_wizard()
+        wizard = self.env["res.partner.segment.mailing.wizard"].with_context(
+            action["context"]).create({"mailing_list_id": self.mlist.id})
+        self.assertEqual(wizard.segment_ids, self.segment)

@@ -1,0 +1,20 @@
+from odoo.tests import TransactionCase, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentDemo(TransactionCase):
+    def test_demo_generator_builds_companies_orders_and_segments(self):
+        self.env["partner.segmentation.demo"]._generate(partners_per_company=30)
+        second = self.env["res.company"].search([("name", "=", "Segmentation Demo Co")])
+        self.assertTrue(second)
+        orders = self.env["sale.order"].search([("partner_id.name", "like", "customer 0")])
+        self.assertEqual(set(orders.mapped("company_id")), {self.env.ref("base.main_company"), second})
+        self.assertIn("sale", orders.mapped("state"))
+        self.assertIn("cancel", orders.mapped("state"))
+        self.assertGreater(len(set(orders.mapped("date_order"))), 20, "spread over time")
+        segments = self.env["res.partner.segment"].search([("name", "=", "VIP tag")])
+        self.assertTrue(segments.last_computed_at)
+        self.assertEqual(segments.member_count, self.env["res.partner"].search_count(
+            [("category_id.name", "=", "VIP")]))
+        static = self.env["res.partner.segment"].search([("name", "=", "Trade show 2026 visitors")])
+        self.assertEqual(static.member_count, 25)

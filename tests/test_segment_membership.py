@@ -1,0 +1,157 @@
+from datetime import datetime
+
+from freezegun import freeze_time
+
+from odoo.tests import Form, tagged
+
+from .common import SegmentCase
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentMembership(SegmentCase):
+    def test_dynamic_segment_selects_matching_partners(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]")
+        segment.action_recompute()
+        members = self.members(segment)
+        self.assertEqual(members & (self.ghent | self.lille | self.paris | self.vip),
+                         self.ghent | self.vip)
+        self.assertEqual(segment.member_count, len(members))
+
+    def test_partner_that_starts_or_stops_matching_moves_at_recompute(self):
+        segment = self.make_segment("[('city', '=', 'Ghent'), ('name', 'like', 'Seg')]")
+        segment.action_recompute()
+        self.assertEqual(self.members(segment), self.ghent | self.vip)
+        self.lille.city = "Ghent"
+        self.ghent.city = "Bruges"
+        segment.action_recompute()
+        self.assertEqual(self.members(segment), self.lille | self.vip)
+        history = segment.history_ids.sorted("id")
+        self.assertEqual(len(history), 2)
+        self.assertEqual((history[-1].added_count, history[-1].removed_count), (1, 1))
+
+    def test_and_or_nesting(self):
+        segment = self.make_segment(
+            "['&', ('name', 'like', 'Seg'), '|', ('city', '=', 'Paris'), "
+            "'&', ('city', '=', 'Ghent'), ('category_id', '=', False)]")
+        segment.action_recompute()
+        self.assertEqual(self.members(segment), self.paris | self.ghent)
+
+    def test_tag_condition(self):
+        segment = self.make_segment(f"[('category_id', 'in', [{self.tag_vip.id}])]")
+        segment.action_recompute()
+        self.assertEqual(self.members(segment), self.vip)
+
+    def test_relation_any_and_not_any(self):
+        self.confirmed_order(self.ghent, datetime(2025, 3, 1))
+        self.confirmed_order(self.lille, datetime(2025, 3, 1))
+        self.confirmed_order(self.lille, datetime(2026, 2, 1))
+        with freeze_time("2026-06-15"):
+            segment = self.make_segment(
+                "[('name', 'like', 'Seg'), "
+                "('sale_order_ids', 'any', [('state', '=', 'sale'), ('date_order', '>=', "
+                "(context_today() - relativedelta(years=1)).strftime('%Y-01-01')), "
+                "('date_order', '<', context_today().strftime('%Y-01-01'))]), "
+                "('sale_order_ids', 'not any', [('state', '=', 'sale'), "
+                "('date_order', '>=', context_today().strftime('%Y-01-01'))])]",
+                name="Bought last year, not this year")
+            segment.action_recompute()
+        self.assertEqual(self.members(segment), self.ghent)
+
+    def test_relative_dates_are_reevaluated_at_each_recompute(self):
+        self.confirmed_order(self.paris, datetime(2026, 1, 10))
+        domain = ("[('sale_order_ids', 'any', [('state', '=', 'sale'), ('date_order', '>=', "
+                  "context_today() - relativedelta(days=90))])]")
+        with freeze_time("2026-02-01"):
+            segment = self.make_segment(domain)
+            segment.action_recompute()
+            self.assertEqual(self.members(segment), self.paris)
+        with freeze_time("2026-06-01"):
+            segment.action_recompute()
+            self.assertFalse(self.members(segment))
+
+    def test_custom_field_condition(self):
+        self.env["ir.model.fields"].create({
+            "model_id": self.env["ir.model"]._get_id("res.partner"),
+            "name": "x_loyalty_points", "field_description": "Loyalty points",
+            "ttype": "integer", "state": "manual"})
+        self.env["res.partner"].browse(self.lille.id).write({"x_loyalty_points": 500})
+        segment = self.make_segment("[('x_loyalty_points', '>', 100)]")
+        segment.action_recompute()
+        self.assertEqual(self.members(segment), self.lille)
+
+    def test_segment_of_a_segment_uses_fresh_membership(self):
+        ghent = self.make_segment("[('city', '=', 'Ghent')]", name="Ghent")
+        vip_in_ghent = self.make_segment(
+            f"[('segment_ids', 'in', [{ghent.id}]), ('category_id', '!=', False)]",
+            name="VIP in Ghent")
+        self.assertEqual(vip_in_ghent.depends_on_ids, ghent)
+        # recomputed together, the dependency is computed first whatever the order given
+        (vip_in_ghent | ghent).action_recompute()
+        self.assertEqual(self.members(vip_in_ghent), self.vip)
+        self.assertLess(ghent.history_ids.id, vip_in_ghent.history_ids.id)
+
+    def test_pinned_and_excluded_partners_survive_recomputes(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]",
+                                    include_partner_ids=[(4, self.paris.id)],
+                                    exclude_partner_ids=[(4, self.vip.id)])
+        segment.action_recompute()
+        segment.action_recompute()
+        members = self.members(segment)
+        self.assertIn(self.paris, members)
+        self.assertIn(self.ghent, members)
+        self.assertNotIn(self.vip, members)
+
+    def test_unchanged_rebuild_writes_nothing(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]")
+        segment.action_recompute()
+        segment.action_recompute()
+        last = segment.history_ids.sorted("id")[-1]
+        self.assertEqual((last.added_count, last.removed_count), (0, 0))
+        self.assertEqual(last.member_count, segment.member_count)
+
+    def test_recompute_records_time_and_duration(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]")
+        self.assertFalse(segment.last_computed_at)
+        segment.action_recompute()
+        self.assertTrue(segment.last_computed_at)
+        self.assertGreaterEqual(segment.last_duration, 0.0)
+        self.assertFalse(segment.last_error)
+
+    def test_archived_partners_are_not_members(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]")
+        self.vip.active = False
+        segment.action_recompute()
+        self.assertNotIn(self.vip.id, self.members(segment).ids)
+
+    def test_recompute_leaves_work_mem_as_it_was(self):
+        self.env.cr.execute("SHOW work_mem")
+        before = self.env.cr.fetchone()[0]
+        self.make_segment("[('sale_order_ids', 'not any', [('state', '=', 'sale')])]").action_recompute()
+        self.env.cr.execute("SHOW work_mem")
+        self.assertEqual(self.env.cr.fetchone()[0], before)
+
+    def test_partner_search_and_group_by_segment(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]", name="Ghent group")
+        segment.action_recompute()
+        found = self.Partner.search([("segment_ids", "in", segment.ids)])
+        self.assertEqual(found, self.ghent | self.vip)
+        groups = self.Partner._read_group([("id", "in", (self.ghent | self.lille).ids)],
+                                          ["segment_ids"], ["__count"])
+        self.assertIn((segment, 1), [(g, c) for g, c in groups])
+
+    def test_live_count_in_the_form_before_saving(self):
+        with Form(self.Segment.with_user(self.manager_a)) as form:
+            form.name = "Live"
+            form.domain = "[('city', '=', 'Lille'), ('name', 'like', 'Seg')]"
+            self.assertEqual(form.domain_match_count, 1)
+            segment = form.save()
+        self.assertEqual(segment.member_count, 0, "nothing is computed before a recompute")
+
+    def test_members_and_segments_actions(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]")
+        segment.action_recompute()
+        action = segment.action_view_members()
+        self.assertEqual(self.Partner.search(action["domain"]), self.ghent | self.vip)
+        action = self.ghent.action_view_segments()
+        self.assertIn(segment, self.Segment.search(action["domain"]))
+        self.assertEqual(self.ghent.segment_count, len(self.ghent.segment_ids))

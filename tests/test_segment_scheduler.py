@@ -1,0 +1,101 @@
+from datetime import timedelta
+from unittest.mock import patch
+
+from freezegun import freeze_time
+
+from odoo import fields
+from odoo.tests import tagged
+
+from .common import SegmentCase
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentScheduler(SegmentCase):
+    def test_cron_is_the_public_scheduled_action(self):
+        cron = self.env.ref("partner_segmentation.ir_cron_segment_recompute")
+        self.assertEqual(cron.model_id.model, "res.partner.segment")
+        self.assertEqual((cron.interval_number, cron.interval_type), (1, "hours"))
+
+    def test_cron_recomputes_due_segments_only(self):
+        now = fields.Datetime.now()
+        never = self.make_segment("[('city', '=', 'Ghent')]", name="Never computed")
+        due = self.make_segment("[('city', '=', 'Lille')]", name="Due", refresh_interval=1)
+        fresh = self.make_segment("[('city', '=', 'Paris')]", name="Fresh", refresh_interval=24)
+        (due | fresh).write({"last_computed_at": now - timedelta(hours=2)})
+        self.Segment._cron_recompute()
+        self.assertEqual(self.members(never), self.ghent | self.vip)
+        self.assertEqual(self.members(due), self.lille)
+        self.assertFalse(self.members(fresh), "not due yet: left alone")
+
+    def test_cron_never_touches_static_segments(self):
+        static = self.make_segment("[('city', '=', 'Ghent')]", segment_type="static",
+                                   partner_ids=[(6, 0, self.paris.ids)])
+        self.Segment._cron_recompute()
+        self.assertEqual(self.members(static), self.paris)
+        self.assertEqual(static.member_count, 1)
+
+    def test_cron_computes_used_segments_first(self):
+        base = self.make_segment("[('city', '=', 'Ghent')]", name="Base")
+        derived = self.make_segment(f"[('segment_ids', 'in', [{base.id}])]", name="Derived")
+        self.Segment._cron_recompute()
+        self.assertEqual(self.members(derived), self.ghent | self.vip)
+
+    def test_cron_goes_on_after_a_failing_segment(self):
+        failing = self.make_segment("[('city', '=', 'Ghent')]", name="A failing")
+        good = self.make_segment("[('city', '=', 'Lille')]", name="B good")
+        self.env.cr.execute("UPDATE res_partner_segment SET domain = %s WHERE id = %s",
+                            ["[('gone_field', '=', 1)]", failing.id])
+        self.env.invalidate_all()
+        self.Segment._cron_recompute()
+        self.assertTrue(failing.last_error)
+        self.assertEqual(self.members(good), self.lille)
+
+    def test_next_recompute_follows_interval(self):
+        segment = self.make_segment("[]", refresh_interval=6)
+        with freeze_time("2026-03-01 10:00:00"):
+            segment.action_recompute()
+        self.assertEqual(segment.next_recompute_at, fields.Datetime.to_datetime("2026-03-01 16:00:00"))
+        self.assertFalse(self.make_segment("[]", segment_type="static").next_recompute_at)
+
+    def test_cron_reports_progress(self):
+        self.make_segment("[('city', '=', 'Ghent')]")
+        self.make_segment("[('city', '=', 'Lille')]")
+        cron = self.env.ref("partner_segmentation.ir_cron_segment_recompute")
+        progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "remaining": 0, "done": 0})
+        self.Segment.with_context(ir_cron_progress_id=progress.id)._cron_recompute()
+        self.assertGreaterEqual(progress.done, 2)
+        self.assertEqual(progress.remaining, 0)
+
+    def test_interrupted_run_resumes_with_the_segments_left(self):
+        """A run killed midway (worker timeout, crash) keeps what it finished; the next run
+        recomputes only what is still due."""
+        first = self.make_segment("[('city', '=', 'Ghent')]", name="First done")
+        second = self.make_segment("[('city', '=', 'Lille')]", name="Second interrupted")
+        original = type(self.Segment)._recompute_one
+        calls = []
+
+        def crash_on_second(segment):
+            calls.append(segment.id)
+            if len(calls) == 2:
+                raise KeyboardInterrupt("worker killed")
+            return original(segment)
+
+        # not assertRaises: Odoo's rolls its block back, a killed worker keeps its commits
+        interrupted = False
+        with patch.object(type(self.Segment), "_recompute_one", crash_on_second):
+            try:
+                self.Segment._cron_recompute()
+            except KeyboardInterrupt:
+                interrupted = True
+        self.assertTrue(interrupted)
+        done = self.Segment.browse(calls[0])
+        left = (first | second) - done
+        self.assertEqual(len(calls), 2)
+        self.assertTrue(done.last_computed_at)
+        self.assertFalse(left.last_computed_at)
+        recomputed = []
+        with patch.object(type(self.Segment), "_recompute_one",
+                          lambda segment: recomputed.append(segment.id) or original(segment)):
+            self.Segment._cron_recompute()
+        self.assertEqual(recomputed, left.ids, "only the segment left undone is recomputed")
+        self.assertTrue(self.members(left))

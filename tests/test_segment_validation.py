@@ -1,0 +1,85 @@
+from psycopg2 import IntegrityError
+
+from odoo.exceptions import ValidationError
+from odoo.tests import tagged
+from odoo.tools import mute_logger
+
+from .common import SegmentCase
+
+
+@tagged("post_install", "-at_install")
+class TestSegmentValidation(SegmentCase):
+    def assertRefused(self, domain, *fragments):
+        with self.assertRaises(ValidationError) as caught:
+            self.make_segment(domain, name="Bad")
+        for fragment in fragments:
+            self.assertIn(fragment, str(caught.exception))
+
+    def test_domain_that_does_not_parse(self):
+        self.assertRefused("[('city', '=', 'Ghent'", "not valid Python")
+
+    def test_domain_that_is_not_a_list(self):
+        self.assertRefused("'city'", "list of conditions")
+
+    def test_unknown_field(self):
+        self.assertRefused("[('no_such_field', '=', 1)]", "no_such_field")
+
+    def test_unknown_operator(self):
+        self.assertRefused("[('city', 'resembles', 'Ghent')]", "resembles")
+
+    def test_code_is_refused(self):
+        self.assertRefused("[('id', '=', __import__('os').getpid())]", "not allowed")
+        self.assertRefused("[('name', '=', env.user.name)]", "env")
+        self.assertRefused("[('name', 'in', [x for x in 'ab'])]", "not a plain value")
+        self.assertRefused("[('name', '=', ''.join(['a']))]", "not allowed")
+
+    def test_date_helpers_are_allowed(self):
+        segment = self.make_segment(
+            "[('create_date', '>=', (context_today() - relativedelta(days=30)).strftime('%Y-%m-%d')),"
+            " ('write_date', '>=', datetime.datetime.now() - datetime.timedelta(days=365))]")
+        segment.action_recompute()
+        self.assertIn(self.ghent, self.members(segment))
+
+    def test_segment_using_itself_is_refused(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]")
+        with self.assertRaises(ValidationError) as caught:
+            segment.domain = f"[('segment_ids', 'in', [{segment.id}])]"
+        self.assertIn("cannot use itself", str(caught.exception))
+
+    def test_indirect_cycle_is_refused(self):
+        first = self.make_segment("[('city', '=', 'Ghent')]", name="First")
+        second = self.make_segment(f"[('segment_ids', 'in', [{first.id}])]", name="Second")
+        with self.assertRaises(ValidationError):
+            first.domain = f"[('segment_ids', 'in', [{second.id}])]"
+
+    def test_cycle_by_name_is_refused(self):
+        first = self.make_segment("[('city', '=', 'Ghent')]", name="Loop one")
+        with self.assertRaises(ValidationError):
+            first.domain = "[('segment_ids.name', '=', 'Loop one')]"
+
+    def test_pinned_and_excluded_at_once_is_refused(self):
+        with self.assertRaises(ValidationError):
+            self.make_segment("[]", include_partner_ids=[(4, self.ghent.id)],
+                              exclude_partner_ids=[(4, self.ghent.id)])
+
+    def test_domain_broken_later_records_error_and_others_go_on(self):
+        broken = self.make_segment("[('city', '=', 'Ghent')]", name="Broken later")
+        fine = self.make_segment("[('city', '=', 'Lille')]", name="Fine")
+        # a field the domain used is gone (module uninstalled, custom field deleted)
+        self.env.cr.execute("UPDATE res_partner_segment SET domain = %s WHERE id = %s",
+                            ["[('x_removed_field', '=', 1)]", broken.id])
+        self.env.invalidate_all()
+        (broken | fine).action_recompute()
+        self.assertIn("x_removed_field", broken.last_error)
+        self.assertFalse(fine.last_error)
+        self.assertEqual(self.members(fine), self.lille)
+        # once repaired, the error is cleared
+        broken.domain = "[('city', '=', 'Ghent')]"
+        broken.action_recompute()
+        self.assertFalse(broken.last_error)
+        self.assertIn(self.ghent, self.members(broken))
+
+    def test_refresh_interval_must_be_positive(self):
+        with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
+            with self.env.cr.savepoint():
+                self.make_segment("[]", refresh_interval=0)

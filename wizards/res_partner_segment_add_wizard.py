@@ -1,0 +1,45 @@
+from odoo import _, fields, models
+from odoo.exceptions import UserError
+from odoo.tools import SQL
+
+from ..engine import membership
+
+
+class ResPartnerSegmentAddWizard(models.TransientModel):
+    """"Add to segment" / "Remove from segment" on partners selected in a list, for static
+    segments. Members are listed through the partner list (paginated), never loaded whole
+    into a form, so this is also how a large static segment is edited."""
+
+    _name = "res.partner.segment.add.wizard"
+    _description = "Add partners to or remove them from a static segment"
+    _inherit = ["partner.segmentation.selection.mixin"]
+    _selection_model = "res.partner"
+    _selection_field = "partner_ids"
+
+    operation = fields.Selection(
+        [("add", "Add to segment"), ("remove", "Remove from segment")],
+        required=True, default="add")
+    segment_id = fields.Many2one(
+        "res.partner.segment", required=True, ondelete="cascade",
+        domain=[("segment_type", "=", "static")])
+    partner_ids = fields.Many2many("res.partner", string="Partners")
+
+    def action_apply(self):
+        self.ensure_one()
+        segment = self.segment_id
+        segment.check_access("read")
+        self.partner_ids.check_access("read")
+        if segment.segment_type != "static":
+            raise UserError(_("Partners can only be added by hand to a static segment; "
+                              "“%s” is dynamic: pin them in it instead.", segment.name))
+        if not self.partner_ids:
+            raise UserError(_("Select the partners first."))
+        selection = SQL("SELECT unnest(%s::int[]) AS id", list(self.partner_ids.ids))
+        if self.operation == "add":
+            membership.add_members(self.env.cr, segment.id, selection)
+        else:
+            membership.remove_members(self.env.cr, segment.id, selection)
+        self.env["res.partner"].invalidate_model(["segment_ids", "static_segment_ids"])
+        segment.invalidate_recordset(["partner_ids"])
+        segment.sudo()._refresh_member_count()
+        return {"type": "ir.actions.act_window_close"}
