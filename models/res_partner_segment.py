@@ -401,7 +401,7 @@ class ResPartnerSegment(models.Model):
     def _check_mailing_lists_writable(self):
         """Linking a list means it will be changed by every recompute: the user must be
         allowed to change it."""
-        for segment in self:
+        for segment in self.filtered("mailing_list_ids"):
             segment.mailing_list_ids.check_access("write")
 
     def action_open_mailing_wizard(self):

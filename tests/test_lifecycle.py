@@ -145,7 +145,7 @@ class TestLifecycleStages(LifecycleCase):
                        [("lifecycle_stage", "not in", ["active", "churn"])]):
             sql = Partner._search(lc + domain).select().code
             self.assertNotIn(str(self.p["nothing"].id), sql.replace(str(self.c1.id), ""), domain)
-            self.assertNotIn("NOT IN", sql, domain)
+            self.assertNotIn("NOT IN (SELECT", sql, domain)  # un-hashable at 1M with 4 MB
         self.assertEqual(Partner.search(lc + [("lifecycle_stage", "=", False)]),
                          self.p["nothing"] | self.p["won_opp"])
         self.assertEqual(Partner.search(lc + [("purchase_count", "<", 2)]),
