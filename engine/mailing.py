@@ -1,9 +1,10 @@
 """Segments into a mailing list, set-based, without ever losing consent.
 
-``plan`` gathers the segments' members once into a work table keyed by normalized email
-and counts what a sync would do; ``apply`` then does it in three statements: create the
-missing mailing contacts, subscribe the missing emails, and (in ``sync`` mode) remove the
-subscriptions that segment syncing created for emails no longer targeted.
+``plan`` gathers the segments' members once into a work table keyed by normalized email,
+with the contact to reuse and the email's state in the list, and counts what a sync would
+do; ``apply`` then does it in three statements that read only that table: create the
+missing mailing contacts, subscribe the emails not yet in the list, and (in ``sync`` mode)
+remove the subscriptions that segment syncing created for emails no longer targeted.
 
 Consent rules: a blacklisted email is never subscribed; an opted-out subscription is never
 re-subscribed nor deleted; only subscriptions flagged ``segment_sync`` are ever removed, so
@@ -17,51 +18,67 @@ TARGET_TABLE = "partner_segment_mailing_target"
 FIGURES = ("to_add", "to_remove", "no_email", "blacklisted", "opted_out", "already")
 
 
+# A bulk write of at least this many rows refreshes the table's planner statistics: the next
+# sync (often seconds later, before autovacuum) plans from them. Measured on 160,000 emails:
+# with the statistics of an empty list, an unchanged re-sync chose a nested loop that ran for
+# more than five minutes.
+ANALYZE_THRESHOLD = 10_000
+
+
 def plan(cr, segment_ids, list_id):
-    """Fill the work table with the targeted emails and return the figures of a sync:
+    """Fill the work table with the targeted emails, each with its existing mailing contact
+    and its state in the list, and return the figures of a sync:
     {to_add, to_remove, no_email, blacklisted, opted_out, already}."""
     target = SQL.identifier(TARGET_TABLE)
+    members = SQL(
+        """SELECT m.partner_id FROM res_partner_segment_member m
+            WHERE m.segment_id = ANY(%s)""", list(segment_ids))
     cr.execute(SQL("DROP TABLE IF EXISTS %s", target))
     cr.execute(SQL(
         """
         CREATE TEMP TABLE %(target)s AS
-        SELECT DISTINCT ON (p.email_normalized)
-               p.email_normalized AS email_normalized, p.email AS email, p.name AS name,
-               p.country_id AS country_id,
-               EXISTS (SELECT 1 FROM mail_blacklist bl
-                        WHERE bl.email = p.email_normalized AND bl.active) AS blacklisted
-          FROM res_partner p
-         WHERE p.email_normalized IS NOT NULL
-           AND p.id IN (SELECT m.partner_id FROM res_partner_segment_member m
-                         WHERE m.segment_id = ANY(%(segments)s))
-         ORDER BY p.email_normalized, p.id
-        """, target=target, segments=list(segment_ids)))
-    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (email_normalized)", target))
-    cr.execute(SQL("ANALYZE %s", target))
-    cr.execute(SQL(
-        """
-        WITH listed AS (      -- per email already in the list: any active / opted-out subscription
+        WITH emails AS MATERIALIZED (   -- one row per normalized email, its first partner
+            SELECT DISTINCT ON (p.email_normalized)
+                   p.email_normalized, p.email, p.name, p.country_id
+              FROM res_partner p
+             WHERE p.email_normalized IS NOT NULL AND p.id IN (%(members)s)
+             ORDER BY p.email_normalized, p.id
+        ), contacts AS (                 -- the mailing contact to reuse for each email
+            SELECT c.email_normalized, min(c.id) AS contact_id
+              FROM mailing_contact c
+             WHERE c.email_normalized IN (SELECT email_normalized FROM emails)
+             GROUP BY c.email_normalized
+        ), listed AS (                   -- per email already in the list: subscribed / opted out
             SELECT c.email_normalized, bool_or(NOT coalesce(s.opt_out, false)) AS subscribed,
                    bool_or(coalesce(s.opt_out, false)) AS opted_out
               FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
              WHERE s.list_id = %(list)s AND c.email_normalized IS NOT NULL
              GROUP BY c.email_normalized
         )
-        SELECT
-          count(*) FILTER (WHERE NOT t.blacklisted AND l.email_normalized IS NULL),
-          count(*) FILTER (WHERE t.blacklisted AND NOT coalesce(l.subscribed, false)),
-          count(*) FILTER (WHERE NOT t.blacklisted AND l.opted_out AND NOT l.subscribed),
-          count(*) FILTER (WHERE l.subscribed)
-          FROM %(target)s t LEFT JOIN listed l ON l.email_normalized = t.email_normalized
-        """, target=target, list=list_id))
-    to_add, blacklisted, opted_out, already = cr.fetchone()
+        SELECT e.email_normalized, e.email, e.name, e.country_id, co.contact_id,
+               EXISTS (SELECT 1 FROM mail_blacklist bl
+                        WHERE bl.email = e.email_normalized AND bl.active) AS blacklisted,
+               l.email_normalized IS NOT NULL AS in_list,
+               coalesce(l.subscribed, false) AS subscribed,
+               coalesce(l.opted_out, false) AS opted_out
+          FROM emails e
+          LEFT JOIN contacts co ON co.email_normalized = e.email_normalized
+          LEFT JOIN listed l ON l.email_normalized = e.email_normalized
+        """, target=target, members=members, list=list_id))
+    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (email_normalized)", target))
+    cr.execute(SQL("ANALYZE %s", target))
     cr.execute(SQL(
         """
-        SELECT count(DISTINCT p.id) FROM res_partner p
-         WHERE p.email_normalized IS NULL
-           AND p.id IN (SELECT m.partner_id FROM res_partner_segment_member m
-                         WHERE m.segment_id = ANY(%s))
-        """, list(segment_ids)))
+        SELECT count(*) FILTER (WHERE NOT blacklisted AND NOT in_list),
+               count(*) FILTER (WHERE blacklisted AND NOT subscribed),
+               count(*) FILTER (WHERE NOT blacklisted AND opted_out AND NOT subscribed),
+               count(*) FILTER (WHERE subscribed)
+          FROM %s
+        """, target))
+    to_add, blacklisted, opted_out, already = cr.fetchone()
+    cr.execute(SQL(
+        "SELECT count(*) FROM res_partner p WHERE p.email_normalized IS NULL AND p.id IN (%s)",
+        members))
     no_email = cr.fetchone()[0]
     cr.execute(SQL(
         """
@@ -75,6 +92,11 @@ def plan(cr, segment_ids, list_id):
             "blacklisted": blacklisted, "opted_out": opted_out, "already": already}
 
 
+def _analyze_if_large(cr, table, rows):
+    if rows >= ANALYZE_THRESHOLD:
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+
+
 def apply(cr, list_id, mode, uid):
     """Apply the plan in the work table to the list; return (added, removed)."""
     target = SQL.identifier(TARGET_TABLE)
@@ -82,32 +104,33 @@ def apply(cr, list_id, mode, uid):
     # 1. a mailing contact for each email to subscribe that has none yet (reuse otherwise)
     cr.execute(SQL(
         """
-        INSERT INTO mailing_contact (name, email, email_normalized, country_id, message_bounce,
-                                     create_uid, create_date, write_uid, write_date)
-        SELECT t.name, t.email, t.email_normalized, t.country_id, 0,
-               %(uid)s, %(now)s, %(uid)s, %(now)s
-          FROM %(target)s t
-         WHERE NOT t.blacklisted
-           AND NOT EXISTS (SELECT 1 FROM mailing_contact c
-                            WHERE c.email_normalized = t.email_normalized)
+        WITH created AS (
+            INSERT INTO mailing_contact (name, email, email_normalized, country_id,
+                                         message_bounce, create_uid, create_date, write_uid,
+                                         write_date)
+            SELECT t.name, t.email, t.email_normalized, t.country_id, 0,
+                   %(uid)s, %(now)s, %(uid)s, %(now)s
+              FROM %(target)s t
+             WHERE NOT t.blacklisted AND NOT t.in_list AND t.contact_id IS NULL
+            RETURNING id, email_normalized
+        )
+        UPDATE %(target)s t SET contact_id = c.id
+          FROM created c WHERE c.email_normalized = t.email_normalized
         """, target=target, uid=uid, now=now))
+    _analyze_if_large(cr, "mailing_contact", cr.rowcount)
     # 2. subscribe emails with no subscription at all in the list (opted-out ones stay out)
     cr.execute(SQL(
         """
         INSERT INTO mailing_subscription (contact_id, list_id, opt_out, segment_sync,
                                           create_uid, create_date, write_uid, write_date)
-        SELECT c.contact_id, %(list)s, false, true, %(uid)s, %(now)s, %(uid)s, %(now)s
+        SELECT t.contact_id, %(list)s, false, true, %(uid)s, %(now)s, %(uid)s, %(now)s
           FROM %(target)s t
-          JOIN LATERAL (SELECT min(c.id) AS contact_id FROM mailing_contact c
-                         WHERE c.email_normalized = t.email_normalized) c ON true
-         WHERE NOT t.blacklisted
-           AND NOT EXISTS (SELECT 1 FROM mailing_subscription s
-                             JOIN mailing_contact sc ON sc.id = s.contact_id
-                            WHERE s.list_id = %(list)s
-                              AND sc.email_normalized = t.email_normalized)
+         WHERE NOT t.blacklisted AND NOT t.in_list
+         ORDER BY t.contact_id
         ON CONFLICT (contact_id, list_id) DO NOTHING
         """, target=target, list=list_id, uid=uid, now=now))
     added = cr.rowcount
+    _analyze_if_large(cr, "mailing_subscription", added)
     removed = 0
     if mode == "sync":
         # 3. only what segment syncing created, never an opt-out

@@ -1,5 +1,3 @@
-from functools import partialmethod
-
 from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -134,7 +132,7 @@ class ResPartner(models.Model):
         "purchase_total_12m": ("purchase_total_12m", 0),
     }
 
-    def _search_lifecycle_metric(self, field, operator, value, default=False):
+    def _search_lifecycle_metric(self, field, operator, value, default):
         """Partners whose commercial entity's row for env.company satisfies the condition;
         partners without a row count as ``default`` (no stage, 0, no date).
 
@@ -179,17 +177,26 @@ class ResPartner(models.Model):
             return SQL.identifier(row, column)
         return SQL("COALESCE(%s, %s)", SQL.identifier(row, column), default)
 
-    _search_lifecycle_stage = partialmethod(_search_lifecycle_metric, "stage", default=False)
-    _search_lifecycle_stage_since = partialmethod(
-        _search_lifecycle_metric, "stage_since", default=False)
-    _search_purchase_count = partialmethod(_search_lifecycle_metric, "purchase_count", default=0)
-    _search_first_purchase_date = partialmethod(
-        _search_lifecycle_metric, "first_purchase_date", default=False)
-    _search_last_purchase_date = partialmethod(
-        _search_lifecycle_metric, "last_purchase_date", default=False)
-    _search_purchase_total = partialmethod(
-        _search_lifecycle_metric, "purchase_total", default=0.0)
-    _search_purchase_average = partialmethod(
-        _search_lifecycle_metric, "purchase_average", default=0.0)
-    _search_purchase_total_12m = partialmethod(
-        _search_lifecycle_metric, "purchase_total_12m", default=0.0)
+    def _search_lifecycle_stage(self, operator, value):
+        return self._search_lifecycle_metric("stage", operator, value, False)
+
+    def _search_lifecycle_stage_since(self, operator, value):
+        return self._search_lifecycle_metric("stage_since", operator, value, False)
+
+    def _search_purchase_count(self, operator, value):
+        return self._search_lifecycle_metric("purchase_count", operator, value, 0)
+
+    def _search_first_purchase_date(self, operator, value):
+        return self._search_lifecycle_metric("first_purchase_date", operator, value, False)
+
+    def _search_last_purchase_date(self, operator, value):
+        return self._search_lifecycle_metric("last_purchase_date", operator, value, False)
+
+    def _search_purchase_total(self, operator, value):
+        return self._search_lifecycle_metric("purchase_total", operator, value, 0.0)
+
+    def _search_purchase_average(self, operator, value):
+        return self._search_lifecycle_metric("purchase_average", operator, value, 0.0)
+
+    def _search_purchase_total_12m(self, operator, value):
+        return self._search_lifecycle_metric("purchase_total_12m", operator, value, 0.0)

@@ -1,6 +1,9 @@
 """Screenshots of a running Odoo for the README: logs in, opens each URL, saves a PNG.
 
-    python tools/screenshot.py http://localhost:8069 out.png /odoo/action-...  [more url/png pairs]
+    python tools/screenshot.py http://localhost:8069 /odoo/action-... out.png  [more pairs]
+
+A step may be ``js:<expression>`` instead of a URL: run in the open page (``env`` is the web
+client's environment, e.g. ``env.services.action.doAction({...})``), then the shot is taken.
 
 Drives Debian's headless Chromium through its DevTools protocol (websocket-client).
 """
@@ -70,8 +73,13 @@ def main(base, *pairs):
                       document.querySelector('input[name=password]').value='admin';
                       document.querySelector('form.oe_login_form').submit();""")
         time.sleep(4)
-        for url, path in zip(pairs[::2], pairs[1::2], strict=True):
-            browser.goto(base + url, settle=6)
+        for step, path in zip(pairs[::2], pairs[1::2], strict=True):
+            if step.startswith("js:"):
+                browser.js("(async () => { const env = odoo.__WOWL_DEBUG__.root.env; "
+                           f"await ({step[3:]}); }})()")
+                time.sleep(4)
+            else:
+                browser.goto(base + step, settle=6)
             browser.shot(path)
             print("saved", path)
     finally:
