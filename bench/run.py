@@ -51,8 +51,9 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
-def timed(fn, repeats, before=None, commit=None):
-    """Run ``fn`` ``repeats`` times (``before`` untimed each time); min/median seconds."""
+def timed(fn, repeats, before=None, commit=None, after=None):
+    """Run ``fn`` ``repeats`` times (``before`` and ``after`` untimed each time); min/median
+    seconds."""
     times = []
     for _ in range(repeats):
         if before:
@@ -62,6 +63,8 @@ def timed(fn, repeats, before=None, commit=None):
         if commit:
             commit()
         times.append(time.perf_counter() - start)
+        if after:
+            after()
     return {"min": round(min(times), 3), "median": round(statistics.median(times), 3),
             "runs": len(times)}
 
@@ -117,6 +120,28 @@ def reference_time(env, selection, repeats):
     return result, ids
 
 
+def write_floor_time(env, selection, repeats):
+    """What PostgreSQL itself needs to store the same set as a segment's members: the
+    hand-written SQL inserted, in key order, into the member table (with the two foreign
+    keys Odoo gives every many2many table), rolled back after each run."""
+    cr = env.cr
+    scratch = env["res.partner.segment"].create({
+        "name": "Bench write floor", "segment_type": "static", "company_id": env.company.id})
+
+    def insert():
+        cr.execute("SAVEPOINT bench_write_floor")
+        cr.execute(SQL(
+            """INSERT INTO res_partner_segment_member (segment_id, partner_id)
+               SELECT %s, r.id FROM (%s) r ORDER BY r.id""", scratch.id, selection))
+
+    def rollback():
+        cr.execute("ROLLBACK TO SAVEPOINT bench_write_floor")
+
+    result = timed(insert, repeats, after=rollback)
+    scratch.unlink()
+    return result
+
+
 def member_ids(env, segment):
     env.cr.execute("""SELECT array_agg(partner_id ORDER BY partner_id)
                         FROM res_partner_segment_member WHERE segment_id = %s""", [segment.id])
@@ -146,11 +171,13 @@ def profile_segment(env, segment, reference):
     return {"selection_plan": ours, "reference_plan": explain(env, reference)}
 
 
-def segment_result(name, segment, first, rebuild, floor, same):
+def segment_result(name, segment, first, rebuild, floor, same, write_floor):
     return {"scenario": name, "members": segment.member_count, "first": first,
-            "rebuild": rebuild, "reference": floor,
+            "rebuild": rebuild, "reference": floor, "write_floor": write_floor,
             "ratio_first": round(first["median"] / max(floor["median"], 1e-3), 2),
             "ratio_rebuild": round(rebuild["median"] / max(floor["median"], 1e-3), 2),
+            "ratio_first_vs_write": round(
+                first["median"] / max(write_floor["median"], 1e-3), 2),
             "same_members_as_reference": same}
 
 
@@ -180,12 +207,18 @@ def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, 
         rebuild = timed(segment.action_recompute, repeats, commit=commit)
         floor, ids = reference_time(env, reference, repeats)
         checks[name] = member_ids(env, segment) == ids
-        result = segment_result(name, segment, first, rebuild, floor, checks[name])
+        if not checks[name]:
+            got = set(member_ids(env, segment))
+            log(f"  DIFFERENT MEMBERS: only ours {sorted(got - set(ids))[:10]}, "
+                f"only SQL {sorted(set(ids) - got)[:10]}")
+        result = segment_result(name, segment, first, rebuild, floor, checks[name],
+                                write_floor_time(env, reference, repeats))
         if max(result["ratio_first"], result["ratio_rebuild"]) > RATIO_TARGET:
             result["profile"] = profile_segment(env, segment, reference)
         results.append(result)
         log(f"  {result['members']} members, first {first['median']} s, rebuild "
-            f"{rebuild['median']} s, SQL {floor['median']} s")
+            f"{rebuild['median']} s, SQL {floor['median']} s, "
+            f"SQL into the member table {result['write_floor']['median']} s")
     relation = segments["relation: bought last year, not this year"]
     log("segment: segment of a segment")
     nested = Segment.create({
@@ -199,7 +232,8 @@ def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, 
             WHERE p.active AND p.email IS NOT NULL""", relation.id)
     floor, ids = reference_time(env, nested_reference, repeats)
     result = segment_result("segment of a segment", nested, first, rebuild, floor,
-                            member_ids(env, nested) == ids)
+                            member_ids(env, nested) == ids,
+                            write_floor_time(env, nested_reference, repeats))
     if max(result["ratio_first"], result["ratio_rebuild"]) > RATIO_TARGET:
         result["profile"] = profile_segment(env, nested, nested_reference)
     results.append(result)
@@ -330,8 +364,8 @@ def check_targets(report):
     def add(name, value, target):
         out.append({"target": name, "value": value, "limit": target, "met": value <= target})
 
-    for seg in report["segments"]:
-        if "reference" in seg:
+    for seg in report["segments"]:  # the issue's ratio targets: relation and metrics conditions
+        if "reference" in seg and seg["scenario"].startswith(("relation", "metrics")):
             add(f"{seg['scenario']}: first build / SQL", seg["ratio_first"], RATIO_TARGET)
             add(f"{seg['scenario']}: unchanged rebuild / SQL", seg["ratio_rebuild"], RATIO_TARGET)
     if isinstance(report["lifecycle"], dict):
@@ -377,17 +411,18 @@ print('OCA_SECONDS', time.perf_counter() - start, lst.contact_count)
 def table(report):
     lines = ["", "partner_segmentation benchmark "
              f"({report.get('partners', '?')} partners, {report['repeats']} runs, min/median s)", ""]
-    row = "{:<52} {:>9} {:>15} {:>15} {:>15} {:>7} {:>7}"
-    lines.append(row.format("segment recompute", "members", "first", "rebuild", "floor (SQL)",
-                            "x first", "x rebld"))
+    row = "{:<44} {:>8} {:>13} {:>13} {:>13} {:>13} {:>7} {:>7} {:>7}"
+    lines.append(row.format("segment recompute", "members", "first", "rebuild", "SQL select",
+                            "SQL insert", "x first", "x rebld", "x insrt"))
     for seg in report["segments"]:
         if "reference" in seg:
             lines.append(row.format(
-                seg["scenario"][:52], seg["members"],
+                seg["scenario"][:44], seg["members"],
                 f"{seg['first']['min']}/{seg['first']['median']}",
                 f"{seg['rebuild']['min']}/{seg['rebuild']['median']}",
                 f"{seg['reference']['min']}/{seg['reference']['median']}",
-                seg["ratio_first"], seg["ratio_rebuild"]))
+                f"{seg['write_floor']['min']}/{seg['write_floor']['median']}",
+                seg["ratio_first"], seg["ratio_rebuild"], seg["ratio_first_vs_write"]))
         elif seg["first"]:
             lines.append(f"{seg['scenario']}: {seg['first']['median']} s "
                          f"({seg['ratio_vs_ours']}x our first build)")

@@ -74,6 +74,9 @@ class TestBenchSmoke(TransactionCase):
             self.assertTrue(scenario["same_members_as_reference"], scenario["scenario"])
             self.assertGreater(scenario["members"], 0, scenario["scenario"])
             self.assertGreater(scenario["reference"]["median"], 0)
+            self.assertGreater(scenario["write_floor"]["median"], 0)
+        self.assertFalse(self.env["res.partner.segment"].search([("name", "=", "Bench write floor")]),
+                         "the write floor's scratch segment is removed")
         naive = report["segments"][-1]
         self.assertTrue(naive["scenario"].startswith("naive ORM"))
         relation = next(s for s in built if s["scenario"].startswith("relation"))
@@ -97,6 +100,7 @@ class TestBenchSmoke(TransactionCase):
         self.assertIn("unchanged mailing re-sync (s)", names)
         text = run.table(report)
         self.assertIn("segment recompute", text)
+        self.assertIn("SQL insert", text)
         self.assertIn("targets:", text)
 
     def test_sections_not_yet_installed_are_reported_as_such(self):
