@@ -4,12 +4,14 @@ from ..engine.lifecycle import STAGES
 
 
 class ResPartnerLifecycleTransition(models.Model):
-    """A partner's move from one stage to another, as seen by a recompute."""
+    """A partner's move from one stage to another, as seen by a recompute (written in bulk
+    by it: no create/write columns, see res.partner.lifecycle)."""
 
     _name = "res.partner.lifecycle.transition"
     _description = "Lifecycle stage change"
     _order = "date desc, id desc"
     _rec_name = "partner_id"
+    _log_access = False
 
     partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")

@@ -342,10 +342,18 @@ class TestLifecycleHistory(LifecycleCase):
         self.recompute(self.c1)
         row = self.env["res.partner.lifecycle"].search(
             [("partner_id", "=", self.prospect.id), ("company_id", "=", self.c1.id)])
-        self.env.cr.execute("UPDATE res_partner_lifecycle SET write_date = '2000-01-01' WHERE id = %s", [row.id])
+        self.env.cr.execute("SELECT ctid FROM res_partner_lifecycle WHERE id = %s", [row.id])
+        before = self.env.cr.fetchone()[0]  # any UPDATE writes a new row version elsewhere
         self.recompute(self.c1, day=TODAY + timedelta(days=1))
-        self.env.cr.execute("SELECT write_date FROM res_partner_lifecycle WHERE id = %s", [row.id])
-        self.assertEqual(self.env.cr.fetchone()[0], datetime(2000, 1, 1))
+        self.env.cr.execute("SELECT ctid FROM res_partner_lifecycle WHERE id = %s", [row.id])
+        self.assertEqual(self.env.cr.fetchone()[0], before)
+        changed = self.env["res.partner.lifecycle"].search(
+            [("partner_id", "=", self.newbie.id), ("company_id", "=", self.c1.id)])
+        self.env.cr.execute("SELECT ctid FROM res_partner_lifecycle WHERE id = %s", [changed.id])
+        before = self.env.cr.fetchone()[0]
+        self.recompute(self.c1, day=TODAY + timedelta(days=40))
+        self.env.cr.execute("SELECT ctid FROM res_partner_lifecycle WHERE id = %s", [changed.id])
+        self.assertNotEqual(self.env.cr.fetchone()[0], before, "a changed row is rewritten")
 
     def test_partner_losing_all_history_leaves_its_stage(self):
         self.recompute(self.c1)
