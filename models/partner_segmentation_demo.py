@@ -93,6 +93,7 @@ class PartnerSegmentationDemo(models.AbstractModel):
              "domain": "[('email', '=', False), ('sale_order_ids', '!=', False)]"},
             {"name": "Trade show 2026 visitors", "segment_type": "static", "company_id": main.id},
         ])
+        (main | second).action_recompute_lifecycle()
         segments.filtered(lambda s: s.segment_type == "dynamic").action_recompute()
         visitors = self.env["res.partner"].search(
             [("company_id", "=", main.id), ("email", "!=", False)], limit=25)

@@ -92,7 +92,7 @@ class ResCompany(models.Model):
         today = fields.Date.context_today(self)
 
         def after_batch(done, remaining):
-            if may_commit():
+            if may_commit(self.env):
                 cr.commit()  # pylint: disable=invalid-commit
             Cron._notify_progress(done=done, remaining=remaining)
 
@@ -107,7 +107,7 @@ class ResCompany(models.Model):
                 active_count=company.lifecycle_active_count, uid=self.env.uid,
                 batch_size=batch_size, after_batch=after_batch)
             company.lifecycle_last_run = fields.Datetime.now()
-            if may_commit():
+            if may_commit(self.env):
                 cr.commit()  # pylint: disable=invalid-commit
         for model in ("res.partner.lifecycle", "res.partner.lifecycle.snapshot",
                       "res.partner.lifecycle.transition", "res.partner"):
@@ -118,7 +118,7 @@ class ResCompany(models.Model):
         """Daily: every company, one after the other; a failing company is logged and the
         others go on."""
         for company in self.search([]):
-            if may_commit():  # it commits per batch: no savepoint can span it
+            if may_commit(self.env):  # it commits per batch: no savepoint can span it
                 try:
                     company.action_recompute_lifecycle()
                 except Exception:

@@ -468,7 +468,7 @@ class ResPartnerSegment(models.Model):
         Cron = self.env["ir.cron"]
         for done, segment in enumerate(due, start=1):
             segment._recompute_one()
-            if may_commit():
+            if may_commit(self.env):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             Cron._notify_progress(done=done, remaining=len(due) - done)
 

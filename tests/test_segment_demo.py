@@ -18,3 +18,8 @@ class TestSegmentDemo(TransactionCase):
             [("category_id.name", "=", "VIP")]))
         static = self.env["res.partner.segment"].search([("name", "=", "Trade show 2026 visitors")])
         self.assertEqual(static.member_count, 25)
+        # a first look shows stages: the lifecycle of both companies is computed
+        staged = self.env["res.partner"].with_company(second).search_count(
+            [("name", "like", "customer 0"), ("lifecycle_stage", "!=", False)])
+        self.assertGreater(staged, 0)
+        self.assertTrue(second.lifecycle_last_run)
