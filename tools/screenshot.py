@@ -75,8 +75,11 @@ def main(base, *pairs):
         time.sleep(4)
         for step, path in zip(pairs[::2], pairs[1::2], strict=True):
             if step.startswith("js:"):
-                browser.js("(async () => { const env = odoo.__WOWL_DEBUG__.root.env; "
-                           f"await ({step[3:]}); }})()")
+                error = browser.js(
+                    "(async () => { try { const env = odoo.__WOWL_DEBUG__.root.env; "
+                    f"await ({step[3:]}); }} catch (e) {{ return String(e); }} }})()")
+                if error:
+                    print("step failed:", error)
                 time.sleep(4)
             else:
                 browser.goto(base + step, settle=6)
