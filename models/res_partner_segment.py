@@ -193,8 +193,10 @@ class ResPartnerSegment(models.Model):
     def _domain_query(self):
         """SQL selecting the ids of the partners the conditions match now."""
         self.ensure_one()
-        domain = expression.AND([self._parsed_domain(), self._company_visibility_domain()])
-        return self._partner_env()._search(domain).select(SQL.identifier("res_partner", "id"))
+        Partner = self._partner_env()
+        domain = expression.AND([Partner._merge_lifecycle_conditions(self._parsed_domain()),
+                                 self._company_visibility_domain()])
+        return Partner._search(domain).select(SQL.identifier("res_partner", "id"))
 
     def _raise_work_mem(self):
         """Give this transaction the work_mem that keeps `NOT IN (subquery)` plans hashed."""

@@ -137,6 +137,25 @@ class TestLifecycleStages(LifecycleCase):
         segment.action_recompute()
         self.assertEqual(segment.partner_ids, self.p["churn"] | self.p["churn_at_4x"] | self.p["dormant"])
 
+    def test_segment_reads_the_lifecycle_table_once_for_several_conditions(self):
+        self.recompute(self.c1)
+        since = (TODAY - timedelta(days=30)).isoformat()
+        domain = f"[('name', 'like', 'LC '), ('purchase_count', '>=', 2), ('last_purchase_date', '>=', '{since}')]"
+        segment = self.env["res.partner.segment"].create(
+            {"name": "Recent repeat buyers", "company_id": self.c1.id, "domain": domain})
+        sql = segment._domain_query().code
+        self.assertEqual(sql.count('FROM "res_partner_lifecycle"'), 1, sql)
+        segment.action_recompute()
+        expected = self.p["active_at_x"] | self.p["company"] | self.p["child"]
+        self.assertEqual(segment.partner_ids, expected)
+        self.assertEqual(self.Partner.with_company(self.c1).search(segment._parsed_domain()), expected,
+                         "the same partners as the condition-by-condition search")
+        # a condition that partners without a row meet is not merged (they must stay in)
+        Partner = self.Partner.with_company(self.c1)
+        mixed = [("purchase_count", "<", 2), ("lifecycle_stage", "!=", "lead"), ("name", "like", "LC ")]
+        self.assertEqual(Partner._merge_lifecycle_conditions(mixed), mixed)
+        self.assertIn(self.p["nothing"], Partner.search(mixed))
+
     def test_conditions_matching_partners_without_row_stay_subqueries(self):
         self.recompute(self.c1)
         Partner = self.Partner.with_company(self.c1)
