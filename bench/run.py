@@ -206,11 +206,11 @@ def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, 
         first = timed(segment.action_recompute, repeats, before=clear(segment), commit=commit)
         rebuild = timed(segment.action_recompute, repeats, commit=commit)
         floor, ids = reference_time(env, reference, repeats)
-        checks[name] = member_ids(env, segment) == ids
+        ours = member_ids(env, segment)
+        checks[name] = ours == ids
         if not checks[name]:
-            got = set(member_ids(env, segment))
-            log(f"  DIFFERENT MEMBERS: only ours {sorted(got - set(ids))[:10]}, "
-                f"only SQL {sorted(set(ids) - got)[:10]}")
+            log(f"  DIFFERENT MEMBERS: only ours {sorted(set(ours) - set(ids))[:10]}, "
+                f"only SQL {sorted(set(ids) - set(ours))[:10]}")
         result = segment_result(name, segment, first, rebuild, floor, checks[name],
                                 write_floor_time(env, reference, repeats))
         if max(result["ratio_first"], result["ratio_rebuild"]) > RATIO_TARGET:

@@ -1,9 +1,24 @@
-"""Helpers for long runs: commit per batch, but never under tests or while modules load."""
+"""Helpers for long runs: commit per batch, but never under tests or while modules load;
+refresh planner statistics after bulk writes."""
 
 import threading
+
+from odoo.tools import SQL
+
+# A bulk write of at least this many rows refreshes the table's planner statistics: the next
+# statement (often seconds later, before autovacuum) plans from them. Measured on 160,000
+# emails: with the statistics of an empty mailing list, an unchanged re-sync chose a nested
+# loop that ran for more than five minutes.
+ANALYZE_THRESHOLD = 10_000
 
 
 def may_commit(env):
     """True unless running under Odoo's tests (which must never commit, as crm_team does) or
     while the registry is loading (an install computing demo data stays one transaction)."""
     return env.registry.ready and not getattr(threading.current_thread(), "testing", False)
+
+
+def analyze_if_large(cr, table, rows):
+    """ANALYZE ``table`` when ``rows`` rows were just written to it in bulk."""
+    if rows >= ANALYZE_THRESHOLD:
+        cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))

@@ -13,16 +13,11 @@ contacts added by hand or by import stay.
 
 from odoo.tools import SQL
 
+from .batch import analyze_if_large
+
 TARGET_TABLE = "partner_segment_mailing_target"
 
 FIGURES = ("to_add", "to_remove", "no_email", "blacklisted", "opted_out", "already")
-
-
-# A bulk write of at least this many rows refreshes the table's planner statistics: the next
-# sync (often seconds later, before autovacuum) plans from them. Measured on 160,000 emails:
-# with the statistics of an empty list, an unchanged re-sync chose a nested loop that ran for
-# more than five minutes.
-ANALYZE_THRESHOLD = 10_000
 
 
 def plan(cr, segment_ids, list_id):
@@ -92,11 +87,6 @@ def plan(cr, segment_ids, list_id):
             "blacklisted": blacklisted, "opted_out": opted_out, "already": already}
 
 
-def _analyze_if_large(cr, table, rows):
-    if rows >= ANALYZE_THRESHOLD:
-        cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
-
-
 def apply(cr, list_id, mode, uid):
     """Apply the plan in the work table to the list; return (added, removed)."""
     target = SQL.identifier(TARGET_TABLE)
@@ -117,7 +107,7 @@ def apply(cr, list_id, mode, uid):
         UPDATE %(target)s t SET contact_id = c.id
           FROM created c WHERE c.email_normalized = t.email_normalized
         """, target=target, uid=uid, now=now))
-    _analyze_if_large(cr, "mailing_contact", cr.rowcount)
+    analyze_if_large(cr, "mailing_contact", cr.rowcount)
     # 2. subscribe emails with no subscription at all in the list (opted-out ones stay out)
     cr.execute(SQL(
         """
@@ -130,7 +120,7 @@ def apply(cr, list_id, mode, uid):
         ON CONFLICT (contact_id, list_id) DO NOTHING
         """, target=target, list=list_id, uid=uid, now=now))
     added = cr.rowcount
-    _analyze_if_large(cr, "mailing_subscription", added)
+    analyze_if_large(cr, "mailing_subscription", added)
     removed = 0
     if mode == "sync":
         # 3. only what segment syncing created, never an opt-out

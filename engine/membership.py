@@ -56,13 +56,6 @@ def replace_members(cr, segment_id, selection, log_events=False, uid=1):
     return added, removed, count
 
 
-def analyze_if_changed(cr, changed, threshold=10_000):
-    """Refresh the member table's statistics after a large change (a first build): segments
-    of segments and partner searches by segment are planned from them."""
-    if changed >= threshold:
-        cr.execute(SQL("ANALYZE %s", SQL.identifier(MEMBER_TABLE)))
-
-
 def add_members(cr, segment_id, selection):
     """Add ``selection`` to a segment (static fill); return how many were new."""
     cr.execute(SQL(

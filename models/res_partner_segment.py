@@ -10,7 +10,7 @@ from odoo.tools.safe_eval import safe_eval
 
 from ..engine import domain as segment_domain
 from ..engine import mailing, membership
-from ..engine.batch import may_commit
+from ..engine.batch import analyze_if_large, may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -324,7 +324,8 @@ class ResPartnerSegment(models.Model):
                     cr, self.id, self._membership_selection(),
                     log_events=bool(self.member_count), uid=self.env.uid)
                 cr.execute("RESET work_mem")
-                membership.analyze_if_changed(cr, added + removed)
+                # segments of segments and searches by segment plan from fresh statistics
+                analyze_if_large(cr, membership.MEMBER_TABLE, added + removed)
         except Exception as exc:  # noqa: BLE001 - recorded on the segment, others go on
             _logger.warning("Segment %s (%s) failed to recompute: %s", self.id, self.name, exc)
             self.env.invalidate_all()
