@@ -1,9 +1,9 @@
 """Replace a segment's members by a selection, in one statement.
 
 The selection (any SQL returning partner ids, usually Odoo's own query for the segment's
-domain) is evaluated once, as a materialized CTE; rows that left are deleted and rows that
-joined are inserted by anti-joins against it. Nothing goes through Python, and an unchanged
-rebuild writes nothing.
+domain) is evaluated once, as a materialized CTE of distinct ids; rows that left are
+deleted and rows that joined are inserted by anti-joins against it. Nothing goes through
+Python, and an unchanged rebuild writes nothing.
 """
 
 from odoo.tools import SQL
@@ -20,7 +20,7 @@ def replace_members(cr, segment_id, selection, log_events=False, uid=1):
     table = SQL.identifier(MEMBER_TABLE)
     cr.execute(SQL(
         """
-        WITH target AS MATERIALIZED (%(selection)s),
+        WITH target AS MATERIALIZED (SELECT DISTINCT s.id FROM (%(selection)s) s),
         removed AS (
             DELETE FROM %(table)s m
              WHERE m.segment_id = %(segment)s
@@ -33,7 +33,8 @@ def replace_members(cr, segment_id, selection, log_events=False, uid=1):
              WHERE NOT EXISTS (SELECT 1 FROM %(table)s m
                                 WHERE m.segment_id = %(segment)s AND m.partner_id = t.id)
              ORDER BY t.id  -- in key order: less index and foreign-key work
-            ON CONFLICT DO NOTHING
+            -- no ON CONFLICT: the anti-join already skips members, and speculative
+            -- insertion cost 0.7 s per 166,000 rows
             RETURNING partner_id
         ),
         events AS (
