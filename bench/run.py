@@ -30,6 +30,7 @@ else:  # run as a script: python bench/run.py
 RATIO_TARGET = 3.0  # segment recompute within 3x the hand-written SQL
 TARGETS = {"lifecycle_s": 60, "mailing_first_s": 30, "mailing_resync_s": 5, "memory_growth_mb": 200}
 NOT_AVAILABLE = "not available yet"
+MEMBER_TABLE = "res_partner_segment_member"
 
 
 def quiet(*_args):
@@ -120,26 +121,35 @@ def reference_time(env, selection, repeats):
     return result, ids
 
 
+def insert_time(env, table, segment_id, selection, repeats):
+    """The hand-written set inserted, in key order, into ``table``, rolled back each run."""
+    cr = env.cr
+
+    def insert():
+        cr.execute("SAVEPOINT bench_insert")
+        cr.execute(SQL("INSERT INTO %s (segment_id, partner_id) SELECT %s, r.id FROM (%s) r "
+                       "ORDER BY r.id", SQL.identifier(table), segment_id, selection))
+
+    return timed(insert, repeats, after=lambda: cr.execute("ROLLBACK TO SAVEPOINT bench_insert"))
+
+
 def write_floor_time(env, selection, repeats):
-    """What PostgreSQL itself needs to store the same set as a segment's members: the
-    hand-written SQL inserted, in key order, into the member table (with the two foreign
-    keys Odoo gives every many2many table), rolled back after each run."""
+    """What PostgreSQL itself needs to store the same set as a segment's members: inserted
+    into the member table (with the two foreign keys Odoo gives every many2many table), and
+    into a copy of it with the same indexes and no foreign key, which shows what they cost."""
     cr = env.cr
     scratch = env["res.partner.segment"].create({
         "name": "Bench write floor", "segment_type": "static", "company_id": env.company.id})
-
-    def insert():
-        cr.execute("SAVEPOINT bench_write_floor")
-        cr.execute(SQL(
-            """INSERT INTO res_partner_segment_member (segment_id, partner_id)
-               SELECT %s, r.id FROM (%s) r ORDER BY r.id""", scratch.id, selection))
-
-    def rollback():
-        cr.execute("ROLLBACK TO SAVEPOINT bench_write_floor")
-
-    result = timed(insert, repeats, after=rollback)
+    with_fks = insert_time(env, MEMBER_TABLE, scratch.id, selection, repeats)
+    cr.execute("DROP TABLE IF EXISTS bench_member_no_fk")
+    cr.execute(SQL("CREATE TABLE bench_member_no_fk (LIKE %s INCLUDING INDEXES)",
+                   SQL.identifier(MEMBER_TABLE)))
+    try:
+        without_fks = insert_time(env, "bench_member_no_fk", scratch.id, selection, repeats)
+    finally:
+        cr.execute("DROP TABLE bench_member_no_fk")
     scratch.unlink()
-    return result
+    return with_fks, without_fks
 
 
 def member_ids(env, segment):
@@ -171,13 +181,17 @@ def profile_segment(env, segment, reference):
     return {"selection_plan": ours, "reference_plan": explain(env, reference)}
 
 
-def segment_result(name, segment, first, rebuild, floor, same, write_floor):
+def segment_result(name, segment, first, rebuild, floor, same, write_floors):
+    write_floor, write_floor_no_fk = write_floors
     return {"scenario": name, "members": segment.member_count, "first": first,
             "rebuild": rebuild, "reference": floor, "write_floor": write_floor,
+            "write_floor_no_fk": write_floor_no_fk,
             "ratio_first": round(first["median"] / max(floor["median"], 1e-3), 2),
             "ratio_rebuild": round(rebuild["median"] / max(floor["median"], 1e-3), 2),
             "ratio_first_vs_write": round(
                 first["median"] / max(write_floor["median"], 1e-3), 2),
+            "ratio_first_vs_write_no_fk": round(
+                first["median"] / max(write_floor_no_fk["median"], 1e-3), 2),
             "same_members_as_reference": same}
 
 
@@ -218,7 +232,8 @@ def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, 
         results.append(result)
         log(f"  {result['members']} members, first {first['median']} s, rebuild "
             f"{rebuild['median']} s, SQL {floor['median']} s, "
-            f"SQL into the member table {result['write_floor']['median']} s")
+            f"SQL into the member table {result['write_floor']['median']} s "
+            f"(without its foreign keys {result['write_floor_no_fk']['median']} s)")
     relation = segments["relation: bought last year, not this year"]
     log("segment: segment of a segment")
     nested = Segment.create({
@@ -411,9 +426,9 @@ print('OCA_SECONDS', time.perf_counter() - start, lst.contact_count)
 def table(report):
     lines = ["", "partner_segmentation benchmark "
              f"({report.get('partners', '?')} partners, {report['repeats']} runs, min/median s)", ""]
-    row = "{:<44} {:>8} {:>13} {:>13} {:>13} {:>13} {:>7} {:>7} {:>7}"
+    row = "{:<44} {:>8} {:>13} {:>13} {:>13} {:>13} {:>13} {:>7} {:>7} {:>7}"
     lines.append(row.format("segment recompute", "members", "first", "rebuild", "SQL select",
-                            "SQL insert", "x first", "x rebld", "x insrt"))
+                            "SQL insert", "insert no FK", "x first", "x rebld", "x insrt"))
     for seg in report["segments"]:
         if "reference" in seg:
             lines.append(row.format(
@@ -422,6 +437,7 @@ def table(report):
                 f"{seg['rebuild']['min']}/{seg['rebuild']['median']}",
                 f"{seg['reference']['min']}/{seg['reference']['median']}",
                 f"{seg['write_floor']['min']}/{seg['write_floor']['median']}",
+                f"{seg['write_floor_no_fk']['min']}/{seg['write_floor_no_fk']['median']}",
                 seg["ratio_first"], seg["ratio_rebuild"], seg["ratio_first_vs_write"]))
         elif seg["first"]:
             lines.append(f"{seg['scenario']}: {seg['first']['median']} s "

@@ -75,8 +75,11 @@ class TestBenchSmoke(TransactionCase):
             self.assertGreater(scenario["members"], 0, scenario["scenario"])
             self.assertGreater(scenario["reference"]["median"], 0)
             self.assertGreater(scenario["write_floor"]["median"], 0)
+            self.assertGreater(scenario["write_floor_no_fk"]["median"], 0)
         self.assertFalse(self.env["res.partner.segment"].search([("name", "=", "Bench write floor")]),
                          "the write floor's scratch segment is removed")
+        self.env.cr.execute("SELECT to_regclass('bench_member_no_fk')")
+        self.assertIsNone(self.env.cr.fetchone()[0], "the foreign-key-free copy is dropped")
         naive = report["segments"][-1]
         self.assertTrue(naive["scenario"].startswith("naive ORM"))
         relation = next(s for s in built if s["scenario"].startswith("relation"))
