@@ -180,9 +180,9 @@ class ResPartner(models.Model):
         merged, rest = [], []
         for leaf in domain:
             fname, operator, value = leaf
-            column, default = self._LIFECYCLE_COLUMNS.get(fname, (None, None))
+            column = self._LIFECYCLE_COLUMNS.get(fname, (None, None))[0]
             if column and not self._lifecycle_matches_without_row(
-                    column, operator, value, False if default is None else default):
+                    column, operator, value, self._lifecycle_default(fname)):
                 merged.append((column, operator, value))
             else:
                 rest.append(leaf)
@@ -208,26 +208,35 @@ class ResPartner(models.Model):
             return SQL.identifier(row, column)
         return SQL("COALESCE(%s, %s)", SQL.identifier(row, column), default)
 
+    def _lifecycle_default(self, fname):
+        """The value lifecycle field ``fname`` takes for a partner without a row."""
+        default = self._LIFECYCLE_COLUMNS[fname][1]
+        return False if default is None else default
+
+    def _search_lifecycle_field(self, fname, operator, value):
+        return self._search_lifecycle_metric(
+            self._LIFECYCLE_COLUMNS[fname][0], operator, value, self._lifecycle_default(fname))
+
     def _search_lifecycle_stage(self, operator, value):
-        return self._search_lifecycle_metric("stage", operator, value, False)
+        return self._search_lifecycle_field("lifecycle_stage", operator, value)
 
     def _search_lifecycle_stage_since(self, operator, value):
-        return self._search_lifecycle_metric("stage_since", operator, value, False)
+        return self._search_lifecycle_field("lifecycle_stage_since", operator, value)
 
     def _search_purchase_count(self, operator, value):
-        return self._search_lifecycle_metric("purchase_count", operator, value, 0)
+        return self._search_lifecycle_field("purchase_count", operator, value)
 
     def _search_first_purchase_date(self, operator, value):
-        return self._search_lifecycle_metric("first_purchase_date", operator, value, False)
+        return self._search_lifecycle_field("first_purchase_date", operator, value)
 
     def _search_last_purchase_date(self, operator, value):
-        return self._search_lifecycle_metric("last_purchase_date", operator, value, False)
+        return self._search_lifecycle_field("last_purchase_date", operator, value)
 
     def _search_purchase_total(self, operator, value):
-        return self._search_lifecycle_metric("purchase_total", operator, value, 0.0)
+        return self._search_lifecycle_field("purchase_total", operator, value)
 
     def _search_purchase_average(self, operator, value):
-        return self._search_lifecycle_metric("purchase_average", operator, value, 0.0)
+        return self._search_lifecycle_field("purchase_average", operator, value)
 
     def _search_purchase_total_12m(self, operator, value):
-        return self._search_lifecycle_metric("purchase_total_12m", operator, value, 0.0)
+        return self._search_lifecycle_field("purchase_total_12m", operator, value)
