@@ -112,7 +112,7 @@ class TestSegmentMembership(SegmentCase):
         self.assertEqual(last.member_count, segment.member_count)
 
     def test_selection_repeating_a_partner_stores_it_once(self):
-        """The member insert has no ON CONFLICT clause (it made first builds ~40 % slower):
+        """The member insert has no ON CONFLICT clause (about 0.7 s per 166,000 new members):
         a selection that names a partner twice must still store it once, without error."""
         segment = self.make_segment("[('city', '=', 'Ghent')]")
         twice = SQL("SELECT id FROM res_partner WHERE id IN %s UNION ALL "
