@@ -314,16 +314,15 @@ def mailing_segment(env, size):
 
 
 def measure_mailing(env, segment, repeats, commit):
-    Segment = env["res.partner.segment"]
     lists = []
 
     def new_list():
         lists.append(env["mailing.list"].create({"name": f"Bench list {len(lists)}"}))
 
-    first = timed(lambda: Segment._push_to_list(segment, lists[-1], "sync"), repeats,
+    first = timed(lambda: segment._push_to_list(lists[-1], "sync"), repeats,
                   before=new_list, commit=commit)
-    figures = Segment._push_to_list(segment, lists[-1], "sync")
-    resync = timed(lambda: Segment._push_to_list(segment, lists[-1], "sync"), repeats, commit=commit)
+    figures = segment._push_to_list(lists[-1], "sync")
+    resync = timed(lambda: segment._push_to_list(lists[-1], "sync"), repeats, commit=commit)
     return {"segment_members": segment.member_count, "subscribed": figures["already"],
             "no_email": figures["no_email"], "first": first, "unchanged_resync": resync}
 

@@ -15,13 +15,15 @@ class SegmentExport(http.Controller):
                 type="http", auth="user")
     def export(self, segment_id, kind):
         """Members as CSV, written by PostgreSQL (COPY) into a temporary file and streamed:
-        memory stays flat whatever the segment's size."""
+        memory stays flat whatever the segment's size. Only the members the requesting user
+        may read (Odoo's record rules for that user, in the user's companies)."""
         if kind not in KINDS:
             raise request.not_found()
         segment = request.env["res.partner.segment"].browse(segment_id)
         segment.check_access("read")
+        query = insights.export_query(segment.id, kind, segment._readable_partners_sql())
         stream = tempfile.TemporaryFile()
-        insights.copy_csv(request.env.cr, insights.export_query(segment.id, kind), stream)
+        insights.copy_csv(request.env.cr, query, stream)
         size = stream.tell()
         stream.seek(0)
         filename = f"segment-{segment.id}-{KINDS[kind]}.csv"

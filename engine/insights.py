@@ -42,25 +42,38 @@ LAST_NAME = SQL(
     "nullif(lower(btrim(substr(btrim(p.name), length(split_part(btrim(p.name), ' ', 1)) + 1))), '')")
 
 
-def export_query(segment_id, kind):
+def csv_safe(expression):
+    """A text cell a spreadsheet will not run as a formula: a leading ``=``, ``@``, tab,
+    carriage return, or ``+``/``-`` before a non-digit gets a quote in front (phone numbers
+    like +375... stay as they are)."""
+    return SQL("CASE WHEN %(e)s ~ '^([=@\\t\\r]|[+-][^0-9])' THEN '''' || %(e)s ELSE %(e)s END",
+               e=expression)
+
+
+def export_query(segment_id, kind, visible=None):
     """SQL for the members of a segment as CSV rows: ``members`` (readable) or ``audience``
-    (hashed identifiers for ad platforms)."""
+    (hashed identifiers for ad platforms). ``visible``: SQL selecting the partner ids the
+    requesting user may read; other members are left out (None: all)."""
     source = SQL(
         """FROM %s m JOIN res_partner p ON p.id = m.partner_id
            LEFT JOIN res_country c ON c.id = p.country_id
-          WHERE m.segment_id = %s""", SQL.identifier(MEMBER_TABLE), segment_id)
+          WHERE m.segment_id = %s AND %s""", SQL.identifier(MEMBER_TABLE), segment_id,
+        SQL("p.id IN (%s)", visible) if visible is not None else SQL("TRUE"))
     if kind == "audience":
         return SQL(
             """SELECT %(email)s AS "Email", %(phone)s AS "Phone", %(first)s AS "First Name",
-                      %(last)s AS "Last Name", upper(c.code) AS "Country", p.zip AS "Zip"
+                      %(last)s AS "Last Name", upper(c.code) AS "Country", %(zip)s AS "Zip"
                %(source)s AND (p.email IS NOT NULL OR coalesce(p.phone, p.mobile) IS NOT NULL)
                ORDER BY p.id""",
             email=_sha256(NORMALIZED_EMAIL), phone=_sha256(NORMALIZED_PHONE),
-            first=_sha256(FIRST_NAME), last=_sha256(LAST_NAME), source=source)
+            first=_sha256(FIRST_NAME), last=_sha256(LAST_NAME), zip=csv_safe(SQL("p.zip")),
+            source=source)
     return SQL(
-        """SELECT p.id AS "ID", p.name AS "Name", p.email AS "Email", p.phone AS "Phone",
-                  p.city AS "City", c.code AS "Country"
-           %(source)s ORDER BY p.id""", source=source)
+        """SELECT p.id AS "ID", %(name)s AS "Name", %(email)s AS "Email",
+                  %(phone)s AS "Phone", %(city)s AS "City", c.code AS "Country"
+           %(source)s ORDER BY p.id""",
+        name=csv_safe(SQL("p.name")), email=csv_safe(SQL("p.email")),
+        phone=csv_safe(SQL("p.phone")), city=csv_safe(SQL("p.city")), source=source)
 
 
 def copy_csv(cr, query, stream):

@@ -20,14 +20,18 @@ TARGET_TABLE = "partner_segment_mailing_target"
 FIGURES = ("to_add", "to_remove", "no_email", "blacklisted", "opted_out", "already")
 
 
-def plan(cr, segment_ids, list_id):
+def plan(cr, segment_ids, list_id, visible=None):
     """Fill the work table with the targeted emails, each with its existing mailing contact
     and its state in the list, and return the figures of a sync:
-    {to_add, to_remove, no_email, blacklisted, opted_out, already}."""
+    {to_add, to_remove, no_email, blacklisted, opted_out, already}.
+
+    ``visible``: SQL selecting the partner ids the pushing user may read; members outside
+    it are neither pushed nor counted (None: every member, for the scheduler)."""
     target = SQL.identifier(TARGET_TABLE)
     members = SQL(
         """SELECT m.partner_id FROM res_partner_segment_member m
-            WHERE m.segment_id = ANY(%s)""", list(segment_ids))
+            WHERE m.segment_id = ANY(%s) AND %s""", list(segment_ids),
+        SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"))
     cr.execute(SQL("DROP TABLE IF EXISTS %s", target))
     cr.execute(SQL(
         """
@@ -137,11 +141,11 @@ def apply(cr, list_id, mode, uid):
     return added, removed
 
 
-def sync_segments_to_list(env, segment_ids, list_id, mode):
+def sync_segments_to_list(env, segment_ids, list_id, mode, visible=None):
     """Plan and apply in one go (with the ORM flushed before and invalidated after);
     returns the plan's figures with the applied ``added`` and ``removed``."""
     env.flush_all()
-    figures = plan(env.cr, segment_ids, list_id)
+    figures = plan(env.cr, segment_ids, list_id, visible)
     figures["added"], figures["removed"] = apply(env.cr, list_id, mode, env.uid)
     for model in ("mailing.contact", "mailing.subscription", "mailing.list"):
         env[model].invalidate_model()

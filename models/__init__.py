@@ -1,3 +1,6 @@
+from . import base
+from . import ir_rule
+from . import partner_segmentation_readable_partner_mixin
 from . import res_partner_segment
 from . import res_partner_segment_history
 from . import res_partner_segment_event

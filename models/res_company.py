@@ -16,7 +16,7 @@ class ResCompany(models.Model):
         [("interval", "Time between purchases"),
          ("deal", "Time from quotation to order"),
          ("fixed", "Fixed number of days")],
-        string="Purchase cycle", default="interval", required=True,
+        string="Purchase cycle", default="interval",
         help="How the average purchase cycle X is measured. Time between purchases: the mean "
         "number of days between two consecutive purchases of the same customer. Time from "
         "quotation to order: the mean number of days from a quotation's creation to its "
@@ -48,6 +48,16 @@ class ResCompany(models.Model):
         "below, new or one-time.")
     lifecycle_last_run = fields.Datetime("Lifecycle computed", readonly=True)
 
+    # No column added to res_company is NOT NULL: a module unaware of this one (a
+    # localization, another module's tests) inserts companies without them. A missing value
+    # reads as the field's default.
+    def _lifecycle_setting(self, fname):
+        self.ensure_one()
+        value = self[fname]
+        if value in (False, None, 0):
+            return self._fields[fname].default(self)
+        return value
+
     @api.constrains("lifecycle_cycle_days", "lifecycle_default_cycle_days",
                     "lifecycle_new_factor", "lifecycle_churn_factor",
                     "lifecycle_dormant_factor", "lifecycle_active_count")
@@ -66,13 +76,14 @@ class ResCompany(models.Model):
     def _lifecycle_cycle(self):
         """The purchase cycle X (whole days, at least 1) and whether it was measured."""
         self.ensure_one()
-        if self.lifecycle_cycle_mode == "fixed":
-            return max(1, self.lifecycle_cycle_days), True
+        mode = self._lifecycle_setting("lifecycle_cycle_mode")
+        if mode == "fixed":
+            return max(1, self._lifecycle_setting("lifecycle_cycle_days")), True
         self.env["sale.order"].flush_model(["date_order", "state", "company_id", "partner_id"])
-        mean, size = lifecycle.purchase_cycle(self.env.cr, self.id, self.lifecycle_cycle_mode)
-        enough = lifecycle.MIN_GAPS if self.lifecycle_cycle_mode == "interval" else lifecycle.MIN_ORDERS
+        mean, size = lifecycle.purchase_cycle(self.env.cr, self.id, mode)
+        enough = lifecycle.MIN_GAPS if mode == "interval" else lifecycle.MIN_ORDERS
         if mean is None or size < enough:
-            return max(1, self.lifecycle_default_cycle_days), False
+            return max(1, self._lifecycle_setting("lifecycle_default_cycle_days")), False
         return max(1, int(mean + 0.5)), True  # half up: 3.5 days is 4
 
     def action_recompute_lifecycle(self, batch_size=200_000):
@@ -102,9 +113,10 @@ class ResCompany(models.Model):
             self.env.flush_all()
             lifecycle.recompute_company(
                 cr, company.id, today, cycle,
-                factors=(company.lifecycle_new_factor, company.lifecycle_churn_factor,
-                         company.lifecycle_dormant_factor),
-                active_count=company.lifecycle_active_count, uid=self.env.uid,
+                factors=tuple(company._lifecycle_setting(f"lifecycle_{name}_factor")
+                              for name in ("new", "churn", "dormant")),
+                active_count=company._lifecycle_setting("lifecycle_active_count"),
+                uid=self.env.uid,
                 batch_size=batch_size, after_batch=after_batch)
             company.lifecycle_last_run = fields.Datetime.now()
             if may_commit(self.env):

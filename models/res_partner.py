@@ -49,6 +49,16 @@ class ResPartner(models.Model):
         (before | after)._refresh_member_count()
         return res
 
+    def unlink(self):
+        """Deleted partners leave their segments: the segments' counts follow."""
+        self.env.cr.execute(SQL(
+            "SELECT DISTINCT segment_id FROM %s WHERE partner_id = ANY(%s)",
+            SQL.identifier(membership.MEMBER_TABLE), list(self.ids)))
+        segment_ids = [row[0] for row in self.env.cr.fetchall()]
+        res = super().unlink()
+        self.env["res.partner.segment"].sudo().browse(segment_ids).exists()._refresh_member_count()
+        return res
+
     def _check_static_segments(self, segments):
         """Partners are put by hand only into static segments the user may read."""
         segments.with_env(self.env).check_access("read")

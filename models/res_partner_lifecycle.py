@@ -16,6 +16,7 @@ class ResPartnerLifecycle(models.Model):
     """
 
     _name = "res.partner.lifecycle"
+    _inherit = ["partner.segmentation.readable.partner.mixin"]
     _description = "Customer lifecycle per company"
     _order = "company_id, partner_id"
     _rec_name = "partner_id"

@@ -8,6 +8,7 @@ class ResPartnerLifecycleTransition(models.Model):
     by it: no create/write columns, see res.partner.lifecycle)."""
 
     _name = "res.partner.lifecycle.transition"
+    _inherit = ["partner.segmentation.readable.partner.mixin"]
     _description = "Lifecycle stage change"
     _order = "date desc, id desc"
     _rec_name = "partner_id"

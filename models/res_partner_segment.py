@@ -2,15 +2,18 @@ import logging
 import time
 from datetime import timedelta
 
+from psycopg2 import errorcodes
+
 from odoo import _, api, fields, models
-from odoo.exceptions import UserError, ValidationError
-from odoo.osv import expression
-from odoo.tools import SQL
-from odoo.tools.safe_eval import safe_eval
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command
+from odoo.osv.expression import READ_GROUP_NUMBER_GRANULARITY
+from odoo.tools import SQL, mute_logger
 
 from ..engine import domain as segment_domain
 from ..engine import mailing, membership
 from ..engine.batch import analyze_if_large, may_commit
+from .base import COMPANY_VIEW
 
 _logger = logging.getLogger(__name__)
 
@@ -18,6 +21,14 @@ _logger = logging.getLogger(__name__)
 # PostgreSQL's default 4 MB it becomes an un-hashed subplan that runs for many minutes on
 # a million partners. Recomputes run with enough memory for the hashed plan.
 DEFAULT_WORK_MEM = "64MB"
+MAX_REFRESH_HOURS = 24 * 366
+# Errors that say "try again": the segment is retried at the next scheduler run.
+TRANSIENT_PGCODES = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED,
+                     errorcodes.LOCK_NOT_AVAILABLE}
+# First key of the transaction-level advisory locks that keep one recompute per segment.
+RECOMPUTE_LOCK = 0x5E6D
+LIST_LOCK = 0x5E6E
+PARTNER_FIELDS = ("partner_ids", "include_partner_ids", "exclude_partner_ids")
 
 
 class ResPartnerSegment(models.Model):
@@ -96,6 +107,15 @@ class ResPartnerSegment(models.Model):
          "The refresh interval must be at least one hour."),
     ]
 
+    @api.constrains("refresh_interval")
+    def _check_refresh_interval(self):
+        for segment in self:
+            if not 1 <= segment.refresh_interval <= MAX_REFRESH_HOURS:
+                raise ValidationError(_(
+                    "The refresh interval of segment “%(name)s” is %(hours)s hours: choose "
+                    "between 1 and %(max)s hours (a year).", name=segment.name,
+                    hours=segment.refresh_interval, max=MAX_REFRESH_HOURS))
+
     # ------------------------------------------------------------------ computes
 
     @api.depends("last_computed_at", "refresh_interval", "segment_type", "active")
@@ -107,7 +127,7 @@ class ResPartnerSegment(models.Model):
                 segment.next_recompute_at = fields.Datetime.now()
             else:
                 segment.next_recompute_at = segment.last_computed_at + timedelta(
-                    hours=segment.refresh_interval or 24)
+                    hours=min(segment.refresh_interval or 24, MAX_REFRESH_HOURS))
 
     @api.depends("next_recompute_at")
     def _compute_is_stale(self):
@@ -129,13 +149,26 @@ class ResPartnerSegment(models.Model):
                 segment.depends_on_ids = False
 
     @api.depends("domain", "company_id", "segment_type")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_domain_match_count(self):
+        """The partners the conditions select now *that the current user may read*: the
+        user's own search, in the user's companies (the segment's company when it is one of
+        them). Only segmentation users get a count; conditions on fields the user may not
+        read count nothing."""
+        may_count = self.env.su or self.env.user.has_group(
+            "partner_segmentation.group_segment_user")
         for segment in self:
+            segment.domain_match_count = 0
+            if not may_count:
+                continue
             try:
                 with self.env.cr.savepoint(flush=False):
+                    domain = segment._parsed_domain()
+                    Partner = segment._user_partner_env()
+                    segment._check_conditions_readable(domain, Partner)
                     segment._raise_work_mem()
-                    self.env.cr.execute(SQL("SELECT count(*) FROM (%s) q", segment._domain_query()))
-                    segment.domain_match_count = self.env.cr.fetchone()[0]
+                    segment.domain_match_count = Partner.search_count(domain)
+                    self.env.cr.execute("RESET work_mem")
             except Exception:  # noqa: BLE001 - the constraint explains what is wrong on save
                 segment.domain_match_count = 0
 
@@ -146,57 +179,105 @@ class ResPartnerSegment(models.Model):
         return segment_domain.parse(self.env, self.domain)
 
     def _referenced_segments(self):
-        """Segments whose membership this segment's conditions read (``segment_ids`` leaves)."""
+        """Segments whose membership this segment's conditions read: every field path that
+        ends on a segment, at any depth (``segment_ids``, ``parent_id.segment_ids``,
+        ``child_ids`` any [...``segment_ids``...])."""
         self.ensure_one()
         if self.segment_type != "dynamic":
             return self.browse()
-        Segment = self.with_context(active_test=False)
-        found = self.browse()
-        for path, operator, value in segment_domain.leaves(self._parsed_domain()):
-            head, _dot, rest = path.partition(".")
-            if head != "segment_ids":
-                continue
-            if rest:
-                found |= Segment.search([(rest, operator, value)])
-            elif operator in ("any", "not any"):
-                found |= Segment.search(value)
-            elif value not in (False, None):
-                ids = value if isinstance(value, list | tuple) else [value]
-                found |= Segment.browse([int(v) for v in ids if str(v).isdigit()]).exists()
+        return self._segments_in(self._parsed_domain(), self.env["res.partner"])
+
+    def _segments_in(self, domain, model):
+        Segment = self.sudo().with_context(active_test=False)
+        found = Segment.browse()
+        for path, operator, value in segment_domain.leaves(domain):
+            current, names = model, path.split(".")
+            for position, name in enumerate(names):
+                field = current._fields.get(name)
+                if field is None or not field.relational:
+                    break
+                rest = ".".join(names[position + 1:])
+                if field.comodel_name == self._name:
+                    found |= self._segments_named(rest, operator, value)
+                    break
+                current = self.env[field.comodel_name]
+                if not rest and operator in ("any", "not any") and isinstance(value, list):
+                    found |= self._segments_in(value, current)
+        return found
+
+    def _segments_named(self, rest, operator, value):
+        """The segments a condition on a segment relation names."""
+        Segment = self.sudo().with_context(active_test=False)
+        if rest:
+            return Segment.search([(rest, operator, value)])
+        if operator in ("any", "not any"):
+            return Segment.search(value if isinstance(value, list) else [])
+        values = value if isinstance(value, list | tuple) else [value]
+        ids = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        names = [v for v in values if isinstance(v, str)]
+        found = Segment.browse(ids).exists()
+        if names:
+            found |= Segment.search([("name", "in", names)])
         return found
 
     def _partner_env(self):
-        """res.partner as this segment sees it: its company's context, every company if none."""
+        """res.partner as this segment's company sees it: in sudo but bound by the global
+        (multi-company) record rules of every model the conditions read, for that company;
+        every company if none."""
         self.ensure_one()
         Partner = self.env["res.partner"].sudo()
         if self.company_id:
             Partner = Partner.with_company(self.company_id).with_context(
-                allowed_company_ids=self.company_id.ids)
+                allowed_company_ids=self.company_id.ids, **{COMPANY_VIEW: True})
         return Partner
 
-    def _company_visibility_domain(self):
-        """The global record rules on res.partner, evaluated for the segment's company.
-
-        Segments are computed in sudo (the scheduler has no company); this keeps a company's
-        segment to the partners that company may see, as its users would.
-        """
+    def _user_partner_env(self):
+        """res.partner as the current user reads it, in the segment's company when the user
+        is allowed in it."""
         self.ensure_one()
-        if not self.company_id:
-            return []
-        Rule = self.env["ir.rule"].sudo().with_context(allowed_company_ids=self.company_id.ids)
-        rules = Rule.search([("model_id.model", "=", "res.partner"), ("global", "=", True),
-                             ("perm_read", "=", True)])
-        context = Rule._eval_context()
-        return expression.AND([safe_eval(rule.domain_force, context) for rule in rules
-                               if rule.domain_force] or [[]])
+        Partner = self.env["res.partner"]
+        company = self.company_id._origin
+        if company and not self.env.su and company in self.env.user.company_ids:
+            Partner = Partner.with_company(company).with_context(allowed_company_ids=company.ids)
+        return Partner
 
     def _domain_query(self):
         """SQL selecting the ids of the partners the conditions match now."""
         self.ensure_one()
         Partner = self._partner_env()
-        domain = expression.AND([Partner._merge_lifecycle_conditions(self._parsed_domain()),
-                                 self._company_visibility_domain()])
+        domain = Partner._merge_lifecycle_conditions(self._parsed_domain())
         return Partner._search(domain).select(SQL.identifier("res_partner", "id"))
+
+    @api.model
+    def _check_conditions_readable(self, domain, model):
+        """Raise DomainError when a condition reads a field that ``model``'s user may not
+        read (its model, or the field's groups), or that cannot be searched, at any depth."""
+        for path, operator, value in segment_domain.leaves(domain):
+            current, names = model, path.split(".")
+            for position, name in enumerate(names):
+                field = current._fields.get(name)
+                if field is None:
+                    if position and current._fields[names[position - 1]].type in (
+                            "date", "datetime") and name in READ_GROUP_NUMBER_GRANULARITY:
+                        break  # create_date.year_number
+                    raise segment_domain.DomainError(
+                        f"the field '{name}' does not exist on {current._description}")
+                if not current.browse().has_access("read"):
+                    raise segment_domain.DomainError(
+                        f"you may not read {current._description} ({current._name})")
+                if not field.is_accessible(current.env):
+                    raise segment_domain.DomainError(
+                        f"you may not read the field “{field.string}” ({name}) of "
+                        f"{current._description}")
+                if not (field.store or field.search):
+                    raise segment_domain.DomainError(
+                        f"the field “{field.string}” ({name}) of {current._description} "
+                        "cannot be searched")
+                if not field.relational:
+                    continue
+                current = current.env[field.comodel_name]
+            if operator in ("any", "not any") and isinstance(value, list):
+                self._check_conditions_readable(value, current)
 
     def _raise_work_mem(self):
         """Give this transaction the work_mem that keeps `NOT IN (subquery)` plans hashed."""
@@ -216,20 +297,46 @@ class ResPartnerSegment(models.Model):
 
     @api.constrains("domain", "segment_type", "company_id")
     def _check_domain(self):
+        """Conditions are checked as the user who writes them (fields that user may not
+        read or that cannot be searched are refused), then run once, returning no row, as
+        the scheduler will run them: bad values fail here, not at the next recompute."""
         for segment in self:
             try:
                 domain = segment._parsed_domain()
-                segment._partner_env()._search(domain)
+                segment._check_conditions_readable(domain, segment._user_partner_env())
+                with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
+                    query = segment._domain_query()
+                    self.env.cr.execute(SQL("%s LIMIT 0", query))
             except segment_domain.DomainError as exc:
                 raise ValidationError(_(
                     "The conditions of segment “%(name)s” are not usable: %(reason)s.",
                     name=segment.name, reason=exc)) from None
-            except (ValueError, KeyError, TypeError) as exc:
+            except (ValueError, KeyError, TypeError, IndexError, AccessError,
+                    UserError) as exc:
                 raise ValidationError(_(
                     "The conditions of segment “%(name)s” are not usable: %(reason)s. "
-                    "Check the field names and operators.",
+                    "Check the field names, operators and values.",
                     name=segment.name, reason=exc)) from None
+            except Exception as exc:  # noqa: BLE001 - the database refused a value
+                raise ValidationError(_(
+                    "The conditions of segment “%(name)s” are not usable: the database "
+                    "refused them (%(reason)s). Check the values.",
+                    name=segment.name, reason=str(exc).strip().splitlines()[0])) from None
         self._check_dependency_cycle()
+
+    @api.constrains("company_id", "domain", "segment_type", "mailing_list_ids",
+                    "on_join_action_id", "on_leave_action_id")
+    def _check_global_segment_author(self):
+        """A segment shared with all companies is computed over every company's data: only
+        a user allowed in every company may define it, so that no one learns through its
+        members what another company's records hold."""
+        if self.env.su or not self.filtered(lambda s: not s.company_id):
+            return
+        if self.env["res.company"].sudo().search([]) - self.env.user.company_ids:
+            raise ValidationError(_(
+                "Only a user allowed in every company may define a segment shared with all "
+                "companies (“%s”): set its company.",
+                self.filtered(lambda s: not s.company_id)[0].name))
 
     def _check_dependency_cycle(self):
         for segment in self:
@@ -258,15 +365,35 @@ class ResPartnerSegment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        for vals in vals_list:
+            self._check_partners_readable(vals)
         segments = super().create(vals_list)
         segments.filtered(lambda s: s.segment_type == "static")._refresh_member_count()
         return segments
 
     def write(self, vals):
+        self._check_partners_readable(vals)
         res = super().write(vals)
         if "partner_ids" in vals:
             self._refresh_member_count()
         return res
+
+    @api.model
+    def _check_partners_readable(self, vals):
+        """Members, pinned and excluded partners are only ever set to partners the user
+        may read (they flow into exports and mailing lists)."""
+        if self.env.su:
+            return
+        ids = set()
+        for fname in PARTNER_FIELDS:
+            for command in vals.get(fname) or []:
+                if isinstance(command, int):
+                    ids.add(command)
+                elif command[0] == Command.LINK:
+                    ids.add(command[1])
+                elif command[0] == Command.SET:
+                    ids.update(command[2])
+        self.env["res.partner"].browse(sorted(ids)).check_access("read")
 
     def _refresh_member_count(self):
         """Store the member count of these segments, counted in one grouped query."""
@@ -299,38 +426,65 @@ class ResPartnerSegment(models.Model):
     def action_recompute(self):
         """Recompute membership now: dynamic segments from their conditions (in dependency
         order); static ones only recount. Each segment in its own savepoint: one that fails
-        records its error and the others go on."""
+        records its error and the others go on. A segment being recomputed elsewhere (the
+        scheduler) is refused with a message."""
         self.check_access("write")
         if not self.env.is_superuser() and not self.env.user.has_group(
                 "partner_segmentation.group_segment_manager"):
             raise UserError(_("Only segmentation managers can recompute segments."))
         for segment in self.sudo()._in_dependency_order():
-            segment._recompute_one()
+            if segment._recompute_one() is None:
+                raise UserError(_(
+                    "Segment “%s” is being recomputed right now (by the scheduler or another "
+                    "user): its members will be current in a moment.", segment.name))
+
+    def _lock_for_recompute(self):
+        """Take this segment's recompute lock for the transaction; False if another
+        transaction holds it. An advisory lock, so that it is seen by every connection
+        whether or not the segment's row is visible to it."""
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)",
+                                RECOMPUTE_LOCK, self.id))
+        return self.env.cr.fetchone()[0]
 
     def _recompute_one(self):
+        """Recompute this segment; True when done, False when it failed (the error is
+        recorded on it), None when another transaction is recomputing it (skipped).
+
+        Every step runs in one savepoint: a failure leaves the members as they were. A
+        transient failure (serialization, deadlock) leaves ``last_computed_at`` alone, so
+        the next scheduler run tries again."""
         self.ensure_one()
         if self.segment_type == "static":
             self._refresh_member_count()
             return True
-        start = time.perf_counter()
+        if not self._lock_for_recompute():
+            return None
         self.env.flush_all()
-        cr = self.env.cr
-        cr.execute("SELECT coalesce(max(id), 0) FROM res_partner_segment_event")
-        last_event_id = cr.fetchone()[0]
         try:
-            with cr.savepoint(flush=False):
-                self._raise_work_mem()
-                added, removed, count = membership.replace_members(
-                    cr, self.id, self._membership_selection(),
-                    log_events=bool(self.member_count), uid=self.env.uid)
-                cr.execute("RESET work_mem")
-                # segments of segments and searches by segment plan from fresh statistics
-                analyze_if_large(cr, membership.MEMBER_TABLE, added + removed)
+            with self.env.cr.savepoint():
+                self._recompute_members()
         except Exception as exc:  # noqa: BLE001 - recorded on the segment, others go on
             _logger.warning("Segment %s (%s) failed to recompute: %s", self.id, self.name, exc)
             self.env.invalidate_all()
-            self.write({"last_error": str(exc), "last_computed_at": fields.Datetime.now()})
+            values = {"last_error": str(exc)}
+            if getattr(exc, "pgcode", None) not in TRANSIENT_PGCODES:
+                values["last_computed_at"] = fields.Datetime.now()
+            self.write(values)
             return False
+        return True
+
+    def _recompute_members(self):
+        start = time.perf_counter()
+        cr = self.env.cr
+        cr.execute("SELECT coalesce(max(id), 0) FROM res_partner_segment_event")
+        last_event_id = cr.fetchone()[0]
+        self._raise_work_mem()
+        added, removed, count = membership.replace_members(
+            cr, self.id, self._membership_selection(),
+            log_events=bool(self.member_count), uid=self.env.uid)
+        cr.execute("RESET work_mem")
+        # segments of segments and searches by segment plan from fresh statistics
+        analyze_if_large(cr, membership.MEMBER_TABLE, added + removed)
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self.invalidate_recordset(["partner_ids"])
         duration = time.perf_counter() - start
@@ -340,9 +494,9 @@ class ResPartnerSegment(models.Model):
         self.env["res.partner.segment.history"].create({
             "segment_id": self.id, "computed_at": now, "member_count": count,
             "added_count": added, "removed_count": removed, "duration": duration})
+        self.env.flush_all()
         self._after_recompute(added, removed)
         self._run_automations(last_event_id)
-        return True
 
     def _run_automations(self, after_event_id, batch_size=1000):
         """Run the join/leave server actions on this recompute's entries and exits, in
@@ -379,7 +533,7 @@ class ResPartnerSegment(models.Model):
             try:
                 with self.env.cr.savepoint():
                     sources = mailing_list.segment_ids.filtered("active")
-                    self._push_to_list(sources, mailing_list.sudo(), "sync")
+                    sources._push_to_list(mailing_list.sudo(), "sync")
             except Exception as exc:  # noqa: BLE001 - recorded on the segment
                 _logger.warning("Segment %s: syncing list %s failed: %s",
                                 self.id, mailing_list.id, exc)
@@ -387,18 +541,32 @@ class ResPartnerSegment(models.Model):
                 self.last_error = _("Syncing mailing list “%(list)s” failed: %(error)s",
                                     list=mailing_list.name, error=exc)
 
-    @api.model
-    def _push_to_list(self, segments, mailing_list, mode):
-        """Members of ``segments`` into ``mailing_list`` (``add`` or ``sync``), set-based,
-        after checking the user may change that list."""
+    def _push_to_list(self, mailing_list, mode):
+        """Members of these segments into ``mailing_list`` (``add`` or ``sync``), set-based,
+        after checking the user may change that list. A user pushes only the members that
+        user may read; one push into a list at a time."""
         mailing_list.check_access("write")
         for model in ("mailing.contact", "mailing.subscription"):
             self.env[model].with_env(mailing_list.env).check_access("create")
         if mode == "sync":
             self.env["mailing.subscription"].with_env(mailing_list.env).check_access("unlink")
-        figures = mailing.sync_segments_to_list(self.env, segments.ids, mailing_list.id, mode)
-        segments.sudo().last_mailing_at = fields.Datetime.now()
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)",
+                                LIST_LOCK, mailing_list.id))
+        if not self.env.cr.fetchone()[0]:
+            raise UserError(_("Mailing list “%s” is being filled by another push or sync "
+                              "right now: try again in a moment.", mailing_list.name))
+        figures = mailing.sync_segments_to_list(
+            self.env, self.ids, mailing_list.id, mode, self._readable_partners_sql())
+        self.sudo().last_mailing_at = fields.Datetime.now()
         return figures
+
+    @api.model
+    def _readable_partners_sql(self):
+        """SQL selecting the partners the current user may read (None for the superuser):
+        Odoo's own query for the user's record rules, archived partners included."""
+        if self.env.su:
+            return None
+        return self.env["res.partner"].with_context(active_test=False)._search([]).subselect()
 
     @api.constrains("mailing_list_ids")
     def _check_mailing_lists_writable(self):
@@ -470,10 +638,12 @@ class ResPartnerSegment(models.Model):
         ))._in_dependency_order()
         Cron = self.env["ir.cron"]
         for done, segment in enumerate(due, start=1):
-            segment._recompute_one()
+            segment._recompute_one()  # records its own error; None: skipped, being computed
             if may_commit(self.env):
                 self.env.cr.commit()  # pylint: disable=invalid-commit
             Cron._notify_progress(done=done, remaining=len(due) - done)
+        # static segments lose members when partners are deleted or merged: recount them
+        self.sudo().search([("segment_type", "=", "static")])._refresh_member_count()
 
     # ------------------------------------------------------------------ actions
 

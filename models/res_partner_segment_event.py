@@ -6,6 +6,7 @@ class ResPartnerSegmentEvent(models.Model):
     build, where everyone joins: the size history records that)."""
 
     _name = "res.partner.segment.event"
+    _inherit = ["partner.segmentation.readable.partner.mixin"]
     _description = "Segment entry or exit"
     _order = "date desc, id desc"
     _rec_name = "partner_id"

@@ -10,3 +10,5 @@ from . import test_mailing
 from . import test_bench_smoke
 from . import test_insights
 from . import test_insight_tours
+from . import test_segment_access
+from . import test_segment_export_http

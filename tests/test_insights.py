@@ -62,7 +62,8 @@ class TestSegmentInsights(SegmentCase):
         segment = self.make_segment(
             f"[('city', '=', 'Ghent'), ('category_id', 'in', [{self.tag_vip.id}]), "
             "('sale_order_ids', 'any', [('state', '=', 'sale')])]", name="Explained")
-        self.confirmed_order(self.vip, "2026-01-05")
+        # the explaining salesman sees his own orders only: the order is his
+        self.confirmed_order(self.vip, "2026-01-05").user_id = self.manager_a
         segment.action_recompute()
         meets = self.explain(self.vip, segment)
         self.assertTrue(meets.is_member)
@@ -105,7 +106,7 @@ class TestSegmentInsights(SegmentCase):
                                 ("name", "in", names)])
         self.assertEqual(len(never), 3)
         mlist = self.env["mailing.list"].create({"name": "Audit list"})
-        self.Segment._push_to_list(self.ghent_seg, mlist, "add")
+        self.ghent_seg._push_to_list(mlist, "add")
         self.assertNotIn(self.ghent_seg, Segment.search([("last_mailing_at", "=", False)]))
         audit = self.env.ref("partner_segmentation.res_partner_segment_audit_action")
         self.assertIn("search_default_stale", audit.context)

@@ -83,3 +83,43 @@ class TestSegmentValidation(SegmentCase):
         with self.assertRaises(IntegrityError), mute_logger("odoo.sql_db"):
             with self.env.cr.savepoint():
                 self.make_segment("[]", refresh_interval=0)
+
+    # ------------------------------------------------------------------ issue 10, 10 and 11
+
+    def test_fields_that_cannot_be_searched_are_refused(self):
+        self.assertRefused("[('segment_count', '>', 0)]", "segment_count", "cannot be searched")
+        self.assertRefused("[('user_ids.password', '=', 'x')]", "password", "cannot be searched")
+
+    def test_bad_values_are_refused_on_save(self):
+        self.assertRefused("[('name', '=', 'a\\x00b')]", "NUL")
+        self.assertRefused("[('create_date', '>=', 'not-a-date')]", "not-a-date")
+        self.assertRefused("[('id', '=', 1e999)]", "inf")
+        self.assertRefused("[('category_id', 'in', ['abc', 1.5])]")
+
+    def test_one_condition_without_its_list_gets_a_message(self):
+        self.assertRefused("('name', '=', 'x')", "one condition", "[('name', '=', 'x')]")
+
+    def test_the_message_names_what_was_typed(self):
+        self.assertRefused("[('id', '=', 2 * 3)]", "2 * 3")
+        self.assertRefused("[('id', '=', 2 ** 3)]", "2 ** 3")
+
+    def test_cycles_through_any_path_are_refused(self):
+        for path in ("dynamic_segment_ids", "static_segment_ids", "parent_id.segment_ids",
+                     "child_ids.segment_ids"):
+            segment = self.make_segment("[('city', '=', 'Ghent')]", name=f"Via {path}")
+            with self.assertRaises(ValidationError, msg=path):
+                segment.domain = f"[('{path}', 'in', [{segment.id}])]"
+        segment = self.make_segment("[('city', '=', 'Ghent')]", name="Via any")
+        with self.assertRaises(ValidationError):
+            segment.domain = (f"[('child_ids', 'any', [('segment_ids', 'in', [{segment.id}])])]")
+        with self.assertRaises(ValidationError):
+            segment.domain = (f"[('parent_id', 'not any', [('segment_ids', 'any', "
+                              f"[('id', '=', {segment.id})])])]")
+
+    def test_any_path_to_a_segment_orders_the_recompute(self):
+        base = self.make_segment("[('city', '=', 'Ghent')]", name="Base")
+        for domain in (f"[('parent_id.segment_ids', 'in', [{base.id}])]",
+                       f"[('child_ids', 'any', [('dynamic_segment_ids', 'in', [{base.id}])])]"):
+            user = self.make_segment(domain, name="User of base")
+            self.assertEqual(user.depends_on_ids, base)
+            self.assertEqual((user | base)._in_dependency_order().ids, [base.id, user.id])

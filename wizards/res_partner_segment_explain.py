@@ -1,4 +1,5 @@
 from odoo import _, api, fields, models
+from odoo.exceptions import AccessError
 
 from ..engine import domain as segment_domain
 
@@ -34,20 +35,32 @@ class ResPartnerSegmentExplain(models.TransientModel):
         return records
 
     def _explain(self):
+        """Everything is read and checked as the current user: the partner, each condition
+        (with the user's record rules on every related record) and the values shown. A
+        partner or a field the user may not read is refused with an AccessError."""
         segment, partner = self.segment_id._origin, self.partner_id._origin
         if not segment or not partner:
             self.line_ids, self.verdict = [fields.Command.clear()], False
             return
         segment.check_access("read")
-        Partner = segment._partner_env()
+        Partner = segment._user_partner_env()
+        partner = partner.with_env(Partner.env)
+        partner.check_access("read")
         one = [("id", "=", partner.id)]
-        self.is_member = partner in segment.sudo().partner_ids
+        self.is_member = bool(self.env["res.partner.segment"].sudo().search_count(
+            [("id", "=", segment.id), ("partner_ids", "in", partner.ids)]))
         lines = [fields.Command.clear()]
         if segment.segment_type == "static":
             verdict = _("Static segment: a member because someone added it.") if self.is_member \
                 else _("Static segment: not added.")
         else:
             domain = segment._parsed_domain()
+            try:
+                segment._check_conditions_readable(domain, Partner)
+            except segment_domain.DomainError as exc:
+                raise AccessError(_(
+                    "You cannot see why partners are in segment “%(name)s”: %(reason)s.",
+                    name=segment.name, reason=exc)) from None
             for path, operator, value in segment_domain.leaves(domain):
                 met = bool(Partner.search_count(one + [(path, operator, value)]))
                 lines.append(fields.Command.create({
@@ -58,7 +71,7 @@ class ResPartnerSegmentExplain(models.TransientModel):
                 verdict = _("Excluded by hand: never a member, whatever the conditions.")
             elif partner in segment.include_partner_ids:
                 verdict = _("Pinned by hand: always a member, whatever the conditions.")
-            elif Partner.search_count(one + domain + segment._company_visibility_domain()):
+            elif Partner.search_count(one + domain):
                 verdict = _("Meets the conditions: a member.")
             else:
                 verdict = _("Does not meet the conditions: not a member.")
@@ -70,13 +83,15 @@ class ResPartnerSegmentExplain(models.TransientModel):
         return path.replace(path.split(".")[0], field.string, 1) if field else path
 
     def _value(self, partner, path):
-        """The partner's value along ``path``, as text (related records by name)."""
-        value = partner.sudo().with_company(self.segment_id.company_id or self.env.company)
+        """The partner's value along ``path``, as text (related records by name), as the
+        current user reads it: related records that user may not read are left out."""
+        value = partner
         for name in path.split("."):
             if not isinstance(value, models.BaseModel) or name not in value._fields:
                 return ""
-            value = value.mapped(name)
+            value = value._filtered_access("read").mapped(name)
         if isinstance(value, models.BaseModel):
+            value = value._filtered_access("read")
             names = value[:5].mapped("display_name")
             more = f" (+{len(value) - 5})" if len(value) > 5 else ""
             return ", ".join(names) + more if names else _("(none)")

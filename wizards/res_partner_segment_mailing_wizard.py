@@ -61,7 +61,8 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         segments = self.segment_ids._origin
         segments.check_access("read")
         self.env.flush_all()
-        return mailing.plan(self.env.cr, segments.ids, self.mailing_list_id._origin.id or 0)
+        return mailing.plan(self.env.cr, segments.ids, self.mailing_list_id._origin.id or 0,
+                            segments._readable_partners_sql())
 
     def action_apply(self):
         self.ensure_one()
@@ -73,8 +74,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         self.segment_ids.check_access("read")
         mailing_list = self.mailing_list_id or self.env["mailing.list"].create(
             {"name": self.new_list_name})
-        figures = self.env["res.partner.segment"]._push_to_list(
-            self.segment_ids, mailing_list, self.mode)
+        figures = self.segment_ids._push_to_list(mailing_list, self.mode)
         self.write({**self._figures_to_fields(figures), "count_add": figures["added"],
                     "count_remove": figures["removed"], "mailing_list_id": mailing_list.id,
                     "new_list_name": False, "state": "done"})

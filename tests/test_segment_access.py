@@ -1,0 +1,340 @@
+"""Issue 10: nobody learns, through any door of the addon, what they may not read.
+
+Each test is one finding of the red team, run as the user who attacks: a portal user, a
+segmentation user or manager of company B only, against company A's private partner."""
+
+import io
+import tracemalloc
+from unittest.mock import patch
+
+from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.sql_db import db_connect
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL, mute_logger
+
+from ..engine import insights
+from ..models.res_partner_segment import LIST_LOCK, RECOMPUTE_LOCK
+from .common import SegmentCase
+
+
+class AccessCase(SegmentCase):
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.manager_b = new_test_user(
+            cls.env, login="seg_manager_b", company_id=cls.company_b.id,
+            company_ids=cls.company_b.ids,
+            groups="base.group_user,sales_team.group_sale_salesman,"
+                   "mass_mailing.group_mass_mailing_user,"
+                   "partner_segmentation.group_segment_manager")
+        cls.portal = new_test_user(cls.env, login="seg_portal", groups="base.group_portal")
+        cls.env.ref("partner_segmentation.group_segment_user").users |= cls.user_b
+        cls.env.ref("mass_mailing.group_mass_mailing_user").users |= cls.user_b
+        # company A's private partner, and company A's order on a shared partner
+        cls.secret = cls.Partner.create({
+            "name": "Alice Secret", "email": "alice@secret.example", "phone": "+32 9 000 00 00",
+            "comment": "private note", "company_id": cls.company_a.id, "city": "Ghent"})
+        cls.order_a = cls.confirmed_order(cls, cls.ghent, "2026-01-15")
+        cls.order_a.write({"name": "SO-A-SECRET", "user_id": False})  # any salesman of A
+        # a segment shared with all companies, built by the superuser over every company
+        cls.global_segment = cls.Segment.create({
+            "name": "Ghent everywhere", "company_id": False,
+            "domain": "[('city', '=', 'Ghent')]"})
+        cls.global_segment.action_recompute()
+
+    def count_as(self, user, domain, company=False):
+        segment = self.Segment.with_user(user).new({"name": "probe", "domain": domain,
+                                                     "company_id": company})
+        return segment.domain_match_count
+
+
+@tagged("post_install", "-at_install")
+class TestLiveCount(AccessCase):
+    """Findings 1 and 2: the live count while editing conditions."""
+
+    def test_portal_user_gets_no_count(self):
+        domain = f"[('id', '=', {self.secret.id}), ('email', '=like', 'al%')]"
+        self.assertEqual(self.count_as(self.env.user, domain), 1, "the oracle exists")
+        self.assertEqual(self.count_as(self.portal, domain), 0)
+
+    def test_count_is_what_the_user_may_read(self):
+        on_secret = f"[('id', '=', {self.secret.id}), ('email', '=like', 'al%')]"
+        self.assertEqual(self.count_as(self.user_b, on_secret), 0)
+        on_shared = f"[('id', '=', {self.ghent.id}), ('email', '=like', 'gh%')]"
+        self.assertEqual(self.count_as(self.user_b, on_shared), 1)
+
+    def test_count_through_another_company_orders_is_empty(self):
+        domain = f"[('id', '=', {self.ghent.id}), ('sale_order_ids.amount_untaxed', '>', 1)]"
+        self.assertEqual(self.count_as(self.manager_a, domain), 1)
+        self.assertEqual(self.count_as(self.user_b, domain), 0)
+
+    def test_count_on_a_field_restricted_by_groups_is_empty(self):
+        self.ghent.signup_type = "signup"
+        domain = f"[('id', '=', {self.ghent.id}), ('signup_type', '=', 'signup')]"
+        self.assertEqual(self.count_as(self.env.user, domain), 1)
+        self.assertEqual(self.count_as(self.user_b, domain), 0)
+        self.assertEqual(self.count_as(
+            self.user_b, f"[('id', '=', {self.ghent.id}), ('user_ids.groups_id.name', '!=', False)]"), 0)
+
+    def test_count_through_onchange_as_segmentation_user(self):
+        result = self.Segment.with_user(self.manager_b).onchange(
+            {"name": "x", "company_id": False,
+             "domain": f"[('id', 'in', [{self.secret.id}, {self.ghent.id}])]"},
+            ["domain"], {"name": {}, "company_id": {}, "domain": {}, "domain_match_count": {}})
+        self.assertEqual(result["value"]["domain_match_count"], 1)
+
+    def test_value_that_grows_without_bound_is_refused(self):
+        bomb = "[('name', '=', 'a'" + ".replace('a', 'aaaaaaaaaa')" * 9 + ")]"
+        tracemalloc.start()
+        try:
+            self.assertEqual(self.count_as(self.manager_a, bomb), 0)
+            with self.assertRaises(ValidationError) as caught:
+                self.make_segment(bomb)
+            peak = tracemalloc.get_traced_memory()[1]
+        finally:
+            tracemalloc.stop()
+        self.assertIn("only applies to a date", str(caught.exception))
+        self.assertLess(peak, 50 * 1024 * 1024)
+        with self.assertRaises(ValidationError) as caught:
+            self.make_segment("[('name', 'in', [" + "'x', " * 5000 + "])]")
+        self.assertIn("characters long", str(caught.exception))
+        with self.assertRaises(ValidationError) as caught:
+            self.make_segment("[('name', '=', '" + "a" * 1500 + "')]")
+        self.assertIn("too long", str(caught.exception))
+        first_of_month = self.make_segment("[('create_date', '>=', context_today().replace(day=1))]")
+        self.assertTrue(first_of_month.domain)
+
+
+@tagged("post_install", "-at_install")
+class TestConditionsAsTheWriter(AccessCase):
+    """Finding 5: conditions are checked as the user who writes them; a company's segment
+    is computed as that company sees it, through every relation."""
+
+    def test_field_restricted_by_groups_is_refused(self):
+        with self.assertRaises(ValidationError) as caught:
+            self.Segment.with_user(self.manager_b).create(
+                {"name": "Signups", "domain": "[('signup_type', '=', 'signup')]"})
+        self.assertIn("signup_type", str(caught.exception))
+
+    def test_company_segment_does_not_see_another_company_orders(self):
+        segment = self.Segment.with_user(self.manager_b).create({
+            "name": "Bought anything", "domain": "[('sale_order_ids.amount_untaxed', '>', 1)]"})
+        self.assertEqual(segment.company_id, self.company_b)
+        self.Segment.browse(segment.id)._cron_recompute()
+        self.assertNotIn(self.ghent, self.members(segment))
+        self.confirmed_order(self.lille, "2026-01-15", company=self.company_b)
+        segment.sudo()._recompute_one()
+        self.assertEqual(self.members(segment), self.lille)
+
+    def test_only_a_user_of_every_company_defines_a_global_segment(self):
+        with self.assertRaises(ValidationError) as caught:
+            self.Segment.with_user(self.manager_b).create(
+                {"name": "All", "company_id": False, "domain": "[('city', '=', 'Ghent')]"})
+        self.assertIn("every company", str(caught.exception))
+        both = new_test_user(
+            self.env, login="seg_manager_ab", company_id=self.company_a.id,
+            company_ids=(self.company_a | self.company_b).ids,
+            groups="base.group_user,partner_segmentation.group_segment_manager")
+        shared = self.Segment.with_user(both).create(
+            {"name": "All", "company_id": False, "domain": "[('city', '=', 'Ghent')]"})
+        self.assertFalse(shared.company_id)
+
+
+@tagged("post_install", "-at_install")
+class TestStaticAndPush(AccessCase):
+    """Findings 6 and 7: hand-made members and pushes to a mailing list."""
+
+    def test_static_segment_refuses_partners_the_manager_may_not_read(self):
+        for fname in ("partner_ids", "include_partner_ids", "exclude_partner_ids"):
+            with self.assertRaises(AccessError):
+                self.Segment.with_user(self.manager_b).create({
+                    "name": "Stolen", "segment_type": "static",
+                    fname: [(6, 0, [self.secret.id])]})
+        segment = self.Segment.with_user(self.manager_b).create(
+            {"name": "Mine", "segment_type": "static", "partner_ids": [(4, self.ghent.id)]})
+        with self.assertRaises(AccessError):
+            segment.write({"partner_ids": [(4, self.secret.id)]})
+        self.assertEqual(segment.member_count, 1)
+
+    def test_push_sends_only_partners_the_user_may_read(self):
+        self.assertIn(self.secret, self.members(self.global_segment))
+        wizard = self.env["res.partner.segment.mailing.wizard"].with_user(self.user_b).create({
+            "segment_ids": [(6, 0, self.global_segment.ids)], "new_list_name": "B list"})
+        wizard.action_apply()
+        contacts = wizard.mailing_list_id.sudo().contact_ids
+        self.assertIn("ghent@example.com", contacts.mapped("email_normalized"))
+        self.assertNotIn("alice@secret.example", contacts.mapped("email_normalized"))
+
+    def test_two_pushes_into_one_list_at_once(self):
+        mlist = self.env["mailing.list"].create({"name": "Busy list"})
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute("SELECT pg_advisory_lock(%s, %s)", [LIST_LOCK, mlist.id])
+            try:
+                with self.assertRaises(UserError) as caught:
+                    self.global_segment._push_to_list(mlist, "add")
+            finally:
+                other.execute("SELECT pg_advisory_unlock(%s, %s)", [LIST_LOCK, mlist.id])
+        self.assertIn("being filled", str(caught.exception))
+        self.global_segment._push_to_list(mlist, "add")
+        self.assertTrue(mlist.contact_ids)
+
+
+@tagged("post_install", "-at_install")
+class TestExplanation(AccessCase):
+    """Finding 4: "Why?" shows only partners and values the user may read."""
+
+    def explain(self, user, segment, partner):
+        return self.env["res.partner.segment.explain"].with_user(user).create(
+            {"segment_id": segment.id, "partner_id": partner.id})
+
+    def test_partner_the_user_may_not_read_is_refused(self):
+        self.assertTrue(self.explain(self.manager_a, self.global_segment, self.secret).is_member)
+        with self.assertRaises(AccessError):
+            self.explain(self.user_b, self.global_segment, self.secret)
+
+    def test_another_company_orders_are_not_shown(self):
+        segment = self.Segment.create({
+            "name": "Buyers", "company_id": False,
+            "domain": "[('sale_order_ids.name', '!=', False), ('city', '=', 'Ghent')]"})
+        shown_to_a = self.explain(self.manager_a, segment, self.ghent).line_ids[0]
+        self.assertIn("SO-A-SECRET", shown_to_a.partner_value)
+        shown_to_b = self.explain(self.user_b, segment, self.ghent).line_ids[0]
+        self.assertNotIn("SO-A-SECRET", shown_to_b.partner_value)
+        self.assertFalse(shown_to_b.met)
+
+    def test_field_the_user_may_not_read_is_refused(self):
+        segment = self.Segment.create({"name": "Signup", "company_id": False,
+                                       "domain": "[('signup_type', '=', 'signup')]"})
+        with self.assertRaises(AccessError) as caught:
+            self.explain(self.user_b, segment, self.ghent)
+        self.assertIn("signup_type", str(caught.exception))
+
+
+@tagged("post_install", "-at_install")
+class TestEventsAndCounts(AccessCase):
+    """Finding 14: entries/exits, merges and deletions."""
+
+    def test_entries_of_partners_the_user_may_not_read_are_hidden(self):
+        self.secret.city = "Lille"
+        self.global_segment.action_recompute()
+        Event = self.env["res.partner.segment.event"]
+        self.assertTrue(Event.search([("partner_id", "=", self.secret.id)]))
+        self.assertFalse(Event.with_user(self.user_b).search([("partner_id", "=", self.secret.id)]))
+        self.assertFalse(Event.with_user(self.user_b).search(
+            [("segment_id", "=", self.global_segment.id)]).partner_id & self.secret)
+
+    def test_merge_leaves_a_partner_excluded_not_both(self):
+        twin = self.Partner.create({"name": "Ghent twin", "city": "Ghent"})
+        segment = self.make_segment("[('city', '=', 'Ghent')]",
+                                    include_partner_ids=[(4, self.ghent.id)],
+                                    exclude_partner_ids=[(4, twin.id)])
+        self.env["base.partner.merge.automatic.wizard"]._merge(
+            (self.ghent | twin).ids, self.ghent, extra_checks=False)
+        self.env.invalidate_all()
+        self.assertFalse(segment.include_partner_ids & segment.exclude_partner_ids)
+        self.assertIn(self.ghent, segment.exclude_partner_ids)
+
+    def test_static_count_follows_deleted_partners(self):
+        gone = self.Partner.create({"name": "Gone"})
+        segment = self.make_segment("[]", segment_type="static",
+                                    partner_ids=[(6, 0, (gone | self.lille).ids)])
+        self.assertEqual(segment.member_count, 2)
+        gone.unlink()
+        self.assertEqual(segment.member_count, 1)
+        self.env.cr.execute(SQL("UPDATE res_partner_segment SET member_count = 7 WHERE id = %s",
+                                segment.id))
+        self.env.invalidate_all()
+        self.Segment._cron_recompute()
+        self.assertEqual(segment.member_count, 1, "the scheduler recounts static segments")
+
+
+@tagged("post_install", "-at_install")
+class TestConcurrentRecompute(AccessCase):
+    """Finding 12: one recompute of a segment at a time."""
+
+    def test_locked_segment_is_skipped_by_the_scheduler_and_refused_by_the_button(self):
+        busy = self.make_segment("[('city', '=', 'Lille')]", name="Busy")
+        free = self.make_segment("[('city', '=', 'Paris')]", name="Free")
+        with db_connect(self.env.cr.dbname).cursor() as other:
+            other.execute("SELECT pg_advisory_lock(%s, %s)", [RECOMPUTE_LOCK, busy.id])
+            try:
+                with self.assertRaises(UserError) as caught:
+                    busy.action_recompute()
+                self.Segment._cron_recompute()
+            finally:
+                other.execute("SELECT pg_advisory_unlock(%s, %s)", [RECOMPUTE_LOCK, busy.id])
+        self.assertIn("being recomputed", str(caught.exception))
+        self.assertFalse(busy.last_computed_at)
+        self.assertFalse(self.members(busy))
+        self.assertEqual(self.members(free), self.paris)
+        busy.action_recompute()
+        self.assertEqual(self.members(busy), self.lille)
+
+
+@tagged("post_install", "-at_install")
+class TestExportContent(AccessCase):
+    """Finding 13: cells a spreadsheet would run as formulas."""
+
+    def test_formulas_are_neutralised_phone_numbers_kept(self):
+        evil = self.Partner.create({
+            "name": "=cmd|' /C calc'!A0", "email": "=HYPERLINK(\"x\")@example.com",
+            "phone": "+375 29 000 00 00", "city": "-evil", "zip": "@SUM(1)"})
+        segment = self.make_segment("[]", segment_type="static", partner_ids=[(4, evil.id)])
+        self.env.flush_all()
+        for kind in ("members", "audience"):
+            stream = io.BytesIO()
+            insights.copy_csv(self.env.cr, insights.export_query(segment.id, kind), stream)
+            text = stream.getvalue().decode()
+            for line in text.splitlines()[1:]:
+                for cell in line.split(","):
+                    first = cell.lstrip('"')[:1]
+                    self.assertFalse(first and first in "=@", f"{kind}: {cell}")
+        members = io.BytesIO()
+        insights.copy_csv(self.env.cr, insights.export_query(segment.id, "members"), members)
+        text = members.getvalue().decode()
+        self.assertIn("'=cmd|", text)
+        self.assertIn("+375 29 000 00 00", text)
+        self.assertIn("'-evil", text)
+
+
+@tagged("post_install", "-at_install")
+class TestSchedulerGuards(AccessCase):
+    """Findings 8 and 9: bounds and failures in the scheduler."""
+
+    def test_refresh_interval_is_bounded_and_an_overflow_stops_nothing(self):
+        with self.assertRaises(ValidationError) as caught:
+            self.make_segment("[]", refresh_interval=2_000_000_000)
+        self.assertIn("between 1 and", str(caught.exception))
+        huge = self.make_segment("[('city', '=', 'Lille')]", name="Huge")
+        after = self.make_segment("[('city', '=', 'Paris')]", name="After")
+        self.env.cr.execute(SQL("UPDATE res_partner_segment SET refresh_interval = 2000000000 "
+                                "WHERE id = %s", huge.id))
+        self.env.invalidate_all()
+        self.Segment._cron_recompute()
+        self.assertEqual(self.members(huge), self.lille)
+        self.assertEqual(self.members(after), self.paris)
+        self.assertTrue(huge.next_recompute_at)
+
+    def test_transient_failure_is_retried_at_the_next_run(self):
+        segment = self.make_segment("[('city', '=', 'Lille')]", name="Transient")
+        other = self.make_segment("[('city', '=', 'Paris')]", name="Other")
+        # a real serialization failure, raised by PostgreSQL inside the recompute
+        self.env.cr.execute("""
+            CREATE FUNCTION pg_temp.concurrent_update() RETURNS SETOF int AS $$
+            BEGIN RAISE EXCEPTION 'could not serialize access due to concurrent update'
+                  USING ERRCODE = 'serialization_failure'; END $$ LANGUAGE plpgsql""")
+        original = type(segment)._membership_selection
+
+        def failing(self_):
+            if self_.id == segment.id:
+                return SQL("SELECT pg_temp.concurrent_update() AS id")
+            return original(self_)
+        with patch.object(type(segment), "_membership_selection", failing), \
+                mute_logger("odoo.sql_db"):
+            self.Segment._cron_recompute()
+        self.assertIn("serialize", segment.last_error)
+        self.assertFalse(segment.last_computed_at, "not marked computed: retried next run")
+        self.assertEqual(self.members(other), self.paris)
+        self.Segment._cron_recompute()
+        self.assertFalse(segment.last_error)
+        self.assertEqual(self.members(segment), self.lille)
