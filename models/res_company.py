@@ -51,12 +51,23 @@ class ResCompany(models.Model):
     # No column added to res_company is NOT NULL: a module unaware of this one (a
     # localization, another module's tests) inserts companies without them. A missing value
     # reads as the field's default.
+    _LIFECYCLE_SETTINGS = ("lifecycle_cycle_mode", "lifecycle_cycle_days",
+                           "lifecycle_default_cycle_days", "lifecycle_new_factor",
+                           "lifecycle_churn_factor", "lifecycle_dormant_factor",
+                           "lifecycle_active_count")
+
     def _lifecycle_setting(self, fname):
         self.ensure_one()
         value = self[fname]
         if value in (False, None, 0):
             return self._fields[fname].default(self)
         return value
+
+    def _lifecycle_missing_settings(self):
+        """{setting: its default} for the settings this company's row lacks."""
+        self.ensure_one()
+        return {fname: self._lifecycle_setting(fname) for fname in self._LIFECYCLE_SETTINGS
+                if self[fname] in (False, None, 0)}
 
     @api.constrains("lifecycle_cycle_days", "lifecycle_default_cycle_days",
                     "lifecycle_new_factor", "lifecycle_churn_factor",
@@ -109,7 +120,8 @@ class ResCompany(models.Model):
 
         for company in self.sudo():
             cycle, measured = company._lifecycle_cycle()
-            company.write({"lifecycle_cycle_days": cycle, "lifecycle_cycle_measured": measured})
+            company.write({**company._lifecycle_missing_settings(),
+                           "lifecycle_cycle_days": cycle, "lifecycle_cycle_measured": measured})
             self.env.flush_all()
             lifecycle.recompute_company(
                 cr, company.id, today, cycle,

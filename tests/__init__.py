@@ -12,3 +12,4 @@ from . import test_insights
 from . import test_insight_tours
 from . import test_segment_access
 from . import test_segment_export_http
+from . import test_core_tables
