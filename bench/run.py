@@ -327,6 +327,40 @@ def measure_mailing(env, segment, repeats, commit):
             "no_email": figures["no_email"], "first": first, "unchanged_resync": resync}
 
 
+def bench_user(env):
+    """An internal segmentation user of the bench company, as exports are made: Odoo's
+    partner rules apply to what it downloads."""
+    Users = env["res.users"].with_context(active_test=False)
+    user = Users.search([("login", "=", "bench_export_user")], limit=1) or Users.create({
+        "name": "Bench export user", "login": "bench_export_user",
+        "company_id": env.company.id, "company_ids": [(6, 0, env.company.ids)],
+        "groups_id": [(6, 0, [env.ref("base.group_user").id,
+                              env.ref("partner_segmentation.group_segment_user").id])]})
+    return user
+
+
+def measure_export(env, segment, repeats):
+    """Members CSV export of ``segment`` (COPY into a temporary file, as the download route
+    does): as the superuser, and as a company user whose export is filtered by its rights."""
+    import tempfile  # noqa: PLC0415 - only the bench writes files
+
+    from odoo.addons.partner_segmentation.engine import insights  # noqa: PLC0415
+
+    def export(as_segment):
+        def run():
+            with tempfile.TemporaryFile() as stream:
+                insights.copy_csv(env.cr, insights.export_query(
+                    as_segment.id, "members", as_segment._readable_partners_sql()), stream)
+                return stream.tell()
+        return run
+
+    as_user = segment.with_user(bench_user(env))
+    return {"members": segment.member_count, "size_bytes": export(segment)(),
+            "company_user_size_bytes": export(as_user)(),
+            "superuser": timed(export(segment), repeats),
+            "company_user": timed(export(as_user), repeats)}
+
+
 def measure_search(env, segment, repeats, by_stage=True):
     Partner = env["res.partner"].with_company(env.company)
     out = {} if by_stage else {"by lifecycle stage": NOT_AVAILABLE}
@@ -360,6 +394,8 @@ def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, n
         mail_segment = mailing_segment(env, mailing_size)
         report["mailing"] = measure_mailing(env, mail_segment, repeats, commit)
         report["mailing_segment_domain"] = mail_segment.domain
+        log(f"members export of the {mailing_size}-partner segment")
+        report["export"] = measure_export(env, mail_segment, repeats)
     else:
         report["mailing"] = NOT_AVAILABLE
     log("partner list searches")
@@ -460,6 +496,12 @@ def table(report):
                      "(target <= 5 s)")
     else:
         lines.append(f"mailing sync: {mail}")
+    export = report.get("export")
+    if export:
+        lines.append(f"members export of {export['members']} partners ({export['size_bytes']} "
+                     f"bytes of CSV): superuser {export['superuser']['min']}/"
+                     f"{export['superuser']['median']} s, company user (rights applied) "
+                     f"{export['company_user']['min']}/{export['company_user']['median']} s")
     oca = report.get("oca")
     if oca:
         lines.append("OCA mass_mailing_list_dynamic, same partners: " + (

@@ -96,6 +96,12 @@ class TestBenchSmoke(TransactionCase):
         self.assertEqual(mailing["segment_members"], 900)
         self.assertEqual(mailing["subscribed"] + mailing["no_email"], 900)
         self.assertEqual(mailing["no_email"], 100)  # one generated partner in nine has none
+        export = report["export"]
+        self.assertEqual(export["members"], 900)
+        # the generated partners belong to no company: the company user reads them all
+        self.assertEqual(export["company_user_size_bytes"], export["size_bytes"])
+        self.assertGreater(export["size_bytes"], 900 * 20)
+        self.assertIn("members export of 900 partners", run.table(report))
         self.assertEqual(set(report["search"]), {"by lifecycle stage", "by segment"})
         self.assertLess(report["memory"]["growth_mb"], run.TARGETS["memory_growth_mb"])
         names = [t["target"] for t in report["targets"]]

@@ -1,6 +1,7 @@
 """Screenshots of a running Odoo for the README: logs in, opens each URL, saves a PNG.
 
     python tools/screenshot.py http://localhost:8069 /odoo/action-... out.png  [more pairs]
+    SHOT_LOGIN=user SHOT_PASSWORD=secret python tools/screenshot.py ...   # not admin
 
 A step may be ``js:<expression>`` instead of a URL: run in the open page (``env`` is the web
 client's environment, e.g. ``env.services.action.doAction({...})``), then the shot is taken.
@@ -10,6 +11,7 @@ Drives Debian's headless Chromium through its DevTools protocol (websocket-clien
 
 import base64
 import json
+import os
 import subprocess
 import sys
 import tempfile
@@ -69,8 +71,10 @@ def main(base, *pairs):
     browser = Browser()
     try:
         browser.goto(f"{base}/web/login", settle=2)
-        browser.js("""document.querySelector('input[name=login]').value='admin';
-                      document.querySelector('input[name=password]').value='admin';
+        login = json.dumps(os.environ.get("SHOT_LOGIN", "admin"))
+        password = json.dumps(os.environ.get("SHOT_PASSWORD", "admin"))
+        browser.js(f"""document.querySelector('input[name=login]').value={login};
+                      document.querySelector('input[name=password]').value={password};
                       document.querySelector('form.oe_login_form').submit();""")
         time.sleep(4)
         for step, path in zip(pairs[::2], pairs[1::2], strict=True):
