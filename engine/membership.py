@@ -82,13 +82,15 @@ def remove_members(cr, segment_id, selection):
     return cr.rowcount
 
 
-def count_members(cr, segment_ids):
-    """{segment_id: member count} for these segments, in one grouped query."""
+def count_members(cr, segment_ids, visible=None):
+    """{segment_id: member count} for these segments, in one grouped query; with
+    ``visible`` (SQL selecting partner ids), only the members among them."""
     if not segment_ids:
         return {}
     cr.execute(SQL(
-        "SELECT segment_id, count(*) FROM %s WHERE segment_id IN %s GROUP BY segment_id",
+        "SELECT segment_id, count(*) FROM %s WHERE segment_id IN %s AND %s GROUP BY segment_id",
         SQL.identifier(MEMBER_TABLE), tuple(segment_ids),
+        SQL("partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
     ))
     counts = dict(cr.fetchall())
     return {sid: counts.get(sid, 0) for sid in segment_ids}

@@ -60,6 +60,10 @@ class ResPartnerSegment(models.Model):
         "res.partner", membership.MEMBER_TABLE, "segment_id", "partner_id", string="Members",
         copy=False)
     member_count = fields.Integer("Member Count", readonly=True, copy=False, default=0)
+    visible_member_count = fields.Integer(
+        "Members", compute="_compute_visible_member_count",
+        help="Members you may read. For a segment shared with all companies, a user of some "
+        "companies only counts the members those companies let them read.")
     include_partner_ids = fields.Many2many(
         "res.partner", "res_partner_segment_include", "segment_id", "partner_id",
         string="Always included", help="Pinned partners stay members whatever the conditions.")
@@ -147,6 +151,25 @@ class ResPartnerSegment(models.Model):
                 segment.depends_on_ids = segment._referenced_segments()
             except segment_domain.DomainError:
                 segment.depends_on_ids = False
+
+    @api.depends("member_count", "company_id")
+    @api.depends_context("uid")
+    def _compute_visible_member_count(self):
+        """A company's segment holds what its users may read: its stored count. A shared
+        segment holds every company's partners: a user of fewer companies gets the count
+        of the members that user may read, in one grouped query."""
+        partial = self.browse()
+        if not self.env.su and not self._is_user_of_every_company():
+            partial = self.filtered(lambda s: s.id and not s.company_id)
+        counts = membership.count_members(
+            self.env.cr, partial.ids, partial and self._readable_partners_sql())
+        for segment in self:
+            segment.visible_member_count = counts[segment.id] if segment in partial \
+                else segment.member_count
+
+    @api.model
+    def _is_user_of_every_company(self):
+        return not (self.env["res.company"].sudo().search([]) - self.env.user.company_ids)
 
     @api.depends("domain", "company_id", "segment_type")
     @api.depends_context("uid", "allowed_company_ids")
@@ -332,7 +355,7 @@ class ResPartnerSegment(models.Model):
         members what another company's records hold."""
         if self.env.su or not self.filtered(lambda s: not s.company_id):
             return
-        if self.env["res.company"].sudo().search([]) - self.env.user.company_ids:
+        if not self._is_user_of_every_company():
             raise ValidationError(_(
                 "Only a user allowed in every company may define a segment shared with all "
                 "companies (“%s”): set its company.",

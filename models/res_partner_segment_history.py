@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.osv import expression
 
 
 class ResPartnerSegmentHistory(models.Model):
@@ -17,3 +18,10 @@ class ResPartnerSegmentHistory(models.Model):
     added_count = fields.Integer("Joined")
     removed_count = fields.Integer("Left")
     duration = fields.Float("Duration (s)", digits=(16, 3))
+
+    def _search(self, domain, offset=0, limit=None, order=None):
+        """The size history of a segment shared with all companies counts every company's
+        partners: only users of every company see it."""
+        if not self.env.su and not self.env["res.partner.segment"]._is_user_of_every_company():
+            domain = expression.AND([domain, [("company_id", "!=", False)]])
+        return super()._search(domain, offset, limit, order)

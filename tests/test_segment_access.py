@@ -225,6 +225,19 @@ class TestEventsAndCounts(AccessCase):
         self.assertFalse(Event.with_user(self.user_b).search(
             [("segment_id", "=", self.global_segment.id)]).partner_id & self.secret)
 
+    def test_counts_and_history_of_a_shared_segment_as_a_user_of_one_company(self):
+        members = self.members(self.global_segment)
+        self.assertIn(self.secret, members)
+        readable = members.with_user(self.user_b)._filtered_access("read")
+        self.assertNotIn(self.secret, readable)
+        self.assertEqual(self.global_segment.visible_member_count, len(members))
+        as_b = self.global_segment.with_user(self.user_b)
+        self.assertEqual(as_b.visible_member_count, len(readable))
+        History = self.env["res.partner.segment.history"]
+        shared = [("segment_id", "=", self.global_segment.id)]
+        self.assertTrue(History.search(shared))
+        self.assertFalse(History.with_user(self.user_b).search(shared))
+
     def test_merge_leaves_a_partner_excluded_not_both(self):
         twin = self.Partner.create({"name": "Ghent twin", "city": "Ghent"})
         segment = self.make_segment("[('city', '=', 'Ghent')]",
