@@ -1,11 +1,14 @@
 # The two commands of the README, plus the benchmark and the linters.
-.PHONY: run test bench bench-smoke lint
+.PHONY: run test test-odoo bench bench-smoke lint
 
 run:          ## set up, create a demo database and serve Odoo on http://localhost:8069
 	bash tools/run.sh
 
 test:         ## set up, install on a throw-away database and run every test (tours included)
 	bash tools/test.sh
+
+test-odoo:    ## Odoo's own suites of crm, mass_mailing(_sms), sale, contacts without/with the addon
+	bash tools/odoo_suites.sh
 
 bench:        ## 1M-partner benchmark, table + JSON in bench/results/
 	bash tools/bench.sh

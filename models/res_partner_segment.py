@@ -61,7 +61,7 @@ class ResPartnerSegment(models.Model):
         copy=False)
     member_count = fields.Integer("Member Count", readonly=True, copy=False, default=0)
     visible_member_count = fields.Integer(
-        "Members", compute="_compute_visible_member_count",
+        "Members you may read", compute="_compute_visible_member_count",
         help="Members you may read. For a segment shared with all companies, a user of some "
         "companies only counts the members those companies let them read.")
     include_partner_ids = fields.Many2many(
