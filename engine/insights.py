@@ -5,17 +5,19 @@ from odoo.tools import SQL
 from .membership import MEMBER_TABLE
 
 
-def overlaps(cr, segment_ids):
+def overlaps(cr, segment_ids, visible=None):
     """{(a, b): shared members} for every pair a <= b of the segments (a == b: its size),
-    in one grouped self-join of the member table."""
+    in one grouped self-join of the member table; with ``visible`` (SQL selecting partner
+    ids), only members among those."""
     cr.execute(SQL(
         """
         SELECT a.segment_id, b.segment_id, count(*)
           FROM %(members)s a JOIN %(members)s b
             ON b.partner_id = a.partner_id AND a.segment_id <= b.segment_id
-         WHERE a.segment_id = ANY(%(ids)s) AND b.segment_id = ANY(%(ids)s)
+         WHERE a.segment_id = ANY(%(ids)s) AND b.segment_id = ANY(%(ids)s) AND %(visible)s
          GROUP BY a.segment_id, b.segment_id
-        """, members=SQL.identifier(MEMBER_TABLE), ids=list(segment_ids)))
+        """, members=SQL.identifier(MEMBER_TABLE), ids=list(segment_ids),
+        visible=SQL("a.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE")))
     return {(a, b): count for a, b, count in cr.fetchall()}
 
 

@@ -671,14 +671,19 @@ class ResPartnerSegment(models.Model):
     # ------------------------------------------------------------------ actions
 
     def action_fill_from_domain(self):
-        """Static segments: add once every partner the conditions select now."""
+        """Static segments: add once every partner the conditions select now, among those
+        the user may read (hand-made members are only ever partners the user may read)."""
         self.check_access("write")
+        readable = self._readable_partners_sql()
         for segment in self:
             if segment.segment_type != "static":
                 raise UserError(_("Only static segments are filled once from their "
                                   "conditions; dynamic ones follow them by themselves."))
             self.env.flush_all()
-            membership.add_members(self.env.cr, segment.id, segment._domain_query())
+            selection = segment._domain_query()
+            if readable is not None:
+                selection = SQL("SELECT d.id FROM (%s) d WHERE d.id IN (%s)", selection, readable)
+            membership.add_members(self.env.cr, segment.id, selection)
         self.invalidate_recordset(["partner_ids"])
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self._refresh_member_count()

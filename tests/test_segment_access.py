@@ -167,6 +167,20 @@ class TestStaticAndPush(AccessCase):
         self.assertIn("ghent@example.com", contacts.mapped("email_normalized"))
         self.assertNotIn("alice@secret.example", contacts.mapped("email_normalized"))
 
+    def test_overlap_and_fill_count_only_partners_the_user_may_read(self):
+        Overlap = self.env["res.partner.segment.overlap"]
+        size = len(self.members(self.global_segment))
+        for user, expected in ((self.env.user, size), (self.user_b, size - 1)):
+            overlap = Overlap.with_user(user).create(
+                {"segment_ids": [(6, 0, self.global_segment.ids)]})
+            overlap.action_compute()
+            self.assertEqual(overlap.line_ids.shared_count, expected)
+        static = self.Segment.create({"name": "Ghent by hand", "segment_type": "static",
+                                      "company_id": False, "domain": "[('city', '=', 'Ghent')]"})
+        static.with_user(self.manager_b).action_fill_from_domain()
+        self.assertIn(self.ghent, self.members(static))
+        self.assertNotIn(self.secret, self.members(static))
+
     def test_two_pushes_into_one_list_at_once(self):
         mlist = self.env["mailing.list"].create({"name": "Busy list"})
         with db_connect(self.env.cr.dbname).cursor() as other:

@@ -21,7 +21,7 @@ class ResPartnerSegmentOverlap(models.TransientModel):
         segments = self.segment_ids
         segments.check_access("read")
         self.env["res.partner.segment"].flush_model(["partner_ids"])
-        shared = insights.overlaps(self.env.cr, segments.ids)
+        shared = insights.overlaps(self.env.cr, segments.ids, segments._readable_partners_sql())
         sizes = {s.id: shared.get((s.id, s.id), 0) for s in segments}
         lines = [fields.Command.clear()]
         for a in segments:
