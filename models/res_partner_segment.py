@@ -518,7 +518,7 @@ class ResPartnerSegment(models.Model):
             "segment_id": self.id, "computed_at": now, "member_count": count,
             "added_count": added, "removed_count": removed, "duration": duration})
         self.env.flush_all()
-        self._after_recompute(added, removed)
+        self._sync_linked_lists()
         self._run_automations(last_event_id)
 
     def _run_automations(self, after_event_id, batch_size=1000):
@@ -548,7 +548,7 @@ class ResPartnerSegment(models.Model):
                                         action=action.name, error=exc)
                     break
 
-    def _after_recompute(self, added, removed):
+    def _sync_linked_lists(self):
         """Sync the linked mailing lists. Each list gathers every segment linked to it, so
         two segments feeding one list never remove each other's subscribers. A failing
         list records its error on the segment; the recompute itself is kept."""
@@ -620,13 +620,6 @@ class ResPartnerSegment(models.Model):
         """Normalized, SHA-256 hashed emails, phones and names in the customer-list layout
         of ad platforms (Google Customer Match, Meta)."""
         return self._export_action("audience")
-
-    def action_open_overlap(self):
-        return {
-            "type": "ir.actions.act_window", "name": _("Segment overlap"),
-            "res_model": "res.partner.segment.overlap", "view_mode": "form", "target": "new",
-            "context": {"active_model": self._name, "active_ids": self.ids},
-        }
 
     def action_send_mailing(self):
         """A draft mailing on contacts whose recipients are this segment's members, read at
