@@ -28,6 +28,7 @@ ALLOWED_NODES = (ast.Expression, ast.List, ast.Tuple, ast.Constant, ast.Load, as
 MAX_TEXT = 20_000        # characters of domain text
 MAX_STRING = 1_000       # characters of any one evaluated string
 MAX_ITEMS = 10_000       # items in any one evaluated list, and leaves in the domain
+MAX_NESTING = 30         # levels of brackets, calls and operators
 
 
 class DomainError(ValueError):
@@ -101,6 +102,10 @@ def check_syntax(text):
         tree = ast.parse(text, mode="eval")
     except SyntaxError as exc:
         raise DomainError(f"it is not valid Python ({exc.msg}, column {exc.offset})") from None
+    except (MemoryError, RecursionError):
+        raise DomainError("it is nested too deeply") from None
+    if _depth(tree.body) > MAX_NESTING:
+        raise DomainError(f"it is nested more than {MAX_NESTING} levels deep")
     body = tree.body
     if not isinstance(body, ast.List | ast.Tuple):
         raise DomainError("it must be a list of conditions, like [('name', '=', 'x')]")
@@ -111,6 +116,17 @@ def check_syntax(text):
                           f"write [{_typed(body)}]")
     for node in ast.walk(tree):
         _check_node(node)
+
+
+def _depth(node):
+    """Nesting depth of an expression, without recursion (a deep one is what is refused)."""
+    deepest, stack = 0, [(node, 1)]
+    while stack:
+        node, depth = stack.pop()
+        deepest = max(deepest, depth)
+        if depth <= MAX_NESTING:
+            stack.extend((child, depth + 1) for child in ast.iter_child_nodes(node))
+    return deepest
 
 
 def check_value_sizes(value, leaves=None):
@@ -154,6 +170,11 @@ def parse(env, text):
         raise DomainError(f"it could not be evaluated ({exc})") from None
     check_value_sizes(domain)
     return list(domain)
+
+
+def as_domain(value):
+    """A sub-domain (the value of ``any``), which Odoo takes as a list or a tuple."""
+    return list(value) if isinstance(value, list | tuple) else []
 
 
 def leaves(domain):

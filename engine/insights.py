@@ -45,11 +45,13 @@ LAST_NAME = SQL(
 
 
 def csv_safe(expression):
-    """A text cell a spreadsheet will not run as a formula: a leading ``=``, ``@``, tab,
-    carriage return, or ``+``/``-`` before a non-digit gets a quote in front (phone numbers
-    like +375... stay as they are)."""
-    return SQL("CASE WHEN %(e)s ~ '^([=@\\t\\r]|[+-][^0-9])' THEN '''' || %(e)s ELSE %(e)s END",
-               e=expression)
+    """A text cell a spreadsheet will not run as a formula: a leading ``=``, ``@``, tab or
+    carriage return, or a leading ``+``/``-`` unless the whole cell is a phone number
+    (digits, spaces, ``().-``), gets a quote in front: +375 29 000 00 00 stays as it is."""
+    return SQL(
+        """CASE WHEN %(e)s ~ '^[=@\\t\\r]'
+                  OR (%(e)s ~ '^[+-]' AND %(e)s !~ '^[+-]?[0-9][0-9 ().-]*$')
+                THEN '''' || %(e)s ELSE %(e)s END""", e=expression)
 
 
 def export_query(segment_id, kind, visible=None):

@@ -1,4 +1,5 @@
-from odoo import fields, models
+from odoo import _, api, fields, models
+from odoo.exceptions import UserError
 
 
 class MailingList(models.Model):
@@ -6,5 +7,24 @@ class MailingList(models.Model):
 
     segment_ids = fields.Many2many(
         "res.partner.segment", "res_partner_segment_mailing_list_rel", "list_id", "segment_id",
-        string="Synced segments", help="Segments whose members are synced into this list after "
-        "each of their recomputes.")
+        string="Synced segments", readonly=True,
+        help="Segments whose members are synced into this list after each of their "
+        "recomputes. Linked from the segment, where who may do it is checked.")
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        if any("segment_ids" in vals for vals in vals_list):
+            self._refuse_segment_links()
+        return super().create(vals_list)
+
+    def write(self, vals):
+        if "segment_ids" in vals:
+            self._refuse_segment_links()
+        return super().write(vals)
+
+    def _refuse_segment_links(self):
+        """A list is linked to a segment from the segment (its company and who may change
+        it are checked there), never from the list."""
+        if not self.env.su:
+            raise UserError(_("Link a segment to this list from the segment, in its "
+                              "Mailing tab."))

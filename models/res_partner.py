@@ -2,6 +2,7 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
+
 from ..engine import membership
 from ..engine.lifecycle import STAGES as LIFECYCLE_STAGES
 
@@ -12,17 +13,59 @@ class ResPartner(models.Model):
     segment_ids = fields.Many2many(
         "res.partner.segment", membership.MEMBER_TABLE, "partner_id", "segment_id",
         string="Segments", copy=False, readonly=True,
+        groups="partner_segmentation.group_segment_user",
         help="Every segment this partner belongs to.")
     static_segment_ids = fields.Many2many(
         "res.partner.segment", membership.MEMBER_TABLE, "partner_id", "segment_id",
         string="Static segments", copy=False, domain=[("segment_type", "=", "static")],
+        groups="partner_segmentation.group_segment_user",
         help="Hand-made segments: add or remove the partner here.")
     dynamic_segment_ids = fields.Many2many(
         "res.partner.segment", membership.MEMBER_TABLE, "partner_id", "segment_id",
         string="Dynamic segments", copy=False, readonly=True,
         domain=[("segment_type", "=", "dynamic")],
+        groups="partner_segmentation.group_segment_user",
         help="Segments computed from their conditions.")
-    segment_count = fields.Integer(compute="_compute_segment_count")
+    segment_count = fields.Integer(compute="_compute_segment_count",
+                                   groups="partner_segmentation.group_segment_user")
+
+    _SEGMENT_FIELDS = ("segment_ids", "static_segment_ids", "dynamic_segment_ids")
+
+    def _search(self, domain, offset=0, limit=None, order=None):
+        """Segments named by id in a search on partners are only those the user may read:
+        Odoo resolves ``('segment_ids', 'in', ids)`` without the segments' record rules,
+        which would tell who is in another company's segment."""
+        if not self.env.su:
+            domain = self._readable_segment_conditions(domain)
+        return super()._search(domain, offset, limit, order)
+
+    def _read_group_groupby(self, groupby_spec, query):
+        """Grouping by a segment field is reading it: refused without the segmentation
+        group (Odoo checks field groups for other groupings, not for many2many ones)."""
+        fname = groupby_spec.split(":")[0].split(".")[0]
+        if fname in self._SEGMENT_FIELDS:
+            self.check_field_access_rights("read", [fname])
+        return super()._read_group_groupby(groupby_spec, query)
+
+    def _readable_segment_conditions(self, domain):
+        readable = None
+        result = []
+        for leaf in domain:
+            if isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str):
+                path, operator, value = leaf
+                if path in self._SEGMENT_FIELDS and operator in ("in", "not in", "=", "!="):
+                    values = value if isinstance(value, list | tuple) else [value]
+                    if values and all(isinstance(v, int) or v is False for v in values):
+                        if readable is None:
+                            readable = self.env["res.partner.segment"].with_context(
+                                active_test=False)._search([])
+                        ids = [v for v in values if v is not False]
+                        segments = self.env["res.partner.segment"].with_context(
+                            active_test=False)._search([("id", "in", ids)]) if ids else readable
+                        negative = (operator in ("not in", "!=")) != (not ids)
+                        leaf = (path, "not in" if negative else "in", segments)
+            result.append(leaf)
+        return result
 
     @api.depends("segment_ids")
     def _compute_segment_count(self):
@@ -31,6 +74,10 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        if not self.env.su and any({"segment_ids", "dynamic_segment_ids"} & set(vals)
+                                   for vals in vals_list):
+            raise UserError(_("Segments follow their conditions; put a partner in a static "
+                              "segment through “Static segments”."))
         partners = super().create(vals_list)
         if any("static_segment_ids" in vals for vals in vals_list):
             partners.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
@@ -39,13 +86,16 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
+        if not self.env.su and {"segment_ids", "dynamic_segment_ids"} & set(vals):
+            raise UserError(_("Segments follow their conditions; put a partner in a static "
+                              "segment through “Static segments”."))
         if "static_segment_ids" not in vals:
             return super().write(vals)
         before = self.sudo().segment_ids
         res = super().write(vals)
         self.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
         after = self.sudo().segment_ids
-        self._check_static_segments(after - before)
+        self._check_static_segments((after - before) | (before - after))
         (before | after)._refresh_member_count()
         return res
 

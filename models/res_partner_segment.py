@@ -29,6 +29,11 @@ TRANSIENT_PGCODES = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETEC
 RECOMPUTE_LOCK = 0x5E6D
 LIST_LOCK = 0x5E6E
 PARTNER_FIELDS = ("partner_ids", "include_partner_ids", "exclude_partner_ids")
+CONDITION_FIELDS = {"domain", "company_id", "segment_type"}
+# Bounds on what one condition may make PostgreSQL plan, and on how long a check may run.
+MAX_PATH_DEPTH = 6
+MAX_ANY_DEPTH = 4
+CHECK_TIMEOUT = "10s"
 
 
 class ResPartnerSegment(models.Model):
@@ -82,9 +87,15 @@ class ResPartnerSegment(models.Model):
     last_error = fields.Text(readonly=True, copy=False)
     next_recompute_at = fields.Datetime(
         compute="_compute_next_recompute_at", store=True, index=True)
+    author_id = fields.Many2one(
+        "res.users", "Conditions by", readonly=True, copy=False, ondelete="set null",
+        help="The user who last wrote the conditions: the scheduler evaluates them with this "
+        "user's rights, in the segment's company. Empty: written by the system, evaluated "
+        "as the segment's company sees its data.")
     depends_on_ids = fields.Many2many(
         "res.partner.segment", "res_partner_segment_dependency", "segment_id", "depends_on_id",
         string="Uses segments", compute="_compute_depends_on_ids", store=True,
+        compute_sudo=False,
         help="Segments named in the conditions: they are recomputed first.")
     history_ids = fields.One2many("res.partner.segment.history", "segment_id")
     on_join_action_id = fields.Many2one(
@@ -185,13 +196,13 @@ class ResPartnerSegment(models.Model):
             if not may_count:
                 continue
             try:
-                with self.env.cr.savepoint(flush=False):
+                with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
                     domain = segment._parsed_domain()
                     Partner = segment._user_partner_env()
                     segment._check_conditions_readable(domain, Partner)
-                    segment._raise_work_mem()
+                    self._set_local("statement_timeout", CHECK_TIMEOUT)
                     segment.domain_match_count = Partner.search_count(domain)
-                    self.env.cr.execute("RESET work_mem")
+                    self.env.cr.execute("RESET statement_timeout")
             except Exception:  # noqa: BLE001 - the constraint explains what is wrong on save
                 segment.domain_match_count = 0
 
@@ -211,7 +222,9 @@ class ResPartnerSegment(models.Model):
         return self._segments_in(self._parsed_domain(), self.env["res.partner"])
 
     def _segments_in(self, domain, model):
-        Segment = self.sudo().with_context(active_test=False)
+        """As the current user: a segment that user may not read is never found (nor
+        named, nor guessed), and cannot take part in the user's conditions anyway."""
+        Segment = self.with_context(active_test=False)
         found = Segment.browse()
         for path, operator, value in segment_domain.leaves(domain):
             current, names = model, path.split(".")
@@ -224,30 +237,42 @@ class ResPartnerSegment(models.Model):
                     found |= self._segments_named(rest, operator, value)
                     break
                 current = self.env[field.comodel_name]
-                if not rest and operator in ("any", "not any") and isinstance(value, list):
-                    found |= self._segments_in(value, current)
+                if not rest and operator in ("any", "not any"):
+                    found |= self._segments_in(segment_domain.as_domain(value), current)
         return found
 
     def _segments_named(self, rest, operator, value):
         """The segments a condition on a segment relation names."""
-        Segment = self.sudo().with_context(active_test=False)
+        Segment = self.with_context(active_test=False)
         if rest:
             return Segment.search([(rest, operator, value)])
         if operator in ("any", "not any"):
-            return Segment.search(value if isinstance(value, list) else [])
+            return Segment.search(segment_domain.as_domain(value))
         values = value if isinstance(value, list | tuple) else [value]
         ids = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
         names = [v for v in values if isinstance(v, str)]
-        found = Segment.browse(ids).exists()
+        found = Segment.browse(ids).exists()._filtered_access("read")
         if names:
             found |= Segment.search([("name", "in", names)])
         return found
 
     def _partner_env(self):
-        """res.partner as this segment's company sees it: in sudo but bound by the global
-        (multi-company) record rules of every model the conditions read, for that company;
-        every company if none."""
+        """res.partner as the scheduler evaluates this segment's conditions: with the
+        rights of the user who wrote them (``author_id``), in the segment's company (in
+        every company of that user for a shared segment). Conditions written by the system
+        run in sudo, bound by the global (multi-company) record rules of every model they
+        read, for the segment's company."""
         self.ensure_one()
+        author = self.sudo().author_id
+        if author:
+            companies = self.company_id or author.company_ids
+            if companies - author.company_ids:
+                raise UserError(_(
+                    "%(user)s, who wrote the conditions of segment “%(name)s”, is no longer "
+                    "allowed in %(company)s: a manager of that company must save them again.",
+                    user=author.name, name=self.name, company=self.company_id.name))
+            return self.env["res.partner"].with_user(author).with_company(
+                companies[:1]).with_context(allowed_company_ids=companies.ids)
         Partner = self.env["res.partner"].sudo()
         if self.company_id:
             Partner = Partner.with_company(self.company_id).with_context(
@@ -272,11 +297,18 @@ class ResPartnerSegment(models.Model):
         return Partner._search(domain).select(SQL.identifier("res_partner", "id"))
 
     @api.model
-    def _check_conditions_readable(self, domain, model):
+    def _check_conditions_readable(self, domain, model, depth=0):
         """Raise DomainError when a condition reads a field that ``model``'s user may not
-        read (its model, or the field's groups), or that cannot be searched, at any depth."""
+        read (its model, or the field's groups), or that cannot be searched, at any depth;
+        or when it goes deeper than PostgreSQL should plan for a segment."""
+        if depth > MAX_ANY_DEPTH:
+            raise segment_domain.DomainError(
+                f"conditions are nested more than {MAX_ANY_DEPTH} levels deep")
         for path, operator, value in segment_domain.leaves(domain):
             current, names = model, path.split(".")
+            if len(names) > MAX_PATH_DEPTH:
+                raise segment_domain.DomainError(
+                    f"“{path}” goes through more than {MAX_PATH_DEPTH} fields")
             for position, name in enumerate(names):
                 field = current._fields.get(name)
                 if field is None:
@@ -299,14 +331,20 @@ class ResPartnerSegment(models.Model):
                 if not field.relational:
                     continue
                 current = current.env[field.comodel_name]
-            if operator in ("any", "not any") and isinstance(value, list):
-                self._check_conditions_readable(value, current)
+            if operator in ("any", "not any"):
+                self._check_conditions_readable(
+                    segment_domain.as_domain(value), current, depth + 1)
 
     def _raise_work_mem(self):
         """Give this transaction the work_mem that keeps `NOT IN (subquery)` plans hashed."""
-        work_mem = self.env["ir.config_parameter"].sudo().get_param(
-            "partner_segmentation.work_mem", DEFAULT_WORK_MEM)
-        self.env.cr.execute(SQL("SELECT set_config('work_mem', %s, true)", work_mem))
+        self._set_local("work_mem", self.env["ir.config_parameter"].sudo().get_param(
+            "partner_segmentation.work_mem", DEFAULT_WORK_MEM))
+
+    @api.model
+    def _set_local(self, setting, value):
+        """A PostgreSQL setting for the rest of the transaction (undone with the savepoint
+        it is set in, or by RESET)."""
+        self.env.cr.execute(SQL("SELECT set_config(%s, %s, true)", setting, value))
 
     def _membership_selection(self):
         self.ensure_one()
@@ -329,13 +367,16 @@ class ResPartnerSegment(models.Model):
                 segment._check_conditions_readable(domain, segment._user_partner_env())
                 with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
                     query = segment._domain_query()
+                    self._set_local("statement_timeout", CHECK_TIMEOUT)
                     self.env.cr.execute(SQL("%s LIMIT 0", query))
+                    self.env.cr.execute("RESET statement_timeout")
             except segment_domain.DomainError as exc:
                 raise ValidationError(_(
                     "The conditions of segment “%(name)s” are not usable: %(reason)s.",
                     name=segment.name, reason=exc)) from None
-            except (ValueError, KeyError, TypeError, IndexError, AccessError,
-                    UserError) as exc:
+            except AccessError:
+                raise
+            except (ValueError, KeyError, TypeError, IndexError, UserError) as exc:
                 raise ValidationError(_(
                     "The conditions of segment “%(name)s” are not usable: %(reason)s. "
                     "Check the field names, operators and values.",
@@ -344,25 +385,24 @@ class ResPartnerSegment(models.Model):
                 raise ValidationError(_(
                     "The conditions of segment “%(name)s” are not usable: the database "
                     "refused them (%(reason)s). Check the values.",
-                    name=segment.name, reason=str(exc).strip().splitlines()[0])) from None
+                    name=segment.name,
+                    reason=(str(exc).strip().splitlines() or [type(exc).__name__])[0])) from None
         self._check_dependency_cycle()
 
-    @api.constrains("company_id", "domain", "segment_type", "mailing_list_ids",
-                    "on_join_action_id", "on_leave_action_id")
     def _check_global_segment_author(self):
         """A segment shared with all companies is computed over every company's data: only
-        a user allowed in every company may define it, so that no one learns through its
-        members what another company's records hold."""
-        if self.env.su or not self.filtered(lambda s: not s.company_id):
-            return
-        if not self._is_user_of_every_company():
+        a user allowed in every company may create, change or delete one, so that no one
+        learns through its members what another company's records hold, nor removes
+        members they may not see."""
+        shared = self.filtered(lambda s: not s.company_id)
+        if shared and not self.env.su and not self._is_user_of_every_company():
             raise ValidationError(_(
-                "Only a user allowed in every company may define a segment shared with all "
-                "companies (“%s”): set its company.",
-                self.filtered(lambda s: not s.company_id)[0].name))
+                "Only a user allowed in every company may create, change or delete a segment "
+                "shared with all companies (“%s”): set its company.", shared[0].name))
 
     def _check_dependency_cycle(self):
-        for segment in self:
+        self.mapped("depends_on_ids")  # computed as the writer, then followed in sudo
+        for segment in self.sudo():  # through segments of other authors too
             seen, stack = set(), list(segment.depends_on_ids)
             while stack:
                 other = stack.pop()
@@ -390,16 +430,26 @@ class ResPartnerSegment(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._check_partners_readable(vals)
+            vals["author_id"] = False if self.env.su else self.env.uid
         segments = super().create(vals_list)
+        segments._check_global_segment_author()
         segments.filtered(lambda s: s.segment_type == "static")._refresh_member_count()
         return segments
 
     def write(self, vals):
+        self._check_global_segment_author()
         self._check_partners_readable(vals)
+        if CONDITION_FIELDS & set(vals):
+            vals = {**vals, "author_id": False if self.env.su else self.env.uid}
         res = super().write(vals)
+        self._check_global_segment_author()
         if "partner_ids" in vals:
             self._refresh_member_count()
         return res
+
+    def unlink(self):
+        self._check_global_segment_author()
+        return super().unlink()
 
     @api.model
     def _check_partners_readable(self, vals):
@@ -412,7 +462,7 @@ class ResPartnerSegment(models.Model):
             for command in vals.get(fname) or []:
                 if isinstance(command, int):
                     ids.add(command)
-                elif command[0] == Command.LINK:
+                elif command[0] in (Command.LINK, Command.UNLINK):
                     ids.add(command[1])
                 elif command[0] == Command.SET:
                     ids.update(command[2])
@@ -501,6 +551,8 @@ class ResPartnerSegment(models.Model):
         cr = self.env.cr
         cr.execute("SELECT coalesce(max(id), 0) FROM res_partner_segment_event")
         last_event_id = cr.fetchone()[0]
+        if self.author_id:  # rights may have changed since the conditions were written
+            self._check_conditions_readable(self._parsed_domain(), self._partner_env())
         self._raise_work_mem()
         added, removed, count = membership.replace_members(
             cr, self.id, self._membership_selection(),
@@ -541,8 +593,9 @@ class ResPartnerSegment(models.Model):
                 last_partner = partner_ids[-1]
                 try:
                     with self.env.cr.savepoint():
-                        action.with_context(active_model="res.partner", active_ids=partner_ids,
-                                            active_id=partner_ids[0]).run()
+                        action.with_user(self.author_id or self.env.user).with_context(
+                            active_model="res.partner", active_ids=partner_ids,
+                            active_id=partner_ids[0]).run()
                 except Exception as exc:  # noqa: BLE001 - recorded on the segment
                     self.last_error = _("Action “%(action)s” failed: %(error)s",
                                         action=action.name, error=exc)

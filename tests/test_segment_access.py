@@ -124,7 +124,8 @@ class TestConditionsAsTheWriter(AccessCase):
         self.assertEqual(segment.company_id, self.company_b)
         self.Segment.browse(segment.id)._cron_recompute()
         self.assertNotIn(self.ghent, self.members(segment))
-        self.confirmed_order(self.lille, "2026-01-15", company=self.company_b)
+        # an order its author may read (no salesperson: any salesman of B)
+        self.confirmed_order(self.lille, "2026-01-15", company=self.company_b).user_id = False
         segment.sudo()._recompute_one()
         self.assertEqual(self.members(segment), self.lille)
 
@@ -307,8 +308,11 @@ class TestExportContent(AccessCase):
     def test_formulas_are_neutralised_phone_numbers_kept(self):
         evil = self.Partner.create({
             "name": "=cmd|' /C calc'!A0", "email": "=HYPERLINK(\"x\")@example.com",
-            "phone": "+375 29 000 00 00", "city": "-evil", "zip": "@SUM(1)"})
-        segment = self.make_segment("[]", segment_type="static", partner_ids=[(4, evil.id)])
+            "phone": "+375 29 000 00 00", "city": "-1+cmd|' /C calc'!A0", "zip": "@SUM(1)"})
+        plus = self.Partner.create({"name": "+1+HYPERLINK(\"http://evil.test\",\"x\")",
+                                    "phone": "-12 (0) 34", "email": "plus@example.com"})
+        segment = self.make_segment("[]", segment_type="static",
+                                    partner_ids=[(6, 0, (evil | plus).ids)])
         self.env.flush_all()
         for kind in ("members", "audience"):
             stream = io.BytesIO()
@@ -317,13 +321,16 @@ class TestExportContent(AccessCase):
             for line in text.splitlines()[1:]:
                 for cell in line.split(","):
                     first = cell.lstrip('"')[:1]
-                    self.assertFalse(first and first in "=@", f"{kind}: {cell}")
+                    self.assertFalse(first and first in "=@+-" and not cell.lstrip('"')[1:2]
+                                     .isdigit(), f"{kind}: {cell}")
         members = io.BytesIO()
         insights.copy_csv(self.env.cr, insights.export_query(segment.id, "members"), members)
         text = members.getvalue().decode()
         self.assertIn("'=cmd|", text)
         self.assertIn("+375 29 000 00 00", text)
-        self.assertIn("'-evil", text)
+        self.assertIn("'-1+cmd", text)
+        self.assertIn("'+1+HYPERLINK", text)
+        self.assertIn(",-12 (0) 34,", text)
 
 
 @tagged("post_install", "-at_install")
@@ -367,3 +374,130 @@ class TestSchedulerGuards(AccessCase):
         self.Segment._cron_recompute()
         self.assertFalse(segment.last_error)
         self.assertEqual(self.members(segment), self.lille)
+
+
+@tagged("post_install", "-at_install")
+class TestRedTeamSecondRound(AccessCase):
+    """What a second attack on the fix found: each bypass, closed."""
+
+    def test_sub_conditions_written_as_tuples_are_checked_too(self):
+        with self.assertRaises(ValidationError) as caught:
+            self.Segment.with_user(self.manager_b).create({
+                "name": "Tuple", "domain": "[('commercial_partner_id', 'any', "
+                                           "(('signup_type', '=', 'signup'),))]"})
+        self.assertIn("signup_type", str(caught.exception))
+        segment = self.make_segment("[('city', '=', 'Ghent')]", name="Tuple loop")
+        with self.assertRaises(ValidationError):
+            segment.domain = f"[('child_ids', 'any', (('segment_ids', 'in', [{segment.id}]),))]"
+
+    def test_conditions_are_evaluated_with_their_author_rights(self):
+        """Company records that a B manager may not read (company A's VAT number, through a
+        model with group rules only) do not select members of that manager's segment."""
+        self.company_a.vat = "BE0477472701"
+        company_a_partner = self.company_a.partner_id
+        domain = "[('ref_company_ids', 'any', [('vat', '=like', 'BE0477%')])]"
+        by_manager = self.Segment.with_user(self.manager_b).create(
+            {"name": "By manager B", "domain": domain})
+        self.assertEqual(by_manager.author_id, self.manager_b)
+        self.Segment._cron_recompute()
+        self.assertFalse(by_manager.last_error)
+        self.assertNotIn(company_a_partner, self.members(by_manager))
+        self.assertEqual(self.count_as(self.manager_b, domain), 0)
+
+    def test_author_who_lost_the_company_gets_an_error_not_a_computation(self):
+        segment = self.Segment.with_user(self.manager_b).create(
+            {"name": "Orphan", "domain": "[('city', '=', 'Ghent')]"})
+        self.manager_b.write({"company_ids": [(6, 0, self.company_a.ids)],
+                              "company_id": self.company_a.id})
+        self.Segment._cron_recompute()
+        self.assertIn("no longer allowed", segment.last_error)
+
+    def test_lists_are_linked_from_the_segment_only(self):
+        mlist = self.env["mailing.list"].with_user(self.manager_b).create({"name": "Mine"})
+        with self.assertRaises(UserError):
+            mlist.write({"segment_ids": [(4, self.global_segment.id)]})
+        with self.assertRaises(UserError):
+            self.env["mailing.list"].with_user(self.manager_b).create(
+                {"name": "Mine too", "segment_ids": [(4, self.global_segment.id)]})
+
+    def test_searching_partners_by_a_segment_id_the_user_may_not_read(self):
+        seg_a = self.make_segment("[('city', '=', 'Ghent')]", name="A's Ghent",
+                                  company_id=self.company_a.id)
+        seg_a.action_recompute()
+        Partner = self.Partner.with_user(self.user_b)
+        self.assertIn(self.ghent, self.Partner.search([("segment_ids", "in", seg_a.ids)]))
+        self.assertFalse(Partner.search([("segment_ids", "in", seg_a.ids)]))
+        self.assertFalse(Partner.search([("segment_ids", "=", seg_a.id)]))
+        self.assertIn(self.ghent, Partner.search([("segment_ids", "not in", seg_a.ids)]))
+        self.assertEqual(self.count_as(self.user_b, f"[('segment_ids', 'in', [{seg_a.id}])]"), 0)
+
+    def test_segment_names_of_another_company_cannot_be_probed(self):
+        self.make_segment("[('city', '=', 'Ghent')]", name="A VIP probe",
+                          company_id=self.company_a.id)
+        segment = self.Segment.with_user(self.manager_b).create(
+            {"name": "Probe", "domain": "[('segment_ids.name', 'ilike', 'A VIP probe')]"})
+        self.assertFalse(segment.depends_on_ids)
+
+    def test_segments_are_set_on_a_partner_only_through_static_segments(self):
+        static_a = self.make_segment("[]", name="A static", segment_type="static",
+                                     company_id=self.company_a.id)
+        partner_b = self.Partner.with_user(self.manager_b).create({"name": "B's"})
+        for fname in ("segment_ids", "dynamic_segment_ids"):
+            with self.assertRaises(UserError):
+                partner_b.write({fname: [(4, static_a.id)]})
+        with self.assertRaises(AccessError):
+            partner_b.write({"static_segment_ids": [(4, static_a.id)]})
+        self.assertFalse(static_a.partner_ids)
+
+    def test_segment_fields_on_partners_are_for_segmentation_users(self):
+        plain = new_test_user(self.env, login="seg_plain_b", company_id=self.company_b.id,
+                              company_ids=self.company_b.ids, groups="base.group_user")
+        for user in (self.portal, plain):
+            with self.assertRaises(AccessError):
+                self.Partner.with_user(user).read_group([], ["segment_ids"], ["segment_ids"])
+            with self.assertRaises(AccessError):
+                self.ghent.with_user(user).read(["segment_ids"])
+
+    def test_shared_segment_is_changed_only_by_a_user_of_every_company(self):
+        as_b = self.global_segment.with_user(self.manager_b)
+        for change in ({"name": "Renamed"}, {"active": False},
+                       {"exclude_partner_ids": [(4, self.ghent.id)]}):
+            with self.assertRaises(ValidationError):
+                as_b.write(change)
+        with self.assertRaises(ValidationError):
+            as_b.unlink()
+
+    def test_preview_needs_the_list_to_be_readable(self):
+        mlist = self.env["mailing.list"].create({"name": "A's list"})
+        plain_marketer = new_test_user(
+            self.env, login="seg_user_no_mailing", company_id=self.company_b.id,
+            company_ids=self.company_b.ids,
+            groups="base.group_user,partner_segmentation.group_segment_user")
+        with self.assertRaises(AccessError):
+            self.env["res.partner.segment.mailing.wizard"].with_user(plain_marketer).create(
+                {"segment_ids": [(6, 0, self.global_segment.ids)], "mailing_list_id": mlist.id})
+
+    def test_automations_run_with_the_author_rights(self):
+        action = self.env["ir.actions.server"].create({
+            "name": "Mark joiners", "model_id": self.env.ref("base.model_res_partner").id,
+            "state": "code",
+            "code": "records.sudo().write({'comment': 'su=%s uid=%s' % (env.su, env.uid)})"})
+        segment = self.Segment.with_user(self.manager_a).create(
+            {"name": "Lille joiners", "domain": "[('city', '=', 'Lille')]"})
+        segment.sudo().on_join_action_id = action
+        segment.action_recompute()
+        self.paris.city = "Lille"
+        self.Segment.browse(segment.id).sudo().action_recompute()
+        self.assertEqual(self.paris.comment, f"<p>su=False uid={self.manager_a.id}</p>")
+
+    def test_conditions_that_are_too_deep_are_refused_cleanly(self):
+        self.assertRaisesRegex(ValidationError, "goes through more than", self.make_segment,
+                               "[('" + "parent_id." * 8 + "name', '=', 'x')]")
+        nested = "[('id', '!=', 0)]"
+        for _level in range(6):
+            nested = f"[('child_ids', 'any', {nested})]"
+        self.assertRaisesRegex(ValidationError, "nested more than", self.make_segment, nested)
+        self.assertRaisesRegex(ValidationError, "nested", self.make_segment,
+                               "[('id', '=', " + "-" * 15000 + "1)]")
+        self.assertRaisesRegex(ValidationError, "nested", self.make_segment,
+                               "[('id', 'in', " + "[" * 150 + "1" + "]" * 150 + ")]")

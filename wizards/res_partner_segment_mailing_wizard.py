@@ -60,6 +60,8 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
     def _plan(self):
         segments = self.segment_ids._origin
         segments.check_access("read")
+        if self.mailing_list_id:
+            self.mailing_list_id._origin.check_access("read")
         self.env.flush_all()
         return mailing.plan(self.env.cr, segments.ids, self.mailing_list_id._origin.id or 0,
                             segments._readable_partners_sql())
