@@ -349,7 +349,8 @@ def measure_export(env, segment, repeats):
         def run():
             with tempfile.TemporaryFile() as stream:
                 insights.copy_csv(env.cr, insights.export_query(
-                    as_segment.id, "members", as_segment._readable_partners_sql()), stream)
+                    as_segment.id, "members", as_segment._readable_partners_condition("p")),
+                    stream)
                 return stream.tell()
         return run
 

@@ -56,13 +56,13 @@ def csv_safe(expression):
 
 def export_query(segment_id, kind, visible=None):
     """SQL for the members of a segment as CSV rows: ``members`` (readable) or ``audience``
-    (hashed identifiers for ad platforms). ``visible``: SQL selecting the partner ids the
-    requesting user may read; other members are left out (None: all)."""
+    (hashed identifiers for ad platforms). ``visible``: a condition on the partner ``p``
+    that the requesting user may read it; other members are left out (None: all)."""
     source = SQL(
         """FROM %s m JOIN res_partner p ON p.id = m.partner_id
            LEFT JOIN res_country c ON c.id = p.country_id
-          WHERE m.segment_id = %s AND %s""", SQL.identifier(MEMBER_TABLE), segment_id,
-        SQL("p.id IN (%s)", visible) if visible is not None else SQL("TRUE"))
+          WHERE m.segment_id = %s AND (%s)""", SQL.identifier(MEMBER_TABLE), segment_id,
+        visible if visible is not None else SQL("TRUE"))
     if kind == "audience":
         return SQL(
             """SELECT %(email)s AS "Email", %(phone)s AS "Phone", %(first)s AS "First Name",

@@ -2,7 +2,6 @@ from odoo import _, api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-
 from ..engine import membership
 from ..engine.lifecycle import STAGES as LIFECYCLE_STAGES
 
@@ -48,24 +47,23 @@ class ResPartner(models.Model):
         return super()._read_group_groupby(groupby_spec, query)
 
     def _readable_segment_conditions(self, domain):
-        readable = None
-        result = []
-        for leaf in domain:
-            if isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str):
-                path, operator, value = leaf
-                if path in self._SEGMENT_FIELDS and operator in ("in", "not in", "=", "!="):
-                    values = value if isinstance(value, list | tuple) else [value]
-                    if values and all(isinstance(v, int) or v is False for v in values):
-                        if readable is None:
-                            readable = self.env["res.partner.segment"].with_context(
-                                active_test=False)._search([])
-                        ids = [v for v in values if v is not False]
-                        segments = self.env["res.partner.segment"].with_context(
-                            active_test=False)._search([("id", "in", ids)]) if ids else readable
-                        negative = (operator in ("not in", "!=")) != (not ids)
-                        leaf = (path, "not in" if negative else "in", segments)
-            result.append(leaf)
-        return result
+        return [self._readable_segment_condition(leaf) for leaf in domain]
+
+    def _readable_segment_condition(self, leaf):
+        """``(segment field, in/not in/=/!=, ids or False)`` with the segment ids replaced by
+        the query of those the user may read (False: any segment the user may read)."""
+        if not (isinstance(leaf, list | tuple) and len(leaf) == 3
+                and leaf[0] in self._SEGMENT_FIELDS and leaf[1] in ("in", "not in", "=", "!=")):
+            return leaf
+        path, operator, value = leaf
+        values = value if isinstance(value, list | tuple) else [value]
+        if not values or not all(isinstance(v, int) or v is False for v in values):
+            return leaf
+        ids = [v for v in values if v is not False]
+        Segment = self.env["res.partner.segment"].with_context(active_test=False)
+        segments = Segment._search([("id", "in", ids)] if ids else [])
+        negative = (operator in ("not in", "!=")) != (not ids)
+        return (path, "not in" if negative else "in", segments)
 
     @api.depends("segment_ids")
     def _compute_segment_count(self):

