@@ -31,6 +31,4 @@
             "partner_segmentation/static/tests/tours/*.js",
         ],
     },
-    "installable": True,
-    "application": False,
 }

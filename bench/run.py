@@ -6,6 +6,7 @@ side by side with references, and report min/median and ratios (table + JSON).
 The measuring functions take an Odoo ``env`` so that a small-size smoke test
 (``tests/test_bench_smoke.py``) runs the very same code inside ``make test``.
 """
+# pylint: disable=print-used,invalid-commit  # a command-line benchmark: prints its table, commits each run
 
 import argparse
 import json

@@ -16,9 +16,10 @@ class Base(models.AbstractModel):
     _inherit = "base"
 
     def _apply_ir_rules(self, query, mode="read"):
-        super()._apply_ir_rules(query, mode)
+        res = super()._apply_ir_rules(query, mode)
         if self.env.su and self.env.context.get(COMPANY_VIEW):
             Rule = self.env["ir.rule"].with_context(**{COMPANY_VIEW: False})
             domain = Rule._segment_company_domain(self._name, mode)
             if domain:
                 expression.expression(domain, self.sudo(), self._table, query)
+        return res

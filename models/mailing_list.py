@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 
@@ -26,5 +26,5 @@ class MailingList(models.Model):
         """A list is linked to a segment from the segment (its company and who may change
         it are checked there), never from the list."""
         if not self.env.su:
-            raise UserError(_("Link a segment to this list from the segment, in its "
+            raise UserError(self.env._("Link a segment to this list from the segment, in its "
                               "Mailing tab."))

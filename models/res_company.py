@@ -1,6 +1,6 @@
 import logging
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError, ValidationError
 
 from ..engine import lifecycle
@@ -75,14 +75,14 @@ class ResCompany(models.Model):
     def _check_lifecycle_settings(self):
         for company in self:
             if company.lifecycle_cycle_days < 1 or company.lifecycle_default_cycle_days < 1:
-                raise ValidationError(_("The purchase cycle is at least one day."))
+                raise ValidationError(self.env._("The purchase cycle is at least one day."))
             if not (0 < company.lifecycle_new_factor < company.lifecycle_churn_factor
                     < company.lifecycle_dormant_factor):
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The lifecycle windows must grow: new/active < churn risk < churned "
                     "(default 1, 2, 4 cycles)."))
             if company.lifecycle_active_count < 2:
-                raise ValidationError(_("A repeat customer has at least 2 purchases."))
+                raise ValidationError(self.env._("A repeat customer has at least 2 purchases."))
 
     def _lifecycle_cycle(self):
         """The purchase cycle X (whole days, at least 1) and whether it was measured."""
@@ -107,7 +107,7 @@ class ResCompany(models.Model):
         """
         if not self.env.is_superuser() and not self.env.user.has_group(
                 "partner_segmentation.group_segment_manager"):
-            raise UserError(_("Only segmentation managers can recompute the lifecycle."))
+            raise UserError(self.env._("Only segmentation managers can recompute the lifecycle."))
         self.check_access("read")
         cr = self.env.cr
         Cron = self.env["ir.cron"]
@@ -141,7 +141,8 @@ class ResCompany(models.Model):
     def _cron_recompute_lifecycle(self):
         """Daily: every company, one after the other; a failing company is logged and the
         others go on."""
-        for company in self.search([]):
+        # a few companies: all of them
+        for company in self.search([]):  # pylint: disable=no-search-all
             if may_commit(self.env):  # it commits per batch: no savepoint can span it
                 try:
                     company.action_recompute_lifecycle()

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -74,7 +74,7 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         if not self.env.su and any({"segment_ids", "dynamic_segment_ids"} & set(vals)
                                    for vals in vals_list):
-            raise UserError(_("Segments follow their conditions; put a partner in a static "
+            raise UserError(self.env._("Segments follow their conditions; put a partner in a static "
                               "segment through “Static segments”."))
         partners = super().create(vals_list)
         if any("static_segment_ids" in vals for vals in vals_list):
@@ -85,7 +85,7 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if not self.env.su and {"segment_ids", "dynamic_segment_ids"} & set(vals):
-            raise UserError(_("Segments follow their conditions; put a partner in a static "
+            raise UserError(self.env._("Segments follow their conditions; put a partner in a static "
                               "segment through “Static segments”."))
         if "static_segment_ids" not in vals:
             return super().write(vals)
@@ -112,13 +112,13 @@ class ResPartner(models.Model):
         segments.with_env(self.env).check_access("read")
         dynamic = segments.sudo().filtered(lambda s: s.segment_type != "static")
         if dynamic:
-            raise UserError(_(
+            raise UserError(self.env._(
                 "“%s” is a dynamic segment: its members follow its conditions. Pin the "
                 "partner in the segment instead.", dynamic[0].name))
 
     def action_explain_segment(self):
         return {
-            "type": "ir.actions.act_window", "name": _("Why is this partner in a segment?"),
+            "type": "ir.actions.act_window", "name": self.env._("Why is this partner in a segment?"),
             "res_model": "res.partner.segment.explain", "view_mode": "form", "target": "new",
             "context": {"default_partner_id": self.id},
         }

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 from psycopg2 import errorcodes
 
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.osv import expression
@@ -65,7 +65,7 @@ class ResPartnerSegment(models.Model):
     partner_ids = fields.Many2many(
         "res.partner", membership.MEMBER_TABLE, "segment_id", "partner_id", string="Members",
         copy=False)
-    member_count = fields.Integer("Member Count", readonly=True, copy=False, default=0)
+    member_count = fields.Integer(readonly=True, copy=False, default=0)
     visible_member_count = fields.Integer(
         "Members you may read", compute="_compute_visible_member_count",
         help="Members you may read. For a segment shared with all companies, a user of some "
@@ -127,7 +127,7 @@ class ResPartnerSegment(models.Model):
     def _check_refresh_interval(self):
         for segment in self:
             if not 1 <= segment.refresh_interval <= MAX_REFRESH_HOURS:
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The refresh interval of segment “%(name)s” is %(hours)s hours: choose "
                     "between 1 and %(max)s hours (a year).", name=segment.name,
                     hours=segment.refresh_interval, max=MAX_REFRESH_HOURS))
@@ -181,7 +181,8 @@ class ResPartnerSegment(models.Model):
 
     @api.model
     def _is_user_of_every_company(self):
-        return not (self.env["res.company"].sudo().search([]) - self.env.user.company_ids)
+        return not self.env["res.company"].sudo().search_count(
+            [("id", "not in", self.env.user.company_ids.ids)])
 
     @api.depends("domain", "company_id", "segment_type")
     @api.depends_context("uid", "allowed_company_ids")
@@ -268,7 +269,7 @@ class ResPartnerSegment(models.Model):
         if author:
             companies = self.company_id or author.company_ids
             if companies - author.company_ids:
-                raise UserError(_(
+                raise UserError(self.env._(
                     "%(user)s, who wrote the conditions of segment “%(name)s”, is no longer "
                     "allowed in %(company)s: a manager of that company must save them again.",
                     user=author.name, name=self.name, company=self.company_id.name))
@@ -372,18 +373,18 @@ class ResPartnerSegment(models.Model):
                     self.env.cr.execute(SQL("%s LIMIT 0", query))
                     self.env.cr.execute("RESET statement_timeout")
             except segment_domain.DomainError as exc:
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The conditions of segment “%(name)s” are not usable: %(reason)s.",
                     name=segment.name, reason=exc)) from None
             except AccessError:
                 raise
             except (ValueError, KeyError, TypeError, IndexError, UserError) as exc:
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The conditions of segment “%(name)s” are not usable: %(reason)s. "
                     "Check the field names, operators and values.",
                     name=segment.name, reason=exc)) from None
             except Exception as exc:  # noqa: BLE001 - the database refused a value
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "The conditions of segment “%(name)s” are not usable: the database "
                     "refused them (%(reason)s). Check the values.",
                     name=segment.name,
@@ -397,7 +398,7 @@ class ResPartnerSegment(models.Model):
         members they may not see."""
         shared = self.filtered(lambda s: not s.company_id)
         if shared and not self.env.su and not self._is_user_of_every_company():
-            raise ValidationError(_(
+            raise ValidationError(self.env._(
                 "Only a user allowed in every company may create, change or delete a segment "
                 "shared with all companies (“%s”): set its company.", shared[0].name))
 
@@ -408,7 +409,7 @@ class ResPartnerSegment(models.Model):
             while stack:
                 other = stack.pop()
                 if other == segment:
-                    raise ValidationError(_(
+                    raise ValidationError(self.env._(
                         "Segment “%(name)s” cannot use itself, directly or through other "
                         "segments: remove that segment condition.", name=segment.name))
                 if other.id not in seen:
@@ -420,7 +421,7 @@ class ResPartnerSegment(models.Model):
         for segment in self:
             both = segment.include_partner_ids & segment.exclude_partner_ids
             if both:
-                raise ValidationError(_(
+                raise ValidationError(self.env._(
                     "%(partners)s cannot be both always included and always excluded in "
                     "segment “%(name)s”.", partners=", ".join(both.mapped("display_name")),
                     name=segment.name))
@@ -505,10 +506,10 @@ class ResPartnerSegment(models.Model):
         self.check_access("write")
         if not self.env.is_superuser() and not self.env.user.has_group(
                 "partner_segmentation.group_segment_manager"):
-            raise UserError(_("Only segmentation managers can recompute segments."))
+            raise UserError(self.env._("Only segmentation managers can recompute segments."))
         for segment in self.sudo()._in_dependency_order():
             if segment._recompute_one() is None:
-                raise UserError(_(
+                raise UserError(self.env._(
                     "Segment “%s” is being recomputed right now (by the scheduler or another "
                     "user): its members will be current in a moment.", segment.name))
 
@@ -598,7 +599,7 @@ class ResPartnerSegment(models.Model):
                             active_model="res.partner", active_ids=partner_ids,
                             active_id=partner_ids[0]).run()
                 except Exception as exc:  # noqa: BLE001 - recorded on the segment
-                    self.last_error = _("Action “%(action)s” failed: %(error)s",
+                    self.last_error = self.env._("Action “%(action)s” failed: %(error)s",
                                         action=action.name, error=exc)
                     break
 
@@ -615,7 +616,7 @@ class ResPartnerSegment(models.Model):
                 _logger.warning("Segment %s: syncing list %s failed: %s",
                                 self.id, mailing_list.id, exc)
                 self.env.invalidate_all()
-                self.last_error = _("Syncing mailing list “%(list)s” failed: %(error)s",
+                self.last_error = self.env._("Syncing mailing list “%(list)s” failed: %(error)s",
                                     list=mailing_list.name, error=exc)
 
     def _push_to_list(self, mailing_list, mode):
@@ -630,7 +631,7 @@ class ResPartnerSegment(models.Model):
         self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)",
                                 LIST_LOCK, mailing_list.id))
         if not self.env.cr.fetchone()[0]:
-            raise UserError(_("Mailing list “%s” is being filled by another push or sync "
+            raise UserError(self.env._("Mailing list “%s” is being filled by another push or sync "
                               "right now: try again in a moment.", mailing_list.name))
         figures = mailing.sync_segments_to_list(
             self.env, self.ids, mailing_list.id, mode, self._readable_partners_sql())
@@ -674,7 +675,7 @@ class ResPartnerSegment(models.Model):
     def action_open_mailing_wizard(self):
         return {
             "type": "ir.actions.act_window",
-            "name": _("Push to a mailing list"),
+            "name": self.env._("Push to a mailing list"),
             "res_model": "res.partner.segment.mailing.wizard",
             "view_mode": "form",
             "target": "new",
@@ -743,7 +744,7 @@ class ResPartnerSegment(models.Model):
         readable = self._readable_partners_sql()
         for segment in self:
             if segment.segment_type != "static":
-                raise UserError(_("Only static segments are filled once from their "
+                raise UserError(self.env._("Only static segments are filled once from their "
                                   "conditions; dynamic ones follow them by themselves."))
             self.env.flush_all()
             selection = segment._domain_query()
@@ -758,7 +759,7 @@ class ResPartnerSegment(models.Model):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("contacts.action_contacts")
         action.update({
-            "name": _("Members of %s", self.name),
+            "name": self.env._("Members of %s", self.name),
             "domain": [("segment_ids", "in", self.ids)],
             "context": {"default_static_segment_ids": self.ids,
                         "default_segment_id": self.id}

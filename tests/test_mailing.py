@@ -179,5 +179,5 @@ class TestSegmentMailing(TransactionCase):
     def test_wizard_opened_from_segments(self):
         action = self.segment.action_open_mailing_wizard()
         wizard = self.env["res.partner.segment.mailing.wizard"].with_context(
-            action["context"]).create({"mailing_list_id": self.mlist.id})
+            **action["context"]).create({"mailing_list_id": self.mlist.id})
         self.assertEqual(wizard.segment_ids, self.segment)

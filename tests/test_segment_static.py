@@ -100,5 +100,5 @@ class TestStaticSegments(SegmentCase):
     def test_members_list_opened_from_static_segment_prefills_it(self):
         action = self.static_a.action_view_members()
         self.assertEqual(action["context"]["default_segment_id"], self.static_a.id)
-        partner = self.Partner.with_context(action["context"]).create({"name": "From list"})
+        partner = self.Partner.with_context(**action["context"]).create({"name": "From list"})
         self.assertEqual(self.members(self.static_a), partner)

@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -30,10 +30,10 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
         segment.check_access("read")
         self.partner_ids.check_access("read")
         if segment.segment_type != "static":
-            raise UserError(_("Partners can only be added by hand to a static segment; "
+            raise UserError(self.env._("Partners can only be added by hand to a static segment; "
                               "“%s” is dynamic: pin them in it instead.", segment.name))
         if not self.partner_ids:
-            raise UserError(_("Select the partners first."))
+            raise UserError(self.env._("Select the partners first."))
         selection = SQL("SELECT unnest(%s::int[]) AS id", list(self.partner_ids.ids))
         if self.operation == "add":
             membership.add_members(self.env.cr, segment.id, selection)

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import AccessError
 
 from ..engine import domain as segment_domain
@@ -51,14 +51,14 @@ class ResPartnerSegmentExplain(models.TransientModel):
             [("id", "=", segment.id), ("partner_ids", "in", partner.ids)]))
         lines = [fields.Command.clear()]
         if segment.segment_type == "static":
-            verdict = _("Static segment: a member because someone added it.") if self.is_member \
-                else _("Static segment: not added.")
+            verdict = self.env._("Static segment: a member because someone added it.") if self.is_member \
+                else self.env._("Static segment: not added.")
         else:
             domain = segment._parsed_domain()
             try:
                 segment._check_conditions_readable(domain, Partner)
             except segment_domain.DomainError as exc:
-                raise AccessError(_(
+                raise AccessError(self.env._(
                     "You cannot see why partners are in segment “%(name)s”: %(reason)s.",
                     name=segment.name, reason=exc)) from None
             for path, operator, value in segment_domain.leaves(domain):
@@ -68,13 +68,13 @@ class ResPartnerSegmentExplain(models.TransientModel):
                     "partner_value": self._value(partner, path),
                     "met": met}))
             if partner in segment.exclude_partner_ids:
-                verdict = _("Excluded by hand: never a member, whatever the conditions.")
+                verdict = self.env._("Excluded by hand: never a member, whatever the conditions.")
             elif partner in segment.include_partner_ids:
-                verdict = _("Pinned by hand: always a member, whatever the conditions.")
+                verdict = self.env._("Pinned by hand: always a member, whatever the conditions.")
             elif Partner.search_count(one + domain):
-                verdict = _("Meets the conditions: a member.")
+                verdict = self.env._("Meets the conditions: a member.")
             else:
-                verdict = _("Does not meet the conditions: not a member.")
+                verdict = self.env._("Does not meet the conditions: not a member.")
         self.line_ids, self.verdict = lines, verdict
 
     def _label(self, path):
@@ -94,9 +94,9 @@ class ResPartnerSegmentExplain(models.TransientModel):
             value = value._filtered_access("read")
             names = value[:5].mapped("display_name")
             more = f" (+{len(value) - 5})" if len(value) > 5 else ""
-            return ", ".join(names) + more if names else _("(none)")
+            return ", ".join(names) + more if names else self.env._("(none)")
         shown = [str(v) for v in value if v not in (False, None)]
-        return ", ".join(shown) if shown else _("(empty)")
+        return ", ".join(shown) if shown else self.env._("(empty)")
 
 
 class ResPartnerSegmentExplainLine(models.TransientModel):
@@ -106,4 +106,4 @@ class ResPartnerSegmentExplainLine(models.TransientModel):
     explain_id = fields.Many2one("res.partner.segment.explain", required=True, ondelete="cascade")
     condition = fields.Char()
     partner_value = fields.Char("This partner")
-    met = fields.Boolean("Met")
+    met = fields.Boolean()

@@ -1,4 +1,4 @@
-from odoo import _, api, fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 
 from ..engine import mailing
@@ -69,9 +69,9 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         if not self.segment_ids:
-            raise UserError(_("Choose at least one segment."))
+            raise UserError(self.env._("Choose at least one segment."))
         if bool(self.mailing_list_id) == bool(self.new_list_name):
-            raise UserError(_("Choose an existing mailing list or give a name for a new one "
+            raise UserError(self.env._("Choose an existing mailing list or give a name for a new one "
                               "(not both)."))
         self.segment_ids.check_access("read")
         mailing_list = self.mailing_list_id or self.env["mailing.list"].create(
@@ -82,7 +82,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
                     "new_list_name": False, "state": "done"})
         return {
             "type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-            "view_mode": "form", "target": "new", "name": _("Segments pushed to %s", mailing_list.name),
+            "view_mode": "form", "target": "new", "name": self.env._("Segments pushed to %s", mailing_list.name),
         }
 
     def action_open_list(self):

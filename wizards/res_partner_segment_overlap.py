@@ -1,4 +1,4 @@
-from odoo import _, fields, models
+from odoo import fields, models
 
 from ..engine import insights
 
@@ -33,7 +33,7 @@ class ResPartnerSegmentOverlap(models.TransientModel):
                     "share_percent": 100.0 * count / sizes[a.id] if sizes[a.id] else 0.0}))
         self.line_ids = lines
         return {
-            "type": "ir.actions.act_window", "name": _("Segment overlap"),
+            "type": "ir.actions.act_window", "name": self.env._("Segment overlap"),
             "res_model": "res.partner.segment.overlap.line", "view_mode": "pivot,list",
             "domain": [("overlap_id", "=", self.id)], "target": "current",
             "context": {"pivot_measures": ["shared_count"]},
@@ -57,7 +57,7 @@ class ResPartnerSegmentOverlapLine(models.TransientModel):
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
-            "name": _("In %(a)s and %(b)s", a=self.segment_a_id.name, b=self.segment_b_id.name),
+            "name": self.env._("In %(a)s and %(b)s", a=self.segment_a_id.name, b=self.segment_b_id.name),
             "res_model": "res.partner", "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],
             "domain": [("segment_ids", "in", self.segment_a_id.ids),
