@@ -21,8 +21,9 @@ def generate(cr, partners=1_000_000, seed=0.42, today=None, company_id=1):
     cr.execute("SELECT coalesce(max(id), 0) FROM res_partner")
     base = cr.fetchone()[0]
     counts = {}
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO res_partner (id, name, complete_name, email, email_normalized, is_company,
                                  parent_id, commercial_partner_id, type, active, lang,
                                  autopost_bills, customer_rank, supplier_rank,
@@ -36,23 +37,34 @@ def generate(cr, partners=1_000_000, seed=0.42, today=None, company_id=1):
                'contact', true, 'en_US', 'ask', 1, 0,
                now() at time zone 'utc', now() at time zone 'utc', 1, 1
           FROM generate_series(1, %(n)s) g
-        """, base=base, n=partners))
+        """,
+            base=base,
+            n=partners,
+        )
+    )
     counts["res_partner"] = cr.rowcount
     cr.execute("SELECT setval('res_partner_id_seq', (SELECT max(id) FROM res_partner))")
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         WITH tag AS (
             INSERT INTO res_partner_category (name, active, create_date, write_date)
             VALUES (jsonb_build_object('en_US', %(tag)s), true, now(), now()) RETURNING id)
         INSERT INTO res_partner_res_partner_category_rel (partner_id, category_id)
         SELECT %(base)s + g, tag.id FROM generate_series(20, %(n)s, 20) g, tag
-        """, tag=TAG_NAME, base=base, n=partners))
+        """,
+            tag=TAG_NAME,
+            base=base,
+            n=partners,
+        )
+    )
     counts["tags"] = cr.rowcount
     cr.execute("UPDATE res_partner_category SET parent_path = id || '/' WHERE parent_path IS NULL")
     # Orders: customers drawn with a skew (a few buy often, most rarely); each order placed by
     # the customer or, for companies, sometimes by one of its contacts.
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO sale_order (name, partner_id, partner_invoice_id, partner_shipping_id,
                                 company_id, state, date_order, create_date, write_date,
                                 create_uid, write_uid, currency_id, amount_untaxed, amount_tax,
@@ -71,11 +83,18 @@ def generate(cr, partners=1_000_000, seed=0.42, today=None, company_id=1):
                    round((20 + exp(random() * 7))::numeric, 2) AS amount
               FROM (SELECT g, random() AS r FROM generate_series(1, %(orders)s) g) s
           ) o
-        """, company=company_id, base=base, n=partners, orders=int(partners * 2.035),
-        today=today))
+        """,
+            company=company_id,
+            base=base,
+            n=partners,
+            orders=int(partners * 2.035),
+            today=today,
+        )
+    )
     counts["sale_order"] = cr.rowcount
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO crm_lead (name, type, active, partner_id, company_id, stage_id, probability,
                               expected_revenue, create_date, write_date, create_uid, write_uid)
         SELECT 'Bench opportunity ' || g, 'opportunity', random() > 0.4,
@@ -84,7 +103,12 @@ def generate(cr, partners=1_000_000, seed=0.42, today=None, company_id=1):
                round((random() * 10000)::numeric, 2),
                now() at time zone 'utc', now() at time zone 'utc', 1, 1
           FROM generate_series(7, %(n)s, 33) g
-        """, base=base, company=company_id, n=partners))
+        """,
+            base=base,
+            company=company_id,
+            n=partners,
+        )
+    )
     counts["crm_lead"] = cr.rowcount
     for table in ("res_partner", "sale_order", "crm_lead", "res_partner_res_partner_category_rel"):
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))

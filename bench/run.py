@@ -45,7 +45,8 @@ def available(env):
     return {
         "lifecycle": hasattr(company, "action_recompute_lifecycle"),
         "metrics": "last_purchase_date" in partner._fields
-                   and "res.partner.lifecycle" in env and "lifecycle_stage" in partner._fields,
+        and "res.partner.lifecycle" in env
+        and "lifecycle_stage" in partner._fields,
         "mailing": hasattr(env["res.partner.segment"], "_push_to_list") and "mailing.list" in env,
     }
 
@@ -68,8 +69,7 @@ def timed(fn, repeats, before=None, commit=None, after=None):
         times.append(time.perf_counter() - start)
         if after:
             after()
-    return {"min": round(min(times), 3), "median": round(statistics.median(times), 3),
-            "runs": len(times)}
+    return {"min": round(min(times), 3), "median": round(statistics.median(times), 3), "runs": len(times)}
 
 
 def year_bounds(today):
@@ -83,27 +83,44 @@ def segment_scenarios(env, today, metrics=True):
     company = env.company.id
     tag = env["res.partner.category"].search([("name", "=", generator.TAG_NAME)], limit=1)
     scenarios = [
-        ("metrics: last purchase last year",
-         f"[('last_purchase_date', '>=', '{last_year}'), ('last_purchase_date', '<', '{this_year}')]",
-         SQL("""SELECT p.id FROM res_partner p JOIN res_partner_lifecycle l
+        (
+            "metrics: last purchase last year",
+            f"[('last_purchase_date', '>=', '{last_year}'), ('last_purchase_date', '<', '{this_year}')]",
+            SQL(
+                """SELECT p.id FROM res_partner p JOIN res_partner_lifecycle l
                   ON l.partner_id = p.commercial_partner_id AND l.company_id = %s
                  WHERE p.active AND l.last_purchase_date >= %s AND l.last_purchase_date < %s""",
-             company, last_year, this_year)),
-        ("relation: bought last year, not this year",
-         f"[('sale_order_ids', 'any', [('state', '=', 'sale'), ('date_order', '>=', '{last_year}'),"
-         f" ('date_order', '<', '{this_year}')]), ('sale_order_ids', 'not any', "
-         f"[('state', '=', 'sale'), ('date_order', '>=', '{this_year}')])]",
-         SQL("""SELECT p.id FROM res_partner p WHERE p.active
+                company,
+                last_year,
+                this_year,
+            ),
+        ),
+        (
+            "relation: bought last year, not this year",
+            f"[('sale_order_ids', 'any', [('state', '=', 'sale'), ('date_order', '>=', '{last_year}'),"
+            f" ('date_order', '<', '{this_year}')]), ('sale_order_ids', 'not any', "
+            f"[('state', '=', 'sale'), ('date_order', '>=', '{this_year}')])]",
+            SQL(
+                """SELECT p.id FROM res_partner p WHERE p.active
                    AND EXISTS (SELECT 1 FROM sale_order s WHERE s.partner_id = p.id
                                   AND s.state = 'sale' AND s.date_order >= %s AND s.date_order < %s)
                    AND NOT EXISTS (SELECT 1 FROM sale_order s WHERE s.partner_id = p.id
                                       AND s.state = 'sale' AND s.date_order >= %s)""",
-             last_year, this_year, this_year)),
-        ("tag: VIP",
-         f"[('category_id', 'in', [{tag.id}])]",
-         SQL("""SELECT p.id FROM res_partner p WHERE p.active AND EXISTS (
+                last_year,
+                this_year,
+                this_year,
+            ),
+        ),
+        (
+            "tag: VIP",
+            f"[('category_id', 'in', [{tag.id}])]",
+            SQL(
+                """SELECT p.id FROM res_partner p WHERE p.active AND EXISTS (
                    SELECT 1 FROM res_partner_res_partner_category_rel r
-                    WHERE r.partner_id = p.id AND r.category_id = %s)""", tag.id)),
+                    WHERE r.partner_id = p.id AND r.category_id = %s)""",
+                tag.id,
+            ),
+        ),
     ]
     return scenarios if metrics else scenarios[1:]
 
@@ -129,8 +146,14 @@ def insert_time(env, table, segment_id, selection, repeats):
 
     def insert():
         cr.execute("SAVEPOINT bench_insert")
-        cr.execute(SQL("INSERT INTO %s (segment_id, partner_id) SELECT %s, r.id FROM (%s) r "
-                       "ORDER BY r.id", SQL.identifier(table), segment_id, selection))
+        cr.execute(
+            SQL(
+                "INSERT INTO %s (segment_id, partner_id) SELECT %s, r.id FROM (%s) r " "ORDER BY r.id",
+                SQL.identifier(table),
+                segment_id,
+                selection,
+            )
+        )
 
     return timed(insert, repeats, after=lambda: cr.execute("ROLLBACK TO SAVEPOINT bench_insert"))
 
@@ -140,12 +163,12 @@ def write_floor_time(env, selection, repeats):
     into the member table (with the two foreign keys Odoo gives every many2many table), and
     into a copy of it with the same indexes and no foreign key, which shows what they cost."""
     cr = env.cr
-    scratch = env["res.partner.segment"].create({
-        "name": "Bench write floor", "segment_type": "static", "company_id": env.company.id})
+    scratch = env["res.partner.segment"].create(
+        {"name": "Bench write floor", "segment_type": "static", "company_id": env.company.id}
+    )
     with_fks = insert_time(env, MEMBER_TABLE, scratch.id, selection, repeats)
     cr.execute("DROP TABLE IF EXISTS bench_member_no_fk")
-    cr.execute(SQL("CREATE TABLE bench_member_no_fk (LIKE %s INCLUDING INDEXES)",
-                   SQL.identifier(MEMBER_TABLE)))
+    cr.execute(SQL("CREATE TABLE bench_member_no_fk (LIKE %s INCLUDING INDEXES)", SQL.identifier(MEMBER_TABLE)))
     try:
         without_fks = insert_time(env, "bench_member_no_fk", scratch.id, selection, repeats)
     finally:
@@ -155,8 +178,11 @@ def write_floor_time(env, selection, repeats):
 
 
 def member_ids(env, segment):
-    env.cr.execute("""SELECT array_agg(partner_id ORDER BY partner_id)
-                        FROM res_partner_segment_member WHERE segment_id = %s""", [segment.id])
+    env.cr.execute(
+        """SELECT array_agg(partner_id ORDER BY partner_id)
+                        FROM res_partner_segment_member WHERE segment_id = %s""",
+        [segment.id],
+    )
     return env.cr.fetchone()[0] or []
 
 
@@ -185,16 +211,20 @@ def profile_segment(env, segment, reference):
 
 def segment_result(name, segment, first, rebuild, floor, same, write_floors):
     write_floor, write_floor_no_fk = write_floors
-    return {"scenario": name, "members": segment.member_count, "first": first,
-            "rebuild": rebuild, "reference": floor, "write_floor": write_floor,
-            "write_floor_no_fk": write_floor_no_fk,
-            "ratio_first": round(first["median"] / max(floor["median"], 1e-3), 2),
-            "ratio_rebuild": round(rebuild["median"] / max(floor["median"], 1e-3), 2),
-            "ratio_first_vs_write": round(
-                first["median"] / max(write_floor["median"], 1e-3), 2),
-            "ratio_first_vs_write_no_fk": round(
-                first["median"] / max(write_floor_no_fk["median"], 1e-3), 2),
-            "same_members_as_reference": same}
+    return {
+        "scenario": name,
+        "members": segment.member_count,
+        "first": first,
+        "rebuild": rebuild,
+        "reference": floor,
+        "write_floor": write_floor,
+        "write_floor_no_fk": write_floor_no_fk,
+        "ratio_first": round(first["median"] / max(floor["median"], 1e-3), 2),
+        "ratio_rebuild": round(rebuild["median"] / max(floor["median"], 1e-3), 2),
+        "ratio_first_vs_write": round(first["median"] / max(write_floor["median"], 1e-3), 2),
+        "ratio_first_vs_write_no_fk": round(first["median"] / max(write_floor_no_fk["median"], 1e-3), 2),
+        "same_members_as_reference": same,
+    }
 
 
 def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, metrics=True):
@@ -205,19 +235,17 @@ def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, 
 
     def clear(segment):
         def run():  # an empty segment, as a new one is (member count 0: no entry events)
-            env.cr.execute("DELETE FROM res_partner_segment_member WHERE segment_id = %s",
-                           [segment.id])
-            env.cr.execute("UPDATE res_partner_segment SET member_count = 0 WHERE id = %s",
-                           [segment.id])
+            env.cr.execute("DELETE FROM res_partner_segment_member WHERE segment_id = %s", [segment.id])
+            env.cr.execute("UPDATE res_partner_segment SET member_count = 0 WHERE id = %s", [segment.id])
             segment.invalidate_recordset(["member_count", "partner_ids"])
             if commit:
                 commit()
+
         return run
 
     for name, domain, reference in segment_scenarios(env, today, metrics):
         log(f"segment: {name}")
-        segment = Segment.create({"name": f"Bench {name}", "domain": domain,
-                                  "company_id": env.company.id})
+        segment = Segment.create({"name": f"Bench {name}", "domain": domain, "company_id": env.company.id})
         segments[name] = segment
         first = timed(segment.action_recompute, repeats, before=clear(segment), commit=commit)
         rebuild = timed(segment.action_recompute, repeats, commit=commit)
@@ -225,32 +253,49 @@ def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, 
         ours = member_ids(env, segment)
         checks[name] = ours == ids
         if not checks[name]:
-            log(f"  DIFFERENT MEMBERS: only ours {sorted(set(ours) - set(ids))[:10]}, "
-                f"only SQL {sorted(set(ids) - set(ours))[:10]}")
-        result = segment_result(name, segment, first, rebuild, floor, checks[name],
-                                write_floor_time(env, reference, repeats))
+            log(
+                f"  DIFFERENT MEMBERS: only ours {sorted(set(ours) - set(ids))[:10]}, "
+                f"only SQL {sorted(set(ids) - set(ours))[:10]}"
+            )
+        result = segment_result(
+            name, segment, first, rebuild, floor, checks[name], write_floor_time(env, reference, repeats)
+        )
         if max(result["ratio_first"], result["ratio_rebuild"]) > RATIO_TARGET:
             result["profile"] = profile_segment(env, segment, reference)
         results.append(result)
-        log(f"  {result['members']} members, first {first['median']} s, rebuild "
+        log(
+            f"  {result['members']} members, first {first['median']} s, rebuild "
             f"{rebuild['median']} s, SQL {floor['median']} s, "
             f"SQL into the member table {result['write_floor']['median']} s "
-            f"(without its foreign keys {result['write_floor_no_fk']['median']} s)")
+            f"(without its foreign keys {result['write_floor_no_fk']['median']} s)"
+        )
     relation = segments["relation: bought last year, not this year"]
     log("segment: segment of a segment")
-    nested = Segment.create({
-        "name": "Bench segment of a segment", "company_id": env.company.id,
-        "domain": f"[('segment_ids', 'in', [{relation.id}]), ('email', '!=', False)]"})
+    nested = Segment.create(
+        {
+            "name": "Bench segment of a segment",
+            "company_id": env.company.id,
+            "domain": f"[('segment_ids', 'in', [{relation.id}]), ('email', '!=', False)]",
+        }
+    )
     first = timed(nested.action_recompute, repeats, before=clear(nested), commit=commit)
     rebuild = timed(nested.action_recompute, repeats, commit=commit)
     nested_reference = SQL(
         """SELECT p.id FROM res_partner p JOIN res_partner_segment_member m
              ON m.partner_id = p.id AND m.segment_id = %s
-            WHERE p.active AND p.email IS NOT NULL""", relation.id)
+            WHERE p.active AND p.email IS NOT NULL""",
+        relation.id,
+    )
     floor, ids = reference_time(env, nested_reference, repeats)
-    result = segment_result("segment of a segment", nested, first, rebuild, floor,
-                            member_ids(env, nested) == ids,
-                            write_floor_time(env, nested_reference, repeats))
+    result = segment_result(
+        "segment of a segment",
+        nested,
+        first,
+        rebuild,
+        floor,
+        member_ids(env, nested) == ids,
+        write_floor_time(env, nested_reference, repeats),
+    )
     if max(result["ratio_first"], result["ratio_rebuild"]) > RATIO_TARGET:
         result["profile"] = profile_segment(env, nested, nested_reference)
     results.append(result)
@@ -263,12 +308,10 @@ def measure_naive(env, relation, ours, naive_timeout):
     """The naive ORM way on the relation segment: search() every id into Python, then write
     them; with PostgreSQL's defaults, as Odoo runs it, and bounded by a statement timeout."""
     Segment = env["res.partner.segment"]
-    static = Segment.create({"name": "Bench naive ORM", "segment_type": "static",
-                             "company_id": env.company.id})
+    static = Segment.create({"name": "Bench naive ORM", "segment_type": "static", "company_id": env.company.id})
 
     def naive():
-        ids = env["res.partner"].with_company(env.company).search(
-            relation._parsed_domain()).ids
+        ids = env["res.partner"].with_company(env.company).search(relation._parsed_domain()).ids
         static.write({"partner_ids": [(6, 0, ids)]})
         env.flush_all()
 
@@ -283,11 +326,13 @@ def measure_naive(env, relation, ours, naive_timeout):
         naive_time = None
     env.cr.execute("SET LOCAL statement_timeout = 0")
     ours = ours["first"]["median"]
-    return {"scenario": "naive ORM (search + write ids), relation condition",
-            "members": static.member_count if naive_time else None,
-            "first": naive_time, "timeout": naive_timeout,
-            "ratio_vs_ours": round((naive_time["median"] if naive_time else naive_timeout)
-                                   / max(ours, 1e-3), 1)}
+    return {
+        "scenario": "naive ORM (search + write ids), relation condition",
+        "members": static.member_count if naive_time else None,
+        "first": naive_time,
+        "timeout": naive_timeout,
+        "ratio_vs_ours": round((naive_time["median"] if naive_time else naive_timeout) / max(ours, 1e-3), 1),
+    }
 
 
 def relation_result(results):
@@ -305,12 +350,19 @@ def measure_lifecycle(env, repeats, commit):
 
 def mailing_segment(env, size):
     """A dynamic segment of ``size`` generated partners (the first ones, by id)."""
-    env.cr.execute("""SELECT max(id) FROM (SELECT id FROM res_partner
-                        WHERE name LIKE 'Bench partner %%' ORDER BY id LIMIT %s) s""", [size])
+    env.cr.execute(
+        """SELECT max(id) FROM (SELECT id FROM res_partner
+                        WHERE name LIKE 'Bench partner %%' ORDER BY id LIMIT %s) s""",
+        [size],
+    )
     last_id = env.cr.fetchone()[0]
-    segment = env["res.partner.segment"].create({
-        "name": f"Bench mailing {size}", "company_id": env.company.id,
-        "domain": f"[('name', '=like', 'Bench partner %'), ('id', '<=', {last_id})]"})
+    segment = env["res.partner.segment"].create(
+        {
+            "name": f"Bench mailing {size}",
+            "company_id": env.company.id,
+            "domain": f"[('name', '=like', 'Bench partner %'), ('id', '<=', {last_id})]",
+        }
+    )
     segment.action_recompute()
     return segment
 
@@ -321,23 +373,33 @@ def measure_mailing(env, segment, repeats, commit):
     def new_list():
         lists.append(env["mailing.list"].create({"name": f"Bench list {len(lists)}"}))
 
-    first = timed(lambda: segment._push_to_list(lists[-1], "sync"), repeats,
-                  before=new_list, commit=commit)
+    first = timed(lambda: segment._push_to_list(lists[-1], "sync"), repeats, before=new_list, commit=commit)
     figures = segment._push_to_list(lists[-1], "sync")
     resync = timed(lambda: segment._push_to_list(lists[-1], "sync"), repeats, commit=commit)
-    return {"segment_members": segment.member_count, "subscribed": figures["already"],
-            "no_email": figures["no_email"], "first": first, "unchanged_resync": resync}
+    return {
+        "segment_members": segment.member_count,
+        "subscribed": figures["already"],
+        "no_email": figures["no_email"],
+        "first": first,
+        "unchanged_resync": resync,
+    }
 
 
 def bench_user(env):
     """An internal segmentation user of the bench company, as exports are made: Odoo's
     partner rules apply to what it downloads."""
     Users = env["res.users"].sudo().with_context(active_test=False)
-    user = Users.search([("login", "=", "bench_export_user")], limit=1) or Users.create({
-        "name": "Bench export user", "login": "bench_export_user",
-        "company_id": env.company.id, "company_ids": [(6, 0, env.company.ids)],
-        "groups_id": [(6, 0, [env.ref("base.group_user").id,
-                              env.ref("partner_segmentation.group_segment_user").id])]})
+    user = Users.search([("login", "=", "bench_export_user")], limit=1) or Users.create(
+        {
+            "name": "Bench export user",
+            "login": "bench_export_user",
+            "company_id": env.company.id,
+            "company_ids": [(6, 0, env.company.ids)],
+            "groups_id": [
+                (6, 0, [env.ref("base.group_user").id, env.ref("partner_segmentation.group_segment_user").id])
+            ],
+        }
+    )
     return user
 
 
@@ -349,17 +411,23 @@ def measure_export(env, segment, repeats):
     def export(as_segment):
         def run():
             with tempfile.TemporaryFile() as stream:
-                insights.copy_csv(env.cr, insights.export_query(
-                    as_segment.id, "members", as_segment._readable_partners_condition("p")),
-                    stream)
+                insights.copy_csv(
+                    env.cr,
+                    insights.export_query(as_segment.id, "members", as_segment._readable_partners_condition("p")),
+                    stream,
+                )
                 return stream.tell()
+
         return run
 
     as_user = segment.with_user(bench_user(env))
-    return {"members": segment.member_count, "size_bytes": export(segment)(),
-            "company_user_size_bytes": export(as_user)(),
-            "superuser": timed(export(segment), repeats),
-            "company_user": timed(export(as_user), repeats)}
+    return {
+        "members": segment.member_count,
+        "size_bytes": export(segment)(),
+        "company_user_size_bytes": export(as_user)(),
+        "superuser": timed(export(segment), repeats),
+        "company_user": timed(export(as_user), repeats),
+    }
 
 
 def measure_search(env, segment, repeats, by_stage=True):
@@ -369,13 +437,11 @@ def measure_search(env, segment, repeats, by_stage=True):
     if by_stage:
         searches.insert(0, ("by lifecycle stage", [("lifecycle_stage", "=", "churn")]))
     for name, domain in searches:
-        out[name] = timed(lambda d=domain: (Partner.search(d, limit=80),
-                                            Partner.search_count(d)), repeats)
+        out[name] = timed(lambda d=domain: (Partner.search(d, limit=80), Partner.search_count(d)), repeats)
     return out
 
 
-def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, naive_timeout=300,
-                log=quiet):
+def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, naive_timeout=300, log=quiet):
     """Every measurement of the bench; returns a JSON-able dict. Sections whose code is
     not installed yet are reported as NOT_AVAILABLE."""
     today = today or date.today()
@@ -388,8 +454,8 @@ def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, n
     else:
         report["lifecycle"] = NOT_AVAILABLE
     report["segments"], segments = measure_segments(
-        env, repeats, commit, today, naive_timeout, log=log,
-        metrics=have["metrics"] and have["lifecycle"])
+        env, repeats, commit, today, naive_timeout, log=log, metrics=have["metrics"] and have["lifecycle"]
+    )
     if have["mailing"]:
         log(f"mailing sync of a {mailing_size}-partner segment")
         mail_segment = mailing_segment(env, mailing_size)
@@ -400,10 +466,12 @@ def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, n
     else:
         report["mailing"] = NOT_AVAILABLE
     log("partner list searches")
-    report["search"] = measure_search(env, segments["tag: VIP"], repeats,
-                                      by_stage=have["lifecycle"])
-    report["memory"] = {"start_mb": round(start_rss), "peak_mb": round(rss_mb()),
-                        "growth_mb": round(rss_mb() - start_rss)}
+    report["search"] = measure_search(env, segments["tag: VIP"], repeats, by_stage=have["lifecycle"])
+    report["memory"] = {
+        "start_mb": round(start_rss),
+        "peak_mb": round(rss_mb()),
+        "growth_mb": round(rss_mb() - start_rss),
+    }
     report["targets"] = check_targets(report)
     return report
 
@@ -420,15 +488,19 @@ def check_targets(report):
             add(f"{seg['scenario']}: first build / SQL", seg["ratio_first"], RATIO_TARGET)
             add(f"{seg['scenario']}: unchanged rebuild / SQL", seg["ratio_rebuild"], RATIO_TARGET)
     if isinstance(report["lifecycle"], dict):
-        add("lifecycle recompute, all partners (s)", report["lifecycle"]["first"]["median"],
-            TARGETS["lifecycle_s"])
+        add(
+            "lifecycle recompute, all partners (s)", report["lifecycle"]["first"]["median"], TARGETS["lifecycle_s"]
+        )
     if isinstance(report["mailing"], dict):
-        add("mailing sync into an empty list (s)", report["mailing"]["first"]["median"],
-            TARGETS["mailing_first_s"])
-        add("unchanged mailing re-sync (s)", report["mailing"]["unchanged_resync"]["median"],
-            TARGETS["mailing_resync_s"])
-    add("Odoo process memory growth (MB)", report["memory"]["growth_mb"],
-        TARGETS["memory_growth_mb"])
+        add(
+            "mailing sync into an empty list (s)", report["mailing"]["first"]["median"], TARGETS["mailing_first_s"]
+        )
+        add(
+            "unchanged mailing re-sync (s)",
+            report["mailing"]["unchanged_resync"]["median"],
+            TARGETS["mailing_resync_s"],
+        )
+    add("Odoo process memory growth (MB)", report["memory"]["growth_mb"], TARGETS["memory_growth_mb"])
     return out
 
 
@@ -449,7 +521,12 @@ print('OCA_SECONDS', time.perf_counter() - start, lst.contact_count)
     try:
         done = subprocess.run(
             [sys.executable, odoo_bin, "shell", "-c", conf, "-d", db, "--log-level=warn"],
-            input=script, capture_output=True, text=True, timeout=timeout, check=False)
+            input=script,
+            capture_output=True,
+            text=True,
+            timeout=timeout,
+            check=False,
+        )
     except subprocess.TimeoutExpired:
         return None, None
     for line in done.stdout.splitlines():
@@ -463,62 +540,103 @@ def export_lines(report):
     export = report.get("export")
     if not export:
         return []
-    return [f"members export of {export['members']} partners ({export['size_bytes']} bytes of "
-            f"CSV): superuser {export['superuser']['min']}/{export['superuser']['median']} s, "
-            f"company user (rights applied) {export['company_user']['min']}/"
-            f"{export['company_user']['median']} s"]
+    return [
+        f"members export of {export['members']} partners ({export['size_bytes']} bytes of "
+        f"CSV): superuser {export['superuser']['min']}/{export['superuser']['median']} s, "
+        f"company user (rights applied) {export['company_user']['min']}/"
+        f"{export['company_user']['median']} s"
+    ]
 
 
 def table(report):
-    lines = ["", "partner_segmentation benchmark "
-             f"({report.get('partners', '?')} partners, {report['repeats']} runs, min/median s)", ""]
+    lines = [
+        "",
+        "partner_segmentation benchmark "
+        f"({report.get('partners', '?')} partners, {report['repeats']} runs, min/median s)",
+        "",
+    ]
     row = "{:<44} {:>8} {:>13} {:>13} {:>13} {:>13} {:>13} {:>7} {:>7} {:>7}"
-    lines.append(row.format("segment recompute", "members", "first", "rebuild", "SQL select",
-                            "SQL insert", "insert no FK", "x first", "x rebld", "x insrt"))
+    lines.append(
+        row.format(
+            "segment recompute",
+            "members",
+            "first",
+            "rebuild",
+            "SQL select",
+            "SQL insert",
+            "insert no FK",
+            "x first",
+            "x rebld",
+            "x insrt",
+        )
+    )
     for seg in report["segments"]:
         if "reference" in seg:
-            lines.append(row.format(
-                seg["scenario"][:44], seg["members"],
-                f"{seg['first']['min']}/{seg['first']['median']}",
-                f"{seg['rebuild']['min']}/{seg['rebuild']['median']}",
-                f"{seg['reference']['min']}/{seg['reference']['median']}",
-                f"{seg['write_floor']['min']}/{seg['write_floor']['median']}",
-                f"{seg['write_floor_no_fk']['min']}/{seg['write_floor_no_fk']['median']}",
-                seg["ratio_first"], seg["ratio_rebuild"], seg["ratio_first_vs_write"]))
+            lines.append(
+                row.format(
+                    seg["scenario"][:44],
+                    seg["members"],
+                    f"{seg['first']['min']}/{seg['first']['median']}",
+                    f"{seg['rebuild']['min']}/{seg['rebuild']['median']}",
+                    f"{seg['reference']['min']}/{seg['reference']['median']}",
+                    f"{seg['write_floor']['min']}/{seg['write_floor']['median']}",
+                    f"{seg['write_floor_no_fk']['min']}/{seg['write_floor_no_fk']['median']}",
+                    seg["ratio_first"],
+                    seg["ratio_rebuild"],
+                    seg["ratio_first_vs_write"],
+                )
+            )
         elif seg["first"]:
-            lines.append(f"{seg['scenario']}: {seg['first']['median']} s "
-                         f"({seg['ratio_vs_ours']}x our first build)")
+            lines.append(
+                f"{seg['scenario']}: {seg['first']['median']} s " f"({seg['ratio_vs_ours']}x our first build)"
+            )
         else:
-            lines.append(f"{seg['scenario']}: did not finish in {seg['timeout']} s "
-                         f"(>{seg['ratio_vs_ours']}x our first build)")
+            lines.append(
+                f"{seg['scenario']}: did not finish in {seg['timeout']} s "
+                f"(>{seg['ratio_vs_ours']}x our first build)"
+            )
     life = report["lifecycle"]
     if isinstance(life, dict):
-        lines += ["", f"lifecycle recompute ({life['partners_with_stage']} customers with a stage): "
-                  f"first {life['first']['median']} s, unchanged "
-                  f"{life['unchanged']['min']}/{life['unchanged']['median']} s (target <= 60 s)"]
+        lines += [
+            "",
+            f"lifecycle recompute ({life['partners_with_stage']} customers with a stage): "
+            f"first {life['first']['median']} s, unchanged "
+            f"{life['unchanged']['min']}/{life['unchanged']['median']} s (target <= 60 s)",
+        ]
     else:
         lines += ["", f"lifecycle recompute: {life}"]
     mail = report["mailing"]
     if isinstance(mail, dict):
-        lines.append(f"mailing sync of {mail['segment_members']} partners ({mail['subscribed']} "
-                     f"emails) into an empty list: {mail['first']['min']}/{mail['first']['median']}"
-                     " s (target <= 30 s); unchanged re-sync "
-                     f"{mail['unchanged_resync']['min']}/{mail['unchanged_resync']['median']} s "
-                     "(target <= 5 s)")
+        lines.append(
+            f"mailing sync of {mail['segment_members']} partners ({mail['subscribed']} "
+            f"emails) into an empty list: {mail['first']['min']}/{mail['first']['median']}"
+            " s (target <= 30 s); unchanged re-sync "
+            f"{mail['unchanged_resync']['min']}/{mail['unchanged_resync']['median']} s "
+            "(target <= 5 s)"
+        )
     else:
         lines.append(f"mailing sync: {mail}")
     lines += export_lines(report)
     oca = report.get("oca")
     if oca:
-        lines.append("OCA mass_mailing_list_dynamic, same partners: " + (
-            f"{oca['seconds']} s ({oca['ratio_vs_ours']}x ours)" if oca["seconds"] is not None
-            else f"did not finish in {oca['timeout']} s (>{oca['ratio_vs_ours']}x ours)"))
+        lines.append(
+            "OCA mass_mailing_list_dynamic, same partners: "
+            + (
+                f"{oca['seconds']} s ({oca['ratio_vs_ours']}x ours)"
+                if oca["seconds"] is not None
+                else f"did not finish in {oca['timeout']} s (>{oca['ratio_vs_ours']}x ours)"
+            )
+        )
     for name, result in report["search"].items():
-        lines.append(f"partner list search {name} (80 rows + count): " + (
-            f"{result['min']}/{result['median']} s" if isinstance(result, dict) else result))
+        lines.append(
+            f"partner list search {name} (80 rows + count): "
+            + (f"{result['min']}/{result['median']} s" if isinstance(result, dict) else result)
+        )
     mem = report["memory"]
-    lines.append(f"Odoo process memory: {mem['start_mb']} MB at start, peak {mem['peak_mb']} MB "
-                 f"(growth {mem['growth_mb']} MB, target < 200 MB)")
+    lines.append(
+        f"Odoo process memory: {mem['start_mb']} MB at start, peak {mem['peak_mb']} MB "
+        f"(growth {mem['growth_mb']} MB, target < 200 MB)"
+    )
     missed = [t for t in report.get("targets", []) if not t["met"]]
     lines += ["", f"targets: {len(report.get('targets', [])) - len(missed)} met, {len(missed)} missed"]
     lines += [f"  MISSED {t['target']}: {t['value']} (limit {t['limit']})" for t in missed]
@@ -545,6 +663,7 @@ def main():
 
     import odoo
     from odoo.tools import config
+
     config.parse_config(["-c", args.conf, "-d", args.db, "--log-level=warn"])
     registry = odoo.modules.registry.Registry(args.db)
     marker = f"{args.partners}:{args.seed}:{generator.GENERATOR_VERSION}"
@@ -566,17 +685,26 @@ def main():
         def progress(message):
             print(f"[bench {time.perf_counter() - started:6.0f} s] {message}", flush=True)
 
-        report = measure_all(env, args.repeats, commit=cr.commit, mailing_size=args.mailing_size,
-                             naive_timeout=args.naive_timeout, log=progress)
+        report = measure_all(
+            env,
+            args.repeats,
+            commit=cr.commit,
+            mailing_size=args.mailing_size,
+            naive_timeout=args.naive_timeout,
+            log=progress,
+        )
         report["partners"] = args.partners
         cr.commit()
     if args.oca_timeout and isinstance(report["mailing"], dict):
         print(f"OCA mass_mailing_list_dynamic full sync (limit {args.oca_timeout} s)", flush=True)
-        seconds, count = run_oca(args.conf, args.db, report["mailing_segment_domain"],
-                                 args.oca_timeout)
+        seconds, count = run_oca(args.conf, args.db, report["mailing_segment_domain"], args.oca_timeout)
         ours = report["mailing"]["first"]["median"]
-        report["oca"] = {"seconds": seconds, "contacts": count, "timeout": args.oca_timeout,
-                         "ratio_vs_ours": round((seconds or args.oca_timeout) / max(ours, 1e-3), 1)}
+        report["oca"] = {
+            "seconds": seconds,
+            "contacts": count,
+            "timeout": args.oca_timeout,
+            "ratio_vs_ours": round((seconds or args.oca_timeout) / max(ours, 1e-3), 1),
+        }
     os.makedirs(os.path.dirname(args.out) or ".", exist_ok=True)
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(report, out, indent=2)

@@ -11,8 +11,7 @@ KINDS = {"members": "members", "audience": "ad-audience"}
 
 
 class SegmentExport(http.Controller):
-    @http.route("/partner_segmentation/segment/<int:segment_id>/export/<string:kind>",
-                type="http", auth="user")
+    @http.route("/partner_segmentation/segment/<int:segment_id>/export/<string:kind>", type="http", auth="user")
     def export(self, segment_id, kind):
         """Members as CSV, written by PostgreSQL (COPY) into a temporary file and streamed:
         memory stays flat whatever the segment's size. Only the members the requesting user
@@ -28,8 +27,11 @@ class SegmentExport(http.Controller):
         size = stream.tell()
         stream.seek(0)
         filename = f"segment-{segment.id}-{KINDS[kind]}.csv"
-        return request.make_response(wrap_file(request.httprequest.environ, stream), headers=[
-            ("Content-Type", "text/csv; charset=utf-8"),
-            ("Content-Length", str(size)),
-            ("Content-Disposition", f'attachment; filename="{filename}"'),
-        ])
+        return request.make_response(
+            wrap_file(request.httprequest.environ, stream),
+            headers=[
+                ("Content-Type", "text/csv; charset=utf-8"),
+                ("Content-Length", str(size)),
+                ("Content-Disposition", f'attachment; filename="{filename}"'),
+            ],
+        )

@@ -13,22 +13,43 @@ from odoo import fields
 from odoo.tools.safe_eval import datetime, dateutil, safe_eval
 
 # Calls that build a date or a datetime, and the helpers that shift one.
-DATE_CALLS = {"context_today", "datetime.date", "datetime.datetime", "datetime.datetime.now",
-              "datetime.date.today", "date", "now"}
+DATE_CALLS = {
+    "context_today",
+    "datetime.date",
+    "datetime.datetime",
+    "datetime.datetime.now",
+    "datetime.date.today",
+    "date",
+    "now",
+}
 DELTA_CALLS = {"relativedelta", "timedelta", "datetime.timedelta"}
 ALLOWED_CALLS = DATE_CALLS | DELTA_CALLS
 # Methods allowed only on a date or datetime built by the helpers above: never on a string
 # or a list, where ``replace`` or repetition could build a value without bound.
 DATE_METHODS = {"strftime", "isoformat", "replace"}
 ALLOWED_NAMES = {"True", "False", "None", "uid"}
-ALLOWED_NODES = (ast.Expression, ast.List, ast.Tuple, ast.Constant, ast.Load, ast.keyword,
-                 ast.UnaryOp, ast.USub, ast.UAdd, ast.BinOp, ast.Add, ast.Sub,
-                 ast.Call, ast.Name, ast.Attribute)
+ALLOWED_NODES = (
+    ast.Expression,
+    ast.List,
+    ast.Tuple,
+    ast.Constant,
+    ast.Load,
+    ast.keyword,
+    ast.UnaryOp,
+    ast.USub,
+    ast.UAdd,
+    ast.BinOp,
+    ast.Add,
+    ast.Sub,
+    ast.Call,
+    ast.Name,
+    ast.Attribute,
+)
 # Bounds on what a user may type and on what it evaluates to.
-MAX_TEXT = 20_000        # characters of domain text
-MAX_STRING = 1_000       # characters of any one evaluated string
-MAX_ITEMS = 10_000       # items in any one evaluated list, and leaves in the domain
-MAX_NESTING = 30         # levels of brackets, calls and operators
+MAX_TEXT = 20_000  # characters of domain text
+MAX_STRING = 1_000  # characters of any one evaluated string
+MAX_ITEMS = 10_000  # items in any one evaluated list, and leaves in the domain
+MAX_NESTING = 30  # levels of brackets, calls and operators
 
 
 class DomainError(ValueError):
@@ -74,15 +95,20 @@ def _check_node(node):
         if isinstance(func, ast.Attribute) and func.attr in DATE_METHODS:
             if _is_date(func.value):
                 return
-            raise DomainError(f"{_typed(node)} is not allowed: .{func.attr}() only applies to "
-                              "a date, like context_today().replace(day=1)")
-        raise DomainError(f"the call {_typed(func)}() is not allowed; use plain values, "
-                          "context_today() and relativedelta(...)")
+            raise DomainError(
+                f"{_typed(node)} is not allowed: .{func.attr}() only applies to "
+                "a date, like context_today().replace(day=1)"
+            )
+        raise DomainError(
+            f"the call {_typed(func)}() is not allowed; use plain values, "
+            "context_today() and relativedelta(...)"
+        )
     if isinstance(node, ast.Name):
         if node.id in ALLOWED_NAMES or node.id in {n.split(".")[0] for n in ALLOWED_CALLS}:
             return
-        raise DomainError(f"the name '{node.id}' is unknown; use plain values, "
-                          "context_today() and relativedelta(...)")
+        raise DomainError(
+            f"the name '{node.id}' is unknown; use plain values, " "context_today() and relativedelta(...)"
+        )
     if isinstance(node, ast.Attribute):
         if _dotted(node) in ALLOWED_CALLS or node.attr in DATE_METHODS:
             return
@@ -110,10 +136,13 @@ def check_syntax(text):
     if not isinstance(body, ast.List | ast.Tuple):
         raise DomainError("it must be a list of conditions, like [('name', '=', 'x')]")
     first = body.elts[0] if body.elts else None
-    if isinstance(body, ast.Tuple) and len(body.elts) == 3 and isinstance(first, ast.Constant) \
-            and first.value not in ("|", "&", "!"):
-        raise DomainError(f"{_typed(body)} is one condition, not a list of conditions: "
-                          f"write [{_typed(body)}]")
+    if (
+        isinstance(body, ast.Tuple)
+        and len(body.elts) == 3
+        and isinstance(first, ast.Constant)
+        and first.value not in ("|", "&", "!")
+    ):
+        raise DomainError(f"{_typed(body)} is one condition, not a list of conditions: " f"write [{_typed(body)}]")
     for node in ast.walk(tree):
         _check_node(node)
 
@@ -134,8 +163,7 @@ def check_value_sizes(value, leaves=None):
     number PostgreSQL cannot compare (infinite, not a number)."""
     if isinstance(value, str):
         if len(value) > MAX_STRING:
-            raise DomainError(f"a value of {len(value)} characters is too long (at most "
-                              f"{MAX_STRING})")
+            raise DomainError(f"a value of {len(value)} characters is too long (at most " f"{MAX_STRING})")
         if "\x00" in value:
             raise DomainError("a value contains a NUL character")
     elif isinstance(value, float) and not math.isfinite(value):

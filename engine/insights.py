@@ -9,15 +9,20 @@ def overlaps(cr, segment_ids, visible=None):
     """{(a, b): shared members} for every pair a <= b of the segments (a == b: its size),
     in one grouped self-join of the member table; with ``visible`` (SQL selecting partner
     ids), only members among those."""
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         SELECT a.segment_id, b.segment_id, count(*)
           FROM %(members)s a JOIN %(members)s b
             ON b.partner_id = a.partner_id AND a.segment_id <= b.segment_id
          WHERE a.segment_id = ANY(%(ids)s) AND b.segment_id = ANY(%(ids)s) AND %(visible)s
          GROUP BY a.segment_id, b.segment_id
-        """, members=SQL.identifier(MEMBER_TABLE), ids=list(segment_ids),
-        visible=SQL("a.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE")))
+        """,
+            members=SQL.identifier(MEMBER_TABLE),
+            ids=list(segment_ids),
+            visible=SQL("a.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+        )
+    )
     return {(a, b): count for a, b, count in cr.fetchall()}
 
 
@@ -40,8 +45,7 @@ NORMALIZED_PHONE = SQL(f"""CASE
          ELSE '+' || {_DIGITS}
        END""")
 FIRST_NAME = SQL("nullif(lower(btrim(split_part(btrim(p.name), ' ', 1))), '')")
-LAST_NAME = SQL(
-    "nullif(lower(btrim(substr(btrim(p.name), length(split_part(btrim(p.name), ' ', 1)) + 1))), '')")
+LAST_NAME = SQL("nullif(lower(btrim(substr(btrim(p.name), length(split_part(btrim(p.name), ' ', 1)) + 1))), '')")
 
 
 def csv_safe(expression):
@@ -51,7 +55,9 @@ def csv_safe(expression):
     return SQL(
         """CASE WHEN %(e)s ~ '^[=@\\t\\r]'
                   OR (%(e)s ~ '^[+-]' AND %(e)s !~ '^[+-]?[0-9][0-9 ().-]*$')
-                THEN '''' || %(e)s ELSE %(e)s END""", e=expression)
+                THEN '''' || %(e)s ELSE %(e)s END""",
+        e=expression,
+    )
 
 
 def export_query(segment_id, kind, visible=None):
@@ -61,23 +67,34 @@ def export_query(segment_id, kind, visible=None):
     source = SQL(
         """FROM %s m JOIN res_partner p ON p.id = m.partner_id
            LEFT JOIN res_country c ON c.id = p.country_id
-          WHERE m.segment_id = %s AND (%s)""", SQL.identifier(MEMBER_TABLE), segment_id,
-        visible if visible is not None else SQL("TRUE"))
+          WHERE m.segment_id = %s AND (%s)""",
+        SQL.identifier(MEMBER_TABLE),
+        segment_id,
+        visible if visible is not None else SQL("TRUE"),
+    )
     if kind == "audience":
         return SQL(
             """SELECT %(email)s AS "Email", %(phone)s AS "Phone", %(first)s AS "First Name",
                       %(last)s AS "Last Name", upper(c.code) AS "Country", %(zip)s AS "Zip"
                %(source)s AND (p.email IS NOT NULL OR coalesce(p.phone, p.mobile) IS NOT NULL)
                ORDER BY p.id""",
-            email=_sha256(NORMALIZED_EMAIL), phone=_sha256(NORMALIZED_PHONE),
-            first=_sha256(FIRST_NAME), last=_sha256(LAST_NAME), zip=csv_safe(SQL("p.zip")),
-            source=source)
+            email=_sha256(NORMALIZED_EMAIL),
+            phone=_sha256(NORMALIZED_PHONE),
+            first=_sha256(FIRST_NAME),
+            last=_sha256(LAST_NAME),
+            zip=csv_safe(SQL("p.zip")),
+            source=source,
+        )
     return SQL(
         """SELECT p.id AS "ID", %(name)s AS "Name", %(email)s AS "Email",
                   %(phone)s AS "Phone", %(city)s AS "City", c.code AS "Country"
            %(source)s ORDER BY p.id""",
-        name=csv_safe(SQL("p.name")), email=csv_safe(SQL("p.email")),
-        phone=csv_safe(SQL("p.phone")), city=csv_safe(SQL("p.city")), source=source)
+        name=csv_safe(SQL("p.name")),
+        email=csv_safe(SQL("p.email")),
+        phone=csv_safe(SQL("p.phone")),
+        city=csv_safe(SQL("p.city")),
+        source=source,
+    )
 
 
 def copy_csv(cr, query, stream):

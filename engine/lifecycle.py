@@ -33,22 +33,30 @@ def purchase_cycle(cr, company_id, mode):
     days from a confirmed order's creation (the quotation) to its confirmation date.
     """
     if mode == "interval":
-        cr.execute(SQL(
-            """
+        cr.execute(
+            SQL(
+                """
             SELECT avg(gap), count(gap) FROM (
                 SELECT so.date_order::date - lag(so.date_order::date) OVER (
                            PARTITION BY p.commercial_partner_id ORDER BY so.date_order) AS gap
                   FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
                  WHERE so.company_id = %s AND so.state = 'sale'
             ) gaps
-            """, company_id))
+            """,
+                company_id,
+            )
+        )
     else:
-        cr.execute(SQL(
-            """
+        cr.execute(
+            SQL(
+                """
             SELECT avg(EXTRACT(EPOCH FROM so.date_order - so.create_date) / 86400.0), count(*)
               FROM sale_order so
              WHERE so.company_id = %s AND so.state = 'sale' AND so.date_order >= so.create_date
-            """, company_id))
+            """,
+                company_id,
+            )
+        )
     mean, size = cr.fetchone()
     return (float(mean) if mean is not None else None), size
 
@@ -65,8 +73,9 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
     is neither (the order it led to is what counts)."""
     new_f, churn_f, dormant_f = factors
     cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         CREATE TEMP TABLE %(work)s AS
         WITH purchases AS (
             SELECT p.commercial_partner_id AS partner_id, count(*) AS n,
@@ -109,9 +118,16 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
                END::varchar AS stage
           FROM purchases pu FULL JOIN interest i ON i.partner_id = pu.partner_id
         """,
-        work=SQL.identifier(WORK_TABLE), company=company_id, today=today, x=cycle_days,
-        new_f=new_f, churn_f=churn_f, dormant_f=dormant_f, active_count=active_count,
-    ))
+            work=SQL.identifier(WORK_TABLE),
+            company=company_id,
+            today=today,
+            x=cycle_days,
+            new_f=new_f,
+            churn_f=churn_f,
+            dormant_f=dormant_f,
+            active_count=active_count,
+        )
+    )
     rows = cr.rowcount
     cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", SQL.identifier(WORK_TABLE)))
     cr.execute(SQL("ANALYZE %s", SQL.identifier(WORK_TABLE)))
@@ -120,13 +136,17 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
 
 def partner_id_bounds(cr, company_id):
     """(min, max) partner id over the work table and the company's stored rows."""
-    cr.execute(SQL(
-        """SELECT min(m), max(x) FROM (
+    cr.execute(
+        SQL(
+            """SELECT min(m), max(x) FROM (
                SELECT min(partner_id) m, max(partner_id) x FROM %s
                UNION ALL
                SELECT min(partner_id), max(partner_id) FROM res_partner_lifecycle
                 WHERE company_id = %s) b""",
-        SQL.identifier(WORK_TABLE), company_id))
+            SQL.identifier(WORK_TABLE),
+            company_id,
+        )
+    )
     return cr.fetchone()
 
 
@@ -136,8 +156,9 @@ def apply_batch(cr, company_id, today, low, high):
     Returns (transitions, updated, inserted, deleted)."""
     work = SQL.identifier(WORK_TABLE)
     args = {"work": work, "company": company_id, "today": today, "low": low, "high": high}
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO res_partner_lifecycle_transition
                (partner_id, company_id, from_stage, to_stage, date)
         SELECT coalesce(n.partner_id, o.partner_id), %(company)s, o.stage, n.stage, %(today)s
@@ -148,10 +169,14 @@ def apply_batch(cr, company_id, today, low, high):
             ON o.partner_id = n.partner_id
          WHERE o.stage IS DISTINCT FROM n.stage
          ORDER BY 1  -- in key order: less index and foreign-key work
-        """, **args))
+        """,
+            **args,
+        )
+    )
     transitions = cr.rowcount
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         UPDATE res_partner_lifecycle o
            SET stage = n.stage,
                stage_since = CASE WHEN o.stage IS DISTINCT FROM n.stage
@@ -168,10 +193,14 @@ def apply_batch(cr, company_id, today, low, high):
                IS DISTINCT FROM
                (n.stage, n.purchase_count, n.first_date, n.last_date,
                 n.purchase_total, n.purchase_average, n.purchase_total_12m)
-        """, **args))
+        """,
+            **args,
+        )
+    )
     updated = cr.rowcount
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO res_partner_lifecycle
                (partner_id, company_id, stage, stage_since, purchase_count,
                 first_purchase_date, last_purchase_date, purchase_total, purchase_average,
@@ -184,25 +213,33 @@ def apply_batch(cr, company_id, today, low, high):
            AND NOT EXISTS (SELECT 1 FROM res_partner_lifecycle o
                             WHERE o.company_id = %(company)s AND o.partner_id = n.partner_id)
          ORDER BY n.partner_id
-        """, **args))
+        """,
+            **args,
+        )
+    )
     inserted = cr.rowcount
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         DELETE FROM res_partner_lifecycle o
          WHERE o.company_id = %(company)s
            AND o.partner_id >= %(low)s AND o.partner_id < %(high)s
            AND NOT EXISTS (SELECT 1 FROM %(work)s n WHERE n.partner_id = o.partner_id)
-        """, **args))
+        """,
+            **args,
+        )
+    )
     return transitions, updated, inserted, cr.rowcount
 
 
 def write_snapshot(cr, company_id, today, uid):
     """Store today's count of partners per stage for the company (a rerun replaces it)."""
-    cr.execute(SQL(
-        "DELETE FROM res_partner_lifecycle_snapshot WHERE company_id = %s AND date = %s",
-        company_id, today))
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL("DELETE FROM res_partner_lifecycle_snapshot WHERE company_id = %s AND date = %s", company_id, today)
+    )
+    cr.execute(
+        SQL(
+            """
         INSERT INTO res_partner_lifecycle_snapshot
                (date, company_id, stage, partner_count,
                 create_uid, create_date, write_uid, write_date)
@@ -210,7 +247,12 @@ def write_snapshot(cr, company_id, today, uid):
                %(uid)s, now() at time zone 'utc', %(uid)s, now() at time zone 'utc'
           FROM res_partner_lifecycle WHERE company_id = %(company)s
          GROUP BY stage
-        """, today=today, company=company_id, uid=uid))
+        """,
+            today=today,
+            company=company_id,
+            uid=uid,
+        )
+    )
 
 
 def drop_work_table(cr):
@@ -223,14 +265,28 @@ def analyze(cr):
     cr.execute("ANALYZE res_partner_lifecycle")
 
 
-def recompute_company(cr, company_id, today, cycle_days, factors=(1.0, 2.0, 4.0), active_count=2,
-                      uid=1, batch_size=200_000, after_batch=None):
+def recompute_company(
+    cr,
+    company_id,
+    today,
+    cycle_days,
+    factors=(1.0, 2.0, 4.0),
+    active_count=2,
+    uid=1,
+    batch_size=200_000,
+    after_batch=None,
+):
     """The whole lifecycle recompute of one company with a known cycle X, straight on a cursor
     (what ``res.company.action_recompute_lifecycle`` runs after measuring X; a benchmark can
     call it directly). ``after_batch(done, remaining)`` runs after each partner-id range,
     e.g. to commit and report progress. Returns a dict of counts."""
-    figures = {"partners": compute_stages(cr, company_id, today, cycle_days, factors, active_count),
-               "transitions": 0, "updated": 0, "inserted": 0, "deleted": 0}
+    figures = {
+        "partners": compute_stages(cr, company_id, today, cycle_days, factors, active_count),
+        "transitions": 0,
+        "updated": 0,
+        "inserted": 0,
+        "deleted": 0,
+    }
     low, high = partner_id_bounds(cr, company_id)
     if low is not None:
         start = low

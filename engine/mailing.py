@@ -30,11 +30,14 @@ def plan(cr, segment_ids, list_id, visible=None):
     target = SQL.identifier(TARGET_TABLE)
     members = SQL(
         """SELECT m.partner_id FROM res_partner_segment_member m
-            WHERE m.segment_id = ANY(%s) AND %s""", list(segment_ids),
-        SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"))
+            WHERE m.segment_id = ANY(%s) AND %s""",
+        list(segment_ids),
+        SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+    )
     cr.execute(SQL("DROP TABLE IF EXISTS %s", target))
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         CREATE TEMP TABLE %(target)s AS
         WITH emails AS MATERIALIZED (   -- one row per normalized email, its first partner
             SELECT DISTINCT ON (p.email_normalized)
@@ -63,32 +66,52 @@ def plan(cr, segment_ids, list_id, visible=None):
           FROM emails e
           LEFT JOIN contacts co ON co.email_normalized = e.email_normalized
           LEFT JOIN listed l ON l.email_normalized = e.email_normalized
-        """, target=target, members=members, list=list_id))
+        """,
+            target=target,
+            members=members,
+            list=list_id,
+        )
+    )
     cr.execute(SQL("CREATE UNIQUE INDEX ON %s (email_normalized)", target))
     cr.execute(SQL("ANALYZE %s", target))
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         SELECT count(*) FILTER (WHERE NOT blacklisted AND NOT in_list),
                count(*) FILTER (WHERE blacklisted AND NOT subscribed),
                count(*) FILTER (WHERE NOT blacklisted AND opted_out AND NOT subscribed),
                count(*) FILTER (WHERE subscribed)
           FROM %s
-        """, target))
+        """,
+            target,
+        )
+    )
     to_add, blacklisted, opted_out, already = cr.fetchone()
-    cr.execute(SQL(
-        "SELECT count(*) FROM res_partner p WHERE p.email_normalized IS NULL AND p.id IN (%s)",
-        members))
+    cr.execute(
+        SQL("SELECT count(*) FROM res_partner p WHERE p.email_normalized IS NULL AND p.id IN (%s)", members)
+    )
     no_email = cr.fetchone()[0]
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         SELECT count(*) FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
          WHERE s.list_id = %(list)s AND s.segment_sync AND NOT coalesce(s.opt_out, false)
            AND NOT EXISTS (SELECT 1 FROM %(target)s t
                             WHERE t.email_normalized = c.email_normalized)
-        """, target=target, list=list_id))
+        """,
+            target=target,
+            list=list_id,
+        )
+    )
     to_remove = cr.fetchone()[0]
-    return {"to_add": to_add, "to_remove": to_remove, "no_email": no_email,
-            "blacklisted": blacklisted, "opted_out": opted_out, "already": already}
+    return {
+        "to_add": to_add,
+        "to_remove": to_remove,
+        "no_email": no_email,
+        "blacklisted": blacklisted,
+        "opted_out": opted_out,
+        "already": already,
+    }
 
 
 def apply(cr, list_id, mode, uid):
@@ -96,8 +119,9 @@ def apply(cr, list_id, mode, uid):
     target = SQL.identifier(TARGET_TABLE)
     now = SQL("(now() at time zone 'utc')")
     # 1. a mailing contact for each email to subscribe that has none yet (reuse otherwise)
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         WITH created AS (
             INSERT INTO mailing_contact (name, email, email_normalized, country_id,
                                          message_bounce, create_uid, create_date, write_uid,
@@ -110,11 +134,17 @@ def apply(cr, list_id, mode, uid):
         )
         UPDATE %(target)s t SET contact_id = c.id
           FROM created c WHERE c.email_normalized = t.email_normalized
-        """, target=target, uid=uid, now=now))
+        """,
+            target=target,
+            uid=uid,
+            now=now,
+        )
+    )
     analyze_if_large(cr, "mailing_contact", cr.rowcount)
     # 2. subscribe emails with no subscription at all in the list (opted-out ones stay out)
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO mailing_subscription (contact_id, list_id, opt_out, segment_sync,
                                           create_uid, create_date, write_uid, write_date)
         SELECT t.contact_id, %(list)s, false, true, %(uid)s, %(now)s, %(uid)s, %(now)s
@@ -122,20 +152,31 @@ def apply(cr, list_id, mode, uid):
          WHERE NOT t.blacklisted AND NOT t.in_list
          ORDER BY t.contact_id
         ON CONFLICT (contact_id, list_id) DO NOTHING
-        """, target=target, list=list_id, uid=uid, now=now))
+        """,
+            target=target,
+            list=list_id,
+            uid=uid,
+            now=now,
+        )
+    )
     added = cr.rowcount
     analyze_if_large(cr, "mailing_subscription", added)
     removed = 0
     if mode == "sync":
         # 3. only what segment syncing created, never an opt-out
-        cr.execute(SQL(
-            """
+        cr.execute(
+            SQL(
+                """
             DELETE FROM mailing_subscription s USING mailing_contact c
              WHERE c.id = s.contact_id AND s.list_id = %(list)s
                AND s.segment_sync AND NOT coalesce(s.opt_out, false)
                AND NOT EXISTS (SELECT 1 FROM %(target)s t
                                 WHERE t.email_normalized = c.email_normalized)
-            """, target=target, list=list_id))
+            """,
+                target=target,
+                list=list_id,
+            )
+        )
         removed = cr.rowcount
     cr.execute(SQL("DROP TABLE IF EXISTS %s", target))
     return added, removed

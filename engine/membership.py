@@ -18,8 +18,9 @@ def replace_members(cr, segment_id, selection, log_events=False, uid=1):
     statement (callers skip it on a first build, where everyone joins).
     """
     table = SQL.identifier(MEMBER_TABLE)
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         WITH target AS MATERIALIZED (SELECT DISTINCT s.id FROM (%(selection)s) s),
         removed AS (
             DELETE FROM %(table)s m
@@ -50,35 +51,47 @@ def replace_members(cr, segment_id, selection, log_events=False, uid=1):
         SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM removed),
                (SELECT count(*) FROM target), (SELECT count(*) FROM events)
         """,
-        selection=selection, table=table, segment=segment_id, log=bool(log_events),
-        uid=uid,
-    ))
+            selection=selection,
+            table=table,
+            segment=segment_id,
+            log=bool(log_events),
+            uid=uid,
+        )
+    )
     added, removed, count, _events = cr.fetchone()
     return added, removed, count
 
 
 def add_members(cr, segment_id, selection):
     """Add ``selection`` to a segment (static fill); return how many were new."""
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         INSERT INTO %(table)s (segment_id, partner_id)
         SELECT %(segment)s, t.id FROM (%(selection)s) t ORDER BY t.id
         ON CONFLICT DO NOTHING
         """,
-        table=SQL.identifier(MEMBER_TABLE), segment=segment_id, selection=selection,
-    ))
+            table=SQL.identifier(MEMBER_TABLE),
+            segment=segment_id,
+            selection=selection,
+        )
+    )
     return cr.rowcount
 
 
 def remove_members(cr, segment_id, selection):
     """Remove ``selection`` from a segment (static edit); return how many were members."""
-    cr.execute(SQL(
-        """
+    cr.execute(
+        SQL(
+            """
         DELETE FROM %(table)s m USING (%(selection)s) t
          WHERE m.segment_id = %(segment)s AND m.partner_id = t.id
         """,
-        table=SQL.identifier(MEMBER_TABLE), segment=segment_id, selection=selection,
-    ))
+            table=SQL.identifier(MEMBER_TABLE),
+            segment=segment_id,
+            selection=selection,
+        )
+    )
     return cr.rowcount
 
 
@@ -87,11 +100,14 @@ def count_members(cr, segment_ids, visible=None):
     ``visible`` (SQL selecting partner ids), only the members among them."""
     if not segment_ids:
         return {}
-    cr.execute(SQL(
-        "SELECT segment_id, count(*) FROM %s WHERE segment_id IN %s AND %s GROUP BY segment_id",
-        SQL.identifier(MEMBER_TABLE), tuple(segment_ids),
-        SQL("partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
-    ))
+    cr.execute(
+        SQL(
+            "SELECT segment_id, count(*) FROM %s WHERE segment_id IN %s AND %s GROUP BY segment_id",
+            SQL.identifier(MEMBER_TABLE),
+            tuple(segment_ids),
+            SQL("partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+        )
+    )
     counts = dict(cr.fetchall())
     return {sid: counts.get(sid, 0) for sid in segment_ids}
 
@@ -104,11 +120,15 @@ def selection_with_pins(domain_query, segment_id, has_includes, has_excludes):
             """SELECT d.id FROM (%s) d WHERE NOT EXISTS (
                    SELECT 1 FROM res_partner_segment_exclude e
                     WHERE e.segment_id = %s AND e.partner_id = d.id)""",
-            selection, segment_id)
+            selection,
+            segment_id,
+        )
     if has_includes:
         selection = SQL(
             """%s UNION SELECT i.partner_id FROM res_partner_segment_include i
                 JOIN res_partner p ON p.id = i.partner_id
                WHERE i.segment_id = %s""",
-            selection, segment_id)
+            selection,
+            segment_id,
+        )
     return selection

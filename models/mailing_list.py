@@ -6,10 +6,15 @@ class MailingList(models.Model):
     _inherit = "mailing.list"
 
     segment_ids = fields.Many2many(
-        "res.partner.segment", "res_partner_segment_mailing_list_rel", "list_id", "segment_id",
-        string="Synced segments", readonly=True,
+        "res.partner.segment",
+        "res_partner_segment_mailing_list_rel",
+        "list_id",
+        "segment_id",
+        string="Synced segments",
+        readonly=True,
         help="Segments whose members are synced into this list after each of their "
-        "recomputes. Linked from the segment, where who may do it is checked.")
+        "recomputes. Linked from the segment, where who may do it is checked.",
+    )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -26,5 +31,4 @@ class MailingList(models.Model):
         """A list is linked to a segment from the segment (its company and who may change
         it are checked there), never from the list."""
         if not self.env.su:
-            raise UserError(self.env._("Link a segment to this list from the segment, in its "
-                              "Mailing tab."))
+            raise UserError(self.env._("Link a segment to this list from the segment, in its " "Mailing tab."))

@@ -16,13 +16,14 @@ class PartnerSegmentationDemo(models.AbstractModel):
         main = self.env.ref("base.main_company")
         second = self.env["res.company"].search([("name", "=", "Segmentation Demo Co")], limit=1)
         if not second:
-            second = self.env["res.company"].create({
-                "name": "Segmentation Demo Co", "currency_id": main.currency_id.id})
+            second = self.env["res.company"].create(
+                {"name": "Segmentation Demo Co", "currency_id": main.currency_id.id}
+            )
         admin = self.env.ref("base.user_admin")
         admin.company_ids |= second
-        product = self.env["product.product"].create({
-            "name": "Segmentation demo subscription", "type": "service", "list_price": 100.0,
-            "company_id": False})
+        product = self.env["product.product"].create(
+            {"name": "Segmentation demo subscription", "type": "service", "list_price": 100.0, "company_id": False}
+        )
         for company in main | second:
             self._generate_company(company, product, partners_per_company, rng)
         self._create_segments(main, second)
@@ -30,71 +31,111 @@ class PartnerSegmentationDemo(models.AbstractModel):
     def _generate_company(self, company, product, count, rng):
         env = self.with_company(company).env
         today = fields.Date.context_today(self)
-        tag = env["res.partner.category"].search([("name", "=", "VIP")], limit=1) or \
-            env["res.partner.category"].create({"name": "VIP"})
-        partners = env["res.partner"].create([{
-            "name": f"{company.name[:12]} customer {i:03d}",
-            "is_company": i % 3 == 0,
-            "email": False if i % 11 == 0 else f"customer{i:03d}.c{company.id}@example.com",
-            "company_id": company.id,
-            "category_id": [(4, tag.id)] if i % 17 == 0 else [],
-        } for i in range(count)])
+        tag = env["res.partner.category"].search([("name", "=", "VIP")], limit=1) or env[
+            "res.partner.category"
+        ].create({"name": "VIP"})
+        partners = env["res.partner"].create(
+            [
+                {
+                    "name": f"{company.name[:12]} customer {i:03d}",
+                    "is_company": i % 3 == 0,
+                    "email": False if i % 11 == 0 else f"customer{i:03d}.c{company.id}@example.com",
+                    "company_id": company.id,
+                    "category_id": [(4, tag.id)] if i % 17 == 0 else [],
+                }
+                for i in range(count)
+            ]
+        )
         for company_partner in partners.filtered("is_company")[:15]:
-            env["res.partner"].create({
-                "name": f"Contact of {company_partner.name}", "parent_id": company_partner.id,
-                "email": f"contact.{company_partner.id}@example.com", "company_id": company.id})
+            env["res.partner"].create(
+                {
+                    "name": f"Contact of {company_partner.name}",
+                    "parent_id": company_partner.id,
+                    "email": f"contact.{company_partner.id}@example.com",
+                    "company_id": company.id,
+                }
+            )
         orders = []
         for partner in partners:
             profile = rng.random()
-            if profile < 0.15:      # never bought
+            if profile < 0.15:  # never bought
                 continue
             n = 1 if profile < 0.45 else rng.randint(2, 8)
             gap = rng.randint(15, 120)
             last = today - timedelta(days=rng.randint(0, 700))
             for k in range(n):
                 orders.append((partner, last - timedelta(days=k * gap), rng.randint(1, 20)))
-        sale_orders = env["sale.order"].create([{
-            "partner_id": partner.id, "company_id": company.id,
-            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": qty})],
-        } for partner, _date, qty in orders])
+        sale_orders = env["sale.order"].create(
+            [
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": qty})],
+                }
+                for partner, _date, qty in orders
+            ]
+        )
         sale_orders.action_confirm()
         for order, (_partner, date, _qty) in zip(sale_orders, orders, strict=True):
             order.date_order = fields.Datetime.to_datetime(date)
         # open quotations and cancelled ones, open and lost opportunities
         prospects = partners.filtered(lambda p: not p.sale_order_ids)
-        quotes = env["sale.order"].create([{
-            "partner_id": p.id, "company_id": company.id,
-            "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1})],
-        } for p in prospects])
+        quotes = env["sale.order"].create(
+            [
+                {
+                    "partner_id": p.id,
+                    "company_id": company.id,
+                    "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": 1})],
+                }
+                for p in prospects
+            ]
+        )
         quotes[: len(quotes) // 2]._action_cancel()
-        leads = env["crm.lead"].create([{
-            "name": f"Opportunity {p.name}", "partner_id": p.id, "type": "opportunity",
-            "company_id": company.id, "expected_revenue": rng.randint(500, 5000),
-        } for p in partners.filtered(lambda p: p.id % 4 == 0)])
+        leads = env["crm.lead"].create(
+            [
+                {
+                    "name": f"Opportunity {p.name}",
+                    "partner_id": p.id,
+                    "type": "opportunity",
+                    "company_id": company.id,
+                    "expected_revenue": rng.randint(500, 5000),
+                }
+                for p in partners.filtered(lambda p: p.id % 4 == 0)
+            ]
+        )
         leads[: len(leads) // 3].action_archive()
 
     def _create_segments(self, main, second):
         Segment = self.env["res.partner.segment"]
-        segments = Segment.create([
-            {"name": "Bought last year, not this year", "company_id": main.id,
-             "domain": "[('sale_order_ids', 'any', [('state', '=', 'sale'), "
-                       "('date_order', '>=', "
-                       "(context_today() - relativedelta(years=1)).strftime('%Y-01-01'))]), "
-                       "('sale_order_ids', 'not any', [('state', '=', 'sale'), "
-                       "('date_order', '>=', context_today().strftime('%Y-01-01'))])]"},
-            {"name": "Sleeping clients (no order for 6 months)", "company_id": main.id,
-             "domain": "[('sale_order_ids', 'any', [('state', '=', 'sale')]), "
-                       "('sale_order_ids', 'not any', [('state', '=', 'sale'), "
-                       "('date_order', '>=', "
-                       "(context_today() - relativedelta(months=6)).strftime('%Y-%m-%d'))])]"},
-            {"name": "VIP tag", "company_id": False,
-             "domain": "[('category_id.name', '=', 'VIP')]"},
-            {"name": "No email (call them)", "company_id": second.id,
-             "domain": "[('email', '=', False), ('sale_order_ids', '!=', False)]"},
-            {"name": "Trade show 2026 visitors", "segment_type": "static", "company_id": main.id},
-        ])
+        segments = Segment.create(
+            [
+                {
+                    "name": "Bought last year, not this year",
+                    "company_id": main.id,
+                    "domain": "[('sale_order_ids', 'any', [('state', '=', 'sale'), "
+                    "('date_order', '>=', "
+                    "(context_today() - relativedelta(years=1)).strftime('%Y-01-01'))]), "
+                    "('sale_order_ids', 'not any', [('state', '=', 'sale'), "
+                    "('date_order', '>=', context_today().strftime('%Y-01-01'))])]",
+                },
+                {
+                    "name": "Sleeping clients (no order for 6 months)",
+                    "company_id": main.id,
+                    "domain": "[('sale_order_ids', 'any', [('state', '=', 'sale')]), "
+                    "('sale_order_ids', 'not any', [('state', '=', 'sale'), "
+                    "('date_order', '>=', "
+                    "(context_today() - relativedelta(months=6)).strftime('%Y-%m-%d'))])]",
+                },
+                {"name": "VIP tag", "company_id": False, "domain": "[('category_id.name', '=', 'VIP')]"},
+                {
+                    "name": "No email (call them)",
+                    "company_id": second.id,
+                    "domain": "[('email', '=', False), ('sale_order_ids', '!=', False)]",
+                },
+                {"name": "Trade show 2026 visitors", "segment_type": "static", "company_id": main.id},
+            ]
+        )
         (main | second).action_recompute_lifecycle()
         segments.filtered(lambda s: s.segment_type == "dynamic").action_recompute()
-        visitors = self.env["res.partner"].search(
-            [("company_id", "=", main.id), ("email", "!=", False)], limit=25)
+        visitors = self.env["res.partner"].search([("company_id", "=", main.id), ("email", "!=", False)], limit=25)
         segments.filtered(lambda s: s.segment_type == "static").partner_ids = visitors

@@ -13,48 +13,69 @@ class ResCompany(models.Model):
     _inherit = "res.company"
 
     lifecycle_cycle_mode = fields.Selection(
-        [("interval", "Time between purchases"),
-         ("deal", "Time from quotation to order"),
-         ("fixed", "Fixed number of days")],
-        string="Purchase cycle", default="interval",
+        [
+            ("interval", "Time between purchases"),
+            ("deal", "Time from quotation to order"),
+            ("fixed", "Fixed number of days"),
+        ],
+        string="Purchase cycle",
+        default="interval",
         help="How the average purchase cycle X is measured. Time between purchases: the mean "
         "number of days between two consecutive purchases of the same customer. Time from "
         "quotation to order: the mean number of days from a quotation's creation to its "
-        "confirmation. Fixed: the number of days you set.")
+        "confirmation. Fixed: the number of days you set.",
+    )
     lifecycle_cycle_days = fields.Integer(
-        "Purchase cycle (days)", default=30,
-        help="The purchase cycle X in use: measured at each recompute, or yours in Fixed mode.")
+        "Purchase cycle (days)",
+        default=30,
+        help="The purchase cycle X in use: measured at each recompute, or yours in Fixed mode.",
+    )
     lifecycle_default_cycle_days = fields.Integer(
-        "Default cycle (days)", default=30,
+        "Default cycle (days)",
+        default=30,
         help="Used when there is too little data to measure the cycle: fewer than 10 gaps "
-        "between purchases, or fewer than 10 confirmed orders.")
+        "between purchases, or fewer than 10 confirmed orders.",
+    )
     lifecycle_cycle_measured = fields.Boolean(
-        "Cycle measured", readonly=True,
-        help="Whether the last recompute measured the cycle or fell back to the default.")
+        "Cycle measured",
+        readonly=True,
+        help="Whether the last recompute measured the cycle or fell back to the default.",
+    )
     lifecycle_new_factor = fields.Float(
-        "New / active within (× cycle)", default=1.0,
-        help="A customer whose last purchase is at most this many cycles old is new or active.")
+        "New / active within (× cycle)",
+        default=1.0,
+        help="A customer whose last purchase is at most this many cycles old is new or active.",
+    )
     lifecycle_churn_factor = fields.Float(
-        "Churn risk within (× cycle)", default=2.0,
-        help="Repeat customers beyond the active window but within this many cycles: "
-        "active, churn risk.")
+        "Churn risk within (× cycle)",
+        default=2.0,
+        help="Repeat customers beyond the active window but within this many cycles: " "active, churn risk.",
+    )
     lifecycle_dormant_factor = fields.Float(
-        "Churned within (× cycle)", default=4.0,
-        help="Repeat customers beyond churn risk but within this many cycles: churn; "
-        "beyond: dormant.")
+        "Churned within (× cycle)",
+        default=4.0,
+        help="Repeat customers beyond churn risk but within this many cycles: churn; " "beyond: dormant.",
+    )
     lifecycle_active_count = fields.Integer(
-        "Purchases to be a repeat customer", default=2,
+        "Purchases to be a repeat customer",
+        default=2,
         help="From this many purchases on, a customer is active, churn risk, churn or dormant; "
-        "below, new or one-time.")
+        "below, new or one-time.",
+    )
     lifecycle_last_run = fields.Datetime("Lifecycle computed", readonly=True)
 
     # No column added to res_company is NOT NULL: a module unaware of this one (a
     # localization, another module's tests) inserts companies without them. A missing value
     # reads as the field's default.
-    _LIFECYCLE_SETTINGS = ("lifecycle_cycle_mode", "lifecycle_cycle_days",
-                           "lifecycle_default_cycle_days", "lifecycle_new_factor",
-                           "lifecycle_churn_factor", "lifecycle_dormant_factor",
-                           "lifecycle_active_count")
+    _LIFECYCLE_SETTINGS = (
+        "lifecycle_cycle_mode",
+        "lifecycle_cycle_days",
+        "lifecycle_default_cycle_days",
+        "lifecycle_new_factor",
+        "lifecycle_churn_factor",
+        "lifecycle_dormant_factor",
+        "lifecycle_active_count",
+    )
 
     def _lifecycle_setting(self, fname):
         self.ensure_one()
@@ -66,21 +87,36 @@ class ResCompany(models.Model):
     def _lifecycle_missing_settings(self):
         """{setting: its default} for the settings this company's row lacks."""
         self.ensure_one()
-        return {fname: self._lifecycle_setting(fname) for fname in self._LIFECYCLE_SETTINGS
-                if self[fname] in (False, None, 0)}
+        return {
+            fname: self._lifecycle_setting(fname)
+            for fname in self._LIFECYCLE_SETTINGS
+            if self[fname] in (False, None, 0)
+        }
 
-    @api.constrains("lifecycle_cycle_days", "lifecycle_default_cycle_days",
-                    "lifecycle_new_factor", "lifecycle_churn_factor",
-                    "lifecycle_dormant_factor", "lifecycle_active_count")
+    @api.constrains(
+        "lifecycle_cycle_days",
+        "lifecycle_default_cycle_days",
+        "lifecycle_new_factor",
+        "lifecycle_churn_factor",
+        "lifecycle_dormant_factor",
+        "lifecycle_active_count",
+    )
     def _check_lifecycle_settings(self):
         for company in self:
             if company.lifecycle_cycle_days < 1 or company.lifecycle_default_cycle_days < 1:
                 raise ValidationError(self.env._("The purchase cycle is at least one day."))
-            if not (0 < company.lifecycle_new_factor < company.lifecycle_churn_factor
-                    < company.lifecycle_dormant_factor):
-                raise ValidationError(self.env._(
-                    "The lifecycle windows must grow: new/active < churn risk < churned "
-                    "(default 1, 2, 4 cycles)."))
+            if not (
+                0
+                < company.lifecycle_new_factor
+                < company.lifecycle_churn_factor
+                < company.lifecycle_dormant_factor
+            ):
+                raise ValidationError(
+                    self.env._(
+                        "The lifecycle windows must grow: new/active < churn risk < churned "
+                        "(default 1, 2, 4 cycles)."
+                    )
+                )
             if company.lifecycle_active_count < 2:
                 raise ValidationError(self.env._("A repeat customer has at least 2 purchases."))
 
@@ -106,7 +142,8 @@ class ResCompany(models.Model):
         next run completes it (rows already right are left alone).
         """
         if not self.env.is_superuser() and not self.env.user.has_group(
-                "partner_segmentation.group_segment_manager"):
+            "partner_segmentation.group_segment_manager"
+        ):
             raise UserError(self.env._("Only segmentation managers can recompute the lifecycle."))
         self.check_access("read")
         cr = self.env.cr
@@ -120,21 +157,36 @@ class ResCompany(models.Model):
 
         for company in self.sudo():
             cycle, measured = company._lifecycle_cycle()
-            company.write({**company._lifecycle_missing_settings(),
-                           "lifecycle_cycle_days": cycle, "lifecycle_cycle_measured": measured})
+            company.write(
+                {
+                    **company._lifecycle_missing_settings(),
+                    "lifecycle_cycle_days": cycle,
+                    "lifecycle_cycle_measured": measured,
+                }
+            )
             self.env.flush_all()
             lifecycle.recompute_company(
-                cr, company.id, today, cycle,
-                factors=tuple(company._lifecycle_setting(f"lifecycle_{name}_factor")
-                              for name in ("new", "churn", "dormant")),
+                cr,
+                company.id,
+                today,
+                cycle,
+                factors=tuple(
+                    company._lifecycle_setting(f"lifecycle_{name}_factor") for name in ("new", "churn", "dormant")
+                ),
                 active_count=company._lifecycle_setting("lifecycle_active_count"),
                 uid=self.env.uid,
-                batch_size=batch_size, after_batch=after_batch)
+                batch_size=batch_size,
+                after_batch=after_batch,
+            )
             company.lifecycle_last_run = fields.Datetime.now()
             if may_commit(self.env):
                 cr.commit()  # pylint: disable=invalid-commit
-        for model in ("res.partner.lifecycle", "res.partner.lifecycle.snapshot",
-                      "res.partner.lifecycle.transition", "res.partner"):
+        for model in (
+            "res.partner.lifecycle",
+            "res.partner.lifecycle.snapshot",
+            "res.partner.lifecycle.transition",
+            "res.partner",
+        ):
             self.env[model].invalidate_model()
 
     @api.model

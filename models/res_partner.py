@@ -10,23 +10,42 @@ class ResPartner(models.Model):
     _inherit = "res.partner"
 
     segment_ids = fields.Many2many(
-        "res.partner.segment", membership.MEMBER_TABLE, "partner_id", "segment_id",
-        string="Segments", copy=False, readonly=True,
+        "res.partner.segment",
+        membership.MEMBER_TABLE,
+        "partner_id",
+        "segment_id",
+        string="Segments",
+        copy=False,
+        readonly=True,
         groups="partner_segmentation.group_segment_user",
-        help="Every segment this partner belongs to.")
+        help="Every segment this partner belongs to.",
+    )
     static_segment_ids = fields.Many2many(
-        "res.partner.segment", membership.MEMBER_TABLE, "partner_id", "segment_id",
-        string="Static segments", copy=False, domain=[("segment_type", "=", "static")],
+        "res.partner.segment",
+        membership.MEMBER_TABLE,
+        "partner_id",
+        "segment_id",
+        string="Static segments",
+        copy=False,
+        domain=[("segment_type", "=", "static")],
         groups="partner_segmentation.group_segment_user",
-        help="Hand-made segments: add or remove the partner here.")
+        help="Hand-made segments: add or remove the partner here.",
+    )
     dynamic_segment_ids = fields.Many2many(
-        "res.partner.segment", membership.MEMBER_TABLE, "partner_id", "segment_id",
-        string="Dynamic segments", copy=False, readonly=True,
+        "res.partner.segment",
+        membership.MEMBER_TABLE,
+        "partner_id",
+        "segment_id",
+        string="Dynamic segments",
+        copy=False,
+        readonly=True,
         domain=[("segment_type", "=", "dynamic")],
         groups="partner_segmentation.group_segment_user",
-        help="Segments computed from their conditions.")
-    segment_count = fields.Integer(compute="_compute_segment_count",
-                                   groups="partner_segmentation.group_segment_user")
+        help="Segments computed from their conditions.",
+    )
+    segment_count = fields.Integer(
+        compute="_compute_segment_count", groups="partner_segmentation.group_segment_user"
+    )
 
     _SEGMENT_FIELDS = ("segment_ids", "static_segment_ids", "dynamic_segment_ids")
 
@@ -52,8 +71,12 @@ class ResPartner(models.Model):
     def _readable_segment_condition(self, leaf):
         """``(segment field, in/not in/=/!=, ids or False)`` with the segment ids replaced by
         the query of those the user may read (False: any segment the user may read)."""
-        if not (isinstance(leaf, list | tuple) and len(leaf) == 3
-                and leaf[0] in self._SEGMENT_FIELDS and leaf[1] in ("in", "not in", "=", "!=")):
+        if not (
+            isinstance(leaf, list | tuple)
+            and len(leaf) == 3
+            and leaf[0] in self._SEGMENT_FIELDS
+            and leaf[1] in ("in", "not in", "=", "!=")
+        ):
             return leaf
         path, operator, value = leaf
         values = value if isinstance(value, list | tuple) else [value]
@@ -72,10 +95,13 @@ class ResPartner(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
-        if not self.env.su and any({"segment_ids", "dynamic_segment_ids"} & set(vals)
-                                   for vals in vals_list):
-            raise UserError(self.env._("Segments follow their conditions; put a partner in a static "
-                              "segment through “Static segments”."))
+        if not self.env.su and any({"segment_ids", "dynamic_segment_ids"} & set(vals) for vals in vals_list):
+            raise UserError(
+                self.env._(
+                    "Segments follow their conditions; put a partner in a static "
+                    "segment through “Static segments”."
+                )
+            )
         partners = super().create(vals_list)
         if any("static_segment_ids" in vals for vals in vals_list):
             partners.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
@@ -85,8 +111,12 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         if not self.env.su and {"segment_ids", "dynamic_segment_ids"} & set(vals):
-            raise UserError(self.env._("Segments follow their conditions; put a partner in a static "
-                              "segment through “Static segments”."))
+            raise UserError(
+                self.env._(
+                    "Segments follow their conditions; put a partner in a static "
+                    "segment through “Static segments”."
+                )
+            )
         if "static_segment_ids" not in vals:
             return super().write(vals)
         before = self.sudo().segment_ids
@@ -99,9 +129,13 @@ class ResPartner(models.Model):
 
     def unlink(self):
         """Deleted partners leave their segments: the segments' counts follow."""
-        self.env.cr.execute(SQL(
-            "SELECT DISTINCT segment_id FROM %s WHERE partner_id = ANY(%s)",
-            SQL.identifier(membership.MEMBER_TABLE), list(self.ids)))
+        self.env.cr.execute(
+            SQL(
+                "SELECT DISTINCT segment_id FROM %s WHERE partner_id = ANY(%s)",
+                SQL.identifier(membership.MEMBER_TABLE),
+                list(self.ids),
+            )
+        )
         segment_ids = [row[0] for row in self.env.cr.fetchall()]
         res = super().unlink()
         self.env["res.partner.segment"].sudo().browse(segment_ids).exists()._refresh_member_count()
@@ -112,21 +146,27 @@ class ResPartner(models.Model):
         segments.with_env(self.env).check_access("read")
         dynamic = segments.sudo().filtered(lambda s: s.segment_type != "static")
         if dynamic:
-            raise UserError(self.env._(
-                "“%s” is a dynamic segment: its members follow its conditions. Pin the "
-                "partner in the segment instead.", dynamic[0].name))
+            raise UserError(
+                self.env._(
+                    "“%s” is a dynamic segment: its members follow its conditions. Pin the "
+                    "partner in the segment instead.",
+                    dynamic[0].name,
+                )
+            )
 
     def action_explain_segment(self):
         return {
-            "type": "ir.actions.act_window", "name": self.env._("Why is this partner in a segment?"),
-            "res_model": "res.partner.segment.explain", "view_mode": "form", "target": "new",
+            "type": "ir.actions.act_window",
+            "name": self.env._("Why is this partner in a segment?"),
+            "res_model": "res.partner.segment.explain",
+            "view_mode": "form",
+            "target": "new",
             "context": {"default_partner_id": self.id},
         }
 
     def action_view_segments(self):
         self.ensure_one()
-        action = self.env["ir.actions.act_window"]._for_xml_id(
-            "partner_segmentation.res_partner_segment_action")
+        action = self.env["ir.actions.act_window"]._for_xml_id("partner_segmentation.res_partner_segment_action")
         action["domain"] = [("partner_ids", "in", self.ids)]
         return action
 
@@ -135,38 +175,58 @@ class ResPartner(models.Model):
     # res_partner_lifecycle, so segment domains and list filters stay set-based.
 
     lifecycle_stage = fields.Selection(
-        LIFECYCLE_STAGES, "Lifecycle stage", compute="_compute_lifecycle",
+        LIFECYCLE_STAGES,
+        "Lifecycle stage",
+        compute="_compute_lifecycle",
         search="_search_lifecycle_stage",
         help="Where this customer stands with the current company, from its confirmed orders, "
-        "quotations and opportunities (recomputed daily).")
+        "quotations and opportunities (recomputed daily).",
+    )
     lifecycle_stage_since = fields.Date(
-        "In this stage since", compute="_compute_lifecycle", search="_search_lifecycle_stage_since")
-    purchase_count = fields.Integer(
-        "Purchases", compute="_compute_lifecycle", search="_search_purchase_count")
+        "In this stage since", compute="_compute_lifecycle", search="_search_lifecycle_stage_since"
+    )
+    purchase_count = fields.Integer("Purchases", compute="_compute_lifecycle", search="_search_purchase_count")
     first_purchase_date = fields.Date(
-        "First purchase", compute="_compute_lifecycle", search="_search_first_purchase_date")
+        "First purchase", compute="_compute_lifecycle", search="_search_first_purchase_date"
+    )
     last_purchase_date = fields.Date(
-        "Last purchase", compute="_compute_lifecycle", search="_search_last_purchase_date")
+        "Last purchase", compute="_compute_lifecycle", search="_search_last_purchase_date"
+    )
     purchase_total = fields.Float(
-        "Purchased (untaxed)", compute="_compute_lifecycle", search="_search_purchase_total")
+        "Purchased (untaxed)", compute="_compute_lifecycle", search="_search_purchase_total"
+    )
     purchase_average = fields.Float(
-        "Average order (untaxed)", compute="_compute_lifecycle",
-        search="_search_purchase_average")
+        "Average order (untaxed)", compute="_compute_lifecycle", search="_search_purchase_average"
+    )
     purchase_total_12m = fields.Float(
-        "Purchased, last 12 months", compute="_compute_lifecycle",
-        search="_search_purchase_total_12m")
+        "Purchased, last 12 months", compute="_compute_lifecycle", search="_search_purchase_total_12m"
+    )
     lifecycle_transition_ids = fields.One2many(
-        "res.partner.lifecycle.transition", "partner_id", string="Stage history")
+        "res.partner.lifecycle.transition", "partner_id", string="Stage history"
+    )
 
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
     def _compute_lifecycle(self):
-        rows = self.env["res.partner.lifecycle"].sudo().search_read(
-            [("company_id", "=", self.env.company.id),
-             ("partner_id", "in", self.commercial_partner_id.ids)],
-            ["partner_id", "stage", "stage_since", "purchase_count", "first_purchase_date",
-             "last_purchase_date", "purchase_total", "purchase_average", "purchase_total_12m"],
-            load=None)
+        rows = (
+            self.env["res.partner.lifecycle"]
+            .sudo()
+            .search_read(
+                [("company_id", "=", self.env.company.id), ("partner_id", "in", self.commercial_partner_id.ids)],
+                [
+                    "partner_id",
+                    "stage",
+                    "stage_since",
+                    "purchase_count",
+                    "first_purchase_date",
+                    "last_purchase_date",
+                    "purchase_total",
+                    "purchase_average",
+                    "purchase_total_12m",
+                ],
+                load=None,
+            )
+        )
         by_partner = {row["partner_id"]: row for row in rows}
         for partner in self:
             row = by_partner.get(partner.commercial_partner_id.id, {})
@@ -205,13 +265,21 @@ class ResPartner(models.Model):
             return self._lifecycle_rows_domain([(field, operator, value)])
         condition = Lifecycle._search([(field, operator, value)])  # on alias res_partner_lifecycle
         partners = self.sudo().with_context(active_test=False)._search([])
-        partners.add_join("LEFT JOIN", condition.table, condition.table, SQL(
-            "%s = %s AND %s = %s",
-            SQL.identifier(condition.table, "partner_id"),
-            SQL.identifier(partners.table, "commercial_partner_id"),
-            SQL.identifier(condition.table, "company_id"), company_id))
-        partners.add_where(SQL("%s IS NULL OR (%s)", SQL.identifier(condition.table, "id"),
-                               condition.where_clause or SQL("TRUE")))
+        partners.add_join(
+            "LEFT JOIN",
+            condition.table,
+            condition.table,
+            SQL(
+                "%s = %s AND %s = %s",
+                SQL.identifier(condition.table, "partner_id"),
+                SQL.identifier(partners.table, "commercial_partner_id"),
+                SQL.identifier(condition.table, "company_id"),
+                company_id,
+            ),
+        )
+        partners.add_where(
+            SQL("%s IS NULL OR (%s)", SQL.identifier(condition.table, "id"), condition.where_clause or SQL("TRUE"))
+        )
         return [("id", "in", partners)]
 
     def _lifecycle_matches_without_row(self, column, operator, value, default):
@@ -221,10 +289,12 @@ class ResPartner(models.Model):
     def _lifecycle_rows_domain(self, conditions):
         """Partners whose commercial entity's row for env.company meets all ``conditions``
         (on res.partner.lifecycle columns), as one subquery."""
-        matching = self.env["res.partner.lifecycle"].sudo()._search(
-            [("company_id", "=", self.env.company.id), *conditions])
-        return [("commercial_partner_id", "in",
-                 matching.subselect(SQL.identifier(matching.table, "partner_id")))]
+        matching = (
+            self.env["res.partner.lifecycle"]
+            .sudo()
+            ._search([("company_id", "=", self.env.company.id), *conditions])
+        )
+        return [("commercial_partner_id", "in", matching.subselect(SQL.identifier(matching.table, "partner_id")))]
 
     @api.model
     def _merge_lifecycle_conditions(self, domain):
@@ -240,7 +310,8 @@ class ResPartner(models.Model):
             fname, operator, value = leaf
             column = self._LIFECYCLE_COLUMNS.get(fname, (None, None))[0]
             if column and not self._lifecycle_matches_without_row(
-                    column, operator, value, self._lifecycle_default(fname)):
+                column, operator, value, self._lifecycle_default(fname)
+            ):
                 merged.append((column, operator, value))
             else:
                 rest.append(leaf)
@@ -258,10 +329,18 @@ class ResPartner(models.Model):
         if query is None:
             raise ValueError(f"{fname} can only be read in SQL within a query")
         row = query.make_alias(alias, "lifecycle")
-        query.add_join("LEFT JOIN", row, "res_partner_lifecycle", SQL(
-            "%s = %s AND %s = %s",
-            SQL.identifier(row, "partner_id"), SQL.identifier(alias, "commercial_partner_id"),
-            SQL.identifier(row, "company_id"), self.env.company.id))
+        query.add_join(
+            "LEFT JOIN",
+            row,
+            "res_partner_lifecycle",
+            SQL(
+                "%s = %s AND %s = %s",
+                SQL.identifier(row, "partner_id"),
+                SQL.identifier(alias, "commercial_partner_id"),
+                SQL.identifier(row, "company_id"),
+                self.env.company.id,
+            ),
+        )
         if default is None:
             return SQL.identifier(row, column)
         return SQL("COALESCE(%s, %s)", SQL.identifier(row, column), default)
@@ -273,7 +352,8 @@ class ResPartner(models.Model):
 
     def _search_lifecycle_field(self, fname, operator, value):
         return self._search_lifecycle_metric(
-            self._LIFECYCLE_COLUMNS[fname][0], operator, value, self._lifecycle_default(fname))
+            self._LIFECYCLE_COLUMNS[fname][0], operator, value, self._lifecycle_default(fname)
+        )
 
     def _search_lifecycle_stage(self, operator, value):
         return self._search_lifecycle_field("lifecycle_stage", operator, value)

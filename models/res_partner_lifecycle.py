@@ -31,18 +31,26 @@ class ResPartnerLifecycle(models.Model):
     first_purchase_date = fields.Date("First purchase")
     last_purchase_date = fields.Date("Last purchase")
     purchase_total = fields.Monetary(
-        "Purchased (untaxed)", currency_field="currency_id",
-        help="Sum of the untaxed amounts of the confirmed orders, as recorded on them.")
+        "Purchased (untaxed)",
+        currency_field="currency_id",
+        help="Sum of the untaxed amounts of the confirmed orders, as recorded on them.",
+    )
     purchase_average = fields.Monetary("Average order (untaxed)", currency_field="currency_id")
     purchase_total_12m = fields.Monetary(
-        "Purchased, last 12 months", currency_field="currency_id",
-        help="Untaxed amount of the confirmed orders of the last 365 days.")
+        "Purchased, last 12 months",
+        currency_field="currency_id",
+        help="Untaxed amount of the confirmed orders of the last 365 days.",
+    )
 
     _sql_constraints = [
-        ("partner_company_unique", "UNIQUE(partner_id, company_id)",
-         "A partner has one lifecycle row per company."),
+        (
+            "partner_company_unique",
+            "UNIQUE(partner_id, company_id)",
+            "A partner has one lifecycle row per company.",
+        ),
     ]
 
     def init(self):
-        create_index(self.env.cr, "res_partner_lifecycle_company_stage_index",
-                     self._table, ["company_id", "stage"])
+        create_index(
+            self.env.cr, "res_partner_lifecycle_company_stage_index", self._table, ["company_id", "stage"]
+        )

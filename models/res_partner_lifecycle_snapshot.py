@@ -17,6 +17,5 @@ class ResPartnerLifecycleSnapshot(models.Model):
     partner_count = fields.Integer("Partners", aggregator="sum")
 
     _sql_constraints = [
-        ("date_company_stage_unique", "UNIQUE(date, company_id, stage)",
-         "One count per stage, company and day."),
+        ("date_company_stage_unique", "UNIQUE(date, company_id, stage)", "One count per stage, company and day."),
     ]

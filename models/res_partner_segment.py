@@ -24,8 +24,7 @@ _logger = logging.getLogger(__name__)
 DEFAULT_WORK_MEM = "64MB"
 MAX_REFRESH_HOURS = 24 * 366
 # Errors that say "try again": the segment is retried at the next scheduler run.
-TRANSIENT_PGCODES = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED,
-                     errorcodes.LOCK_NOT_AVAILABLE}
+TRANSIENT_PGCODES = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED, errorcodes.LOCK_NOT_AVAILABLE}
 # First key of the transaction-level advisory locks that keep one recompute per segment.
 RECOMPUTE_LOCK = 0x5E6D
 LIST_LOCK = 0x5E6E
@@ -49,88 +48,145 @@ class ResPartnerSegment(models.Model):
     color = fields.Integer()
     description = fields.Text()
     company_id = fields.Many2one(
-        "res.company", index=True, default=lambda self: self.env.company,
+        "res.company",
+        index=True,
+        default=lambda self: self.env.company,
         help="Leave empty to share the segment with every company. A company's segment "
         "only holds partners that company may see, and reads company-dependent figures "
-        "(lifecycle stage, purchases) for that company.")
+        "(lifecycle stage, purchases) for that company.",
+    )
     segment_type = fields.Selection(
-        [("dynamic", "Dynamic"), ("static", "Static")], string="Type", required=True,
+        [("dynamic", "Dynamic"), ("static", "Static")],
+        string="Type",
+        required=True,
         default="dynamic",
         help="Dynamic: members are whatever the conditions select, kept current by the "
-        "scheduler. Static: a fixed list filled by hand, never changed by the scheduler.")
+        "scheduler. Static: a fixed list filled by hand, never changed by the scheduler.",
+    )
     domain = fields.Char(
-        "Conditions", default="[]",
+        "Conditions",
+        default="[]",
         help="Which partners belong to the segment. Dates relative to today "
-        "(context_today() - relativedelta(days=90)) are re-evaluated at every recompute.")
+        "(context_today() - relativedelta(days=90)) are re-evaluated at every recompute.",
+    )
     partner_ids = fields.Many2many(
-        "res.partner", membership.MEMBER_TABLE, "segment_id", "partner_id", string="Members",
-        copy=False)
+        "res.partner", membership.MEMBER_TABLE, "segment_id", "partner_id", string="Members", copy=False
+    )
     member_count = fields.Integer(readonly=True, copy=False, default=0)
     visible_member_count = fields.Integer(
-        "Members you may read", compute="_compute_visible_member_count",
+        "Members you may read",
+        compute="_compute_visible_member_count",
         help="Members you may read. For a segment shared with all companies, a user of some "
-        "companies only counts the members those companies let them read.")
+        "companies only counts the members those companies let them read.",
+    )
     include_partner_ids = fields.Many2many(
-        "res.partner", "res_partner_segment_include", "segment_id", "partner_id",
-        string="Always included", help="Pinned partners stay members whatever the conditions.")
+        "res.partner",
+        "res_partner_segment_include",
+        "segment_id",
+        "partner_id",
+        string="Always included",
+        help="Pinned partners stay members whatever the conditions.",
+    )
     exclude_partner_ids = fields.Many2many(
-        "res.partner", "res_partner_segment_exclude", "segment_id", "partner_id",
-        string="Always excluded", help="Excluded partners never become members.")
+        "res.partner",
+        "res_partner_segment_exclude",
+        "segment_id",
+        "partner_id",
+        string="Always excluded",
+        help="Excluded partners never become members.",
+    )
     mailing_list_ids = fields.Many2many(
-        "mailing.list", "res_partner_segment_mailing_list_rel", "segment_id", "list_id",
-        string="Linked mailing lists", check_company=False,
-        help="Synced with the members after each recompute.")
+        "mailing.list",
+        "res_partner_segment_mailing_list_rel",
+        "segment_id",
+        "list_id",
+        string="Linked mailing lists",
+        check_company=False,
+        help="Synced with the members after each recompute.",
+    )
     refresh_interval = fields.Integer(
-        "Refresh every (hours)", default=24,
-        help="The scheduler recomputes the segment when this many hours have passed.")
+        "Refresh every (hours)",
+        default=24,
+        help="The scheduler recomputes the segment when this many hours have passed.",
+    )
     last_computed_at = fields.Datetime("Last computed", readonly=True, copy=False)
     last_duration = fields.Float("Last duration (s)", readonly=True, copy=False, digits=(16, 3))
     last_error = fields.Text(readonly=True, copy=False)
-    next_recompute_at = fields.Datetime(
-        compute="_compute_next_recompute_at", store=True, index=True)
+    next_recompute_at = fields.Datetime(compute="_compute_next_recompute_at", store=True, index=True)
     author_id = fields.Many2one(
-        "res.users", "Conditions by", readonly=True, copy=False, ondelete="set null",
+        "res.users",
+        "Conditions by",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
         help="The user who last wrote the conditions: the scheduler evaluates them with this "
         "user's rights, in the segment's company. Empty: written by the system, evaluated "
-        "as the segment's company sees its data.")
+        "as the segment's company sees its data.",
+    )
     depends_on_ids = fields.Many2many(
-        "res.partner.segment", "res_partner_segment_dependency", "segment_id", "depends_on_id",
-        string="Uses segments", compute="_compute_depends_on_ids", store=True,
+        "res.partner.segment",
+        "res_partner_segment_dependency",
+        "segment_id",
+        "depends_on_id",
+        string="Uses segments",
+        compute="_compute_depends_on_ids",
+        store=True,
         compute_sudo=False,
-        help="Segments named in the conditions: they are recomputed first.")
+        help="Segments named in the conditions: they are recomputed first.",
+    )
     history_ids = fields.One2many("res.partner.segment.history", "segment_id")
     on_join_action_id = fields.Many2one(
-        "ir.actions.server", string="When partners join",
+        "ir.actions.server",
+        string="When partners join",
         domain=[("model_id.model", "=", "res.partner")],
         help="Server action run on the partners that joined, in batches, after each "
-        "recompute (e.g. create an activity, add a tag). Not run on a first build.")
+        "recompute (e.g. create an activity, add a tag). Not run on a first build.",
+    )
     on_leave_action_id = fields.Many2one(
-        "ir.actions.server", string="When partners leave",
+        "ir.actions.server",
+        string="When partners leave",
         domain=[("model_id.model", "=", "res.partner")],
-        help="Server action run on the partners that left, in batches, after each recompute.")
+        help="Server action run on the partners that left, in batches, after each recompute.",
+    )
     last_mailing_at = fields.Datetime(
-        "Last used in a mailing", readonly=True, copy=False,
-        help="Last time the segment was pushed to a list or a mailing was started from it.")
+        "Last used in a mailing",
+        readonly=True,
+        copy=False,
+        help="Last time the segment was pushed to a list or a mailing was started from it.",
+    )
     is_stale = fields.Boolean(
-        "Stale", compute="_compute_is_stale", search="_search_is_stale",
-        help="Dynamic and not computed within its refresh interval.")
+        "Stale",
+        compute="_compute_is_stale",
+        search="_search_is_stale",
+        help="Dynamic and not computed within its refresh interval.",
+    )
     domain_match_count = fields.Integer(
-        "Matching now", compute="_compute_domain_match_count",
-        help="Partners the conditions select right now, before saving.")
+        "Matching now",
+        compute="_compute_domain_match_count",
+        help="Partners the conditions select right now, before saving.",
+    )
 
     _sql_constraints = [
-        ("refresh_interval_positive", "CHECK(refresh_interval > 0)",
-         "The refresh interval must be at least one hour."),
+        (
+            "refresh_interval_positive",
+            "CHECK(refresh_interval > 0)",
+            "The refresh interval must be at least one hour.",
+        ),
     ]
 
     @api.constrains("refresh_interval")
     def _check_refresh_interval(self):
         for segment in self:
             if not 1 <= segment.refresh_interval <= MAX_REFRESH_HOURS:
-                raise ValidationError(self.env._(
-                    "The refresh interval of segment “%(name)s” is %(hours)s hours: choose "
-                    "between 1 and %(max)s hours (a year).", name=segment.name,
-                    hours=segment.refresh_interval, max=MAX_REFRESH_HOURS))
+                raise ValidationError(
+                    self.env._(
+                        "The refresh interval of segment “%(name)s” is %(hours)s hours: choose "
+                        "between 1 and %(max)s hours (a year).",
+                        name=segment.name,
+                        hours=segment.refresh_interval,
+                        max=MAX_REFRESH_HOURS,
+                    )
+                )
 
     # ------------------------------------------------------------------ computes
 
@@ -143,7 +199,8 @@ class ResPartnerSegment(models.Model):
                 segment.next_recompute_at = fields.Datetime.now()
             else:
                 segment.next_recompute_at = segment.last_computed_at + timedelta(
-                    hours=min(segment.refresh_interval or 24, MAX_REFRESH_HOURS))
+                    hours=min(segment.refresh_interval or 24, MAX_REFRESH_HOURS)
+                )
 
     @api.depends("next_recompute_at")
     def _compute_is_stale(self):
@@ -173,16 +230,13 @@ class ResPartnerSegment(models.Model):
         partial = self.browse()
         if not self.env.su and not self._is_user_of_every_company():
             partial = self.filtered(lambda s: s.id and not s.company_id)
-        counts = membership.count_members(
-            self.env.cr, partial.ids, partial and self._readable_partners_sql())
+        counts = membership.count_members(self.env.cr, partial.ids, partial and self._readable_partners_sql())
         for segment in self:
-            segment.visible_member_count = counts[segment.id] if segment in partial \
-                else segment.member_count
+            segment.visible_member_count = counts[segment.id] if segment in partial else segment.member_count
 
     @api.model
     def _is_user_of_every_company(self):
-        return not self.env["res.company"].sudo().search_count(
-            [("id", "not in", self.env.user.company_ids.ids)])
+        return not self.env["res.company"].sudo().search_count([("id", "not in", self.env.user.company_ids.ids)])
 
     @api.depends("domain", "company_id", "segment_type")
     @api.depends_context("uid", "allowed_company_ids")
@@ -191,8 +245,7 @@ class ResPartnerSegment(models.Model):
         user's own search, in the user's companies (the segment's company when it is one of
         them). Only segmentation users get a count; conditions on fields the user may not
         read count nothing."""
-        may_count = self.env.su or self.env.user.has_group(
-            "partner_segmentation.group_segment_user")
+        may_count = self.env.su or self.env.user.has_group("partner_segmentation.group_segment_user")
         for segment in self:
             segment.domain_match_count = 0
             if not may_count:
@@ -234,7 +287,7 @@ class ResPartnerSegment(models.Model):
                 field = current._fields.get(name)
                 if field is None or not field.relational:
                     break
-                rest = ".".join(names[position + 1:])
+                rest = ".".join(names[position + 1 :])
                 if field.comodel_name == self._name:
                     found |= self._segments_named(rest, operator, value)
                     break
@@ -269,16 +322,26 @@ class ResPartnerSegment(models.Model):
         if author:
             companies = self.company_id or author.company_ids
             if companies - author.company_ids:
-                raise UserError(self.env._(
-                    "%(user)s, who wrote the conditions of segment “%(name)s”, is no longer "
-                    "allowed in %(company)s: a manager of that company must save them again.",
-                    user=author.name, name=self.name, company=self.company_id.name))
-            return self.env["res.partner"].with_user(author).with_company(
-                companies[:1]).with_context(allowed_company_ids=companies.ids)
+                raise UserError(
+                    self.env._(
+                        "%(user)s, who wrote the conditions of segment “%(name)s”, is no longer "
+                        "allowed in %(company)s: a manager of that company must save them again.",
+                        user=author.name,
+                        name=self.name,
+                        company=self.company_id.name,
+                    )
+                )
+            return (
+                self.env["res.partner"]
+                .with_user(author)
+                .with_company(companies[:1])
+                .with_context(allowed_company_ids=companies.ids)
+            )
         Partner = self.env["res.partner"].sudo()
         if self.company_id:
             Partner = Partner.with_company(self.company_id).with_context(
-                allowed_company_ids=self.company_id.ids, **{COMPANY_VIEW: True})
+                allowed_company_ids=self.company_id.ids, **{COMPANY_VIEW: True}
+            )
         return Partner
 
     def _user_partner_env(self):
@@ -304,43 +367,45 @@ class ResPartnerSegment(models.Model):
         read (its model, or the field's groups), or that cannot be searched, at any depth;
         or when it goes deeper than PostgreSQL should plan for a segment."""
         if depth > MAX_ANY_DEPTH:
-            raise segment_domain.DomainError(
-                f"conditions are nested more than {MAX_ANY_DEPTH} levels deep")
+            raise segment_domain.DomainError(f"conditions are nested more than {MAX_ANY_DEPTH} levels deep")
         for path, operator, value in segment_domain.leaves(domain):
             current, names = model, path.split(".")
             if len(names) > MAX_PATH_DEPTH:
-                raise segment_domain.DomainError(
-                    f"“{path}” goes through more than {MAX_PATH_DEPTH} fields")
+                raise segment_domain.DomainError(f"“{path}” goes through more than {MAX_PATH_DEPTH} fields")
             for position, name in enumerate(names):
                 field = current._fields.get(name)
                 if field is None:
-                    if position and current._fields[names[position - 1]].type in (
-                            "date", "datetime") and name in READ_GROUP_NUMBER_GRANULARITY:
+                    if (
+                        position
+                        and current._fields[names[position - 1]].type in ("date", "datetime")
+                        and name in READ_GROUP_NUMBER_GRANULARITY
+                    ):
                         break  # create_date.year_number
                     raise segment_domain.DomainError(
-                        f"the field '{name}' does not exist on {current._description}")
+                        f"the field '{name}' does not exist on {current._description}"
+                    )
                 if not current.browse().has_access("read"):
-                    raise segment_domain.DomainError(
-                        f"you may not read {current._description} ({current._name})")
+                    raise segment_domain.DomainError(f"you may not read {current._description} ({current._name})")
                 if not field.is_accessible(current.env):
                     raise segment_domain.DomainError(
-                        f"you may not read the field “{field.string}” ({name}) of "
-                        f"{current._description}")
+                        f"you may not read the field “{field.string}” ({name}) of " f"{current._description}"
+                    )
                 if not (field.store or field.search):
                     raise segment_domain.DomainError(
-                        f"the field “{field.string}” ({name}) of {current._description} "
-                        "cannot be searched")
+                        f"the field “{field.string}” ({name}) of {current._description} " "cannot be searched"
+                    )
                 if not field.relational:
                     continue
                 current = current.env[field.comodel_name]
             if operator in ("any", "not any"):
-                self._check_conditions_readable(
-                    segment_domain.as_domain(value), current, depth + 1)
+                self._check_conditions_readable(segment_domain.as_domain(value), current, depth + 1)
 
     def _raise_work_mem(self):
         """Give this transaction the work_mem that keeps `NOT IN (subquery)` plans hashed."""
-        self._set_local("work_mem", self.env["ir.config_parameter"].sudo().get_param(
-            "partner_segmentation.work_mem", DEFAULT_WORK_MEM))
+        self._set_local(
+            "work_mem",
+            self.env["ir.config_parameter"].sudo().get_param("partner_segmentation.work_mem", DEFAULT_WORK_MEM),
+        )
 
     @api.model
     def _set_local(self, setting, value):
@@ -350,13 +415,16 @@ class ResPartnerSegment(models.Model):
 
     def _membership_selection(self):
         self.ensure_one()
-        self.env.cr.execute(SQL(
-            """SELECT EXISTS(SELECT 1 FROM res_partner_segment_include WHERE segment_id = %s),
+        self.env.cr.execute(
+            SQL(
+                """SELECT EXISTS(SELECT 1 FROM res_partner_segment_include WHERE segment_id = %s),
                       EXISTS(SELECT 1 FROM res_partner_segment_exclude WHERE segment_id = %s)""",
-            self.id, self.id))
+                self.id,
+                self.id,
+            )
+        )
         has_includes, has_excludes = self.env.cr.fetchone()
-        return membership.selection_with_pins(
-            self._domain_query(), self.id, has_includes, has_excludes)
+        return membership.selection_with_pins(self._domain_query(), self.id, has_includes, has_excludes)
 
     @api.constrains("domain", "segment_type", "company_id")
     def _check_domain(self):
@@ -373,22 +441,33 @@ class ResPartnerSegment(models.Model):
                     self.env.cr.execute(SQL("%s LIMIT 0", query))
                     self.env.cr.execute("RESET statement_timeout")
             except segment_domain.DomainError as exc:
-                raise ValidationError(self.env._(
-                    "The conditions of segment “%(name)s” are not usable: %(reason)s.",
-                    name=segment.name, reason=exc)) from None
+                raise ValidationError(
+                    self.env._(
+                        "The conditions of segment “%(name)s” are not usable: %(reason)s.",
+                        name=segment.name,
+                        reason=exc,
+                    )
+                ) from None
             except AccessError:
                 raise
             except (ValueError, KeyError, TypeError, IndexError, UserError) as exc:
-                raise ValidationError(self.env._(
-                    "The conditions of segment “%(name)s” are not usable: %(reason)s. "
-                    "Check the field names, operators and values.",
-                    name=segment.name, reason=exc)) from None
+                raise ValidationError(
+                    self.env._(
+                        "The conditions of segment “%(name)s” are not usable: %(reason)s. "
+                        "Check the field names, operators and values.",
+                        name=segment.name,
+                        reason=exc,
+                    )
+                ) from None
             except Exception as exc:  # noqa: BLE001 - the database refused a value
-                raise ValidationError(self.env._(
-                    "The conditions of segment “%(name)s” are not usable: the database "
-                    "refused them (%(reason)s). Check the values.",
-                    name=segment.name,
-                    reason=(str(exc).strip().splitlines() or [type(exc).__name__])[0])) from None
+                raise ValidationError(
+                    self.env._(
+                        "The conditions of segment “%(name)s” are not usable: the database "
+                        "refused them (%(reason)s). Check the values.",
+                        name=segment.name,
+                        reason=(str(exc).strip().splitlines() or [type(exc).__name__])[0],
+                    )
+                ) from None
         self._check_dependency_cycle()
 
     def _check_global_segment_author(self):
@@ -398,9 +477,13 @@ class ResPartnerSegment(models.Model):
         members they may not see."""
         shared = self.filtered(lambda s: not s.company_id)
         if shared and not self.env.su and not self._is_user_of_every_company():
-            raise ValidationError(self.env._(
-                "Only a user allowed in every company may create, change or delete a segment "
-                "shared with all companies (“%s”): set its company.", shared[0].name))
+            raise ValidationError(
+                self.env._(
+                    "Only a user allowed in every company may create, change or delete a segment "
+                    "shared with all companies (“%s”): set its company.",
+                    shared[0].name,
+                )
+            )
 
     def _check_dependency_cycle(self):
         self.mapped("depends_on_ids")  # computed as the writer, then followed in sudo
@@ -409,9 +492,13 @@ class ResPartnerSegment(models.Model):
             while stack:
                 other = stack.pop()
                 if other == segment:
-                    raise ValidationError(self.env._(
-                        "Segment “%(name)s” cannot use itself, directly or through other "
-                        "segments: remove that segment condition.", name=segment.name))
+                    raise ValidationError(
+                        self.env._(
+                            "Segment “%(name)s” cannot use itself, directly or through other "
+                            "segments: remove that segment condition.",
+                            name=segment.name,
+                        )
+                    )
                 if other.id not in seen:
                     seen.add(other.id)
                     stack.extend(other.depends_on_ids)
@@ -421,10 +508,14 @@ class ResPartnerSegment(models.Model):
         for segment in self:
             both = segment.include_partner_ids & segment.exclude_partner_ids
             if both:
-                raise ValidationError(self.env._(
-                    "%(partners)s cannot be both always included and always excluded in "
-                    "segment “%(name)s”.", partners=", ".join(both.mapped("display_name")),
-                    name=segment.name))
+                raise ValidationError(
+                    self.env._(
+                        "%(partners)s cannot be both always included and always excluded in "
+                        "segment “%(name)s”.",
+                        partners=", ".join(both.mapped("display_name")),
+                        name=segment.name,
+                    )
+                )
 
     # ------------------------------------------------------------------ ORM
 
@@ -505,20 +596,24 @@ class ResPartnerSegment(models.Model):
         scheduler) is refused with a message."""
         self.check_access("write")
         if not self.env.is_superuser() and not self.env.user.has_group(
-                "partner_segmentation.group_segment_manager"):
+            "partner_segmentation.group_segment_manager"
+        ):
             raise UserError(self.env._("Only segmentation managers can recompute segments."))
         for segment in self.sudo()._in_dependency_order():
             if segment._recompute_one() is None:
-                raise UserError(self.env._(
-                    "Segment “%s” is being recomputed right now (by the scheduler or another "
-                    "user): its members will be current in a moment.", segment.name))
+                raise UserError(
+                    self.env._(
+                        "Segment “%s” is being recomputed right now (by the scheduler or another "
+                        "user): its members will be current in a moment.",
+                        segment.name,
+                    )
+                )
 
     def _lock_for_recompute(self):
         """Take this segment's recompute lock for the transaction; False if another
         transaction holds it. An advisory lock, so that it is seen by every connection
         whether or not the segment's row is visible to it."""
-        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)",
-                                RECOMPUTE_LOCK, self.id))
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", RECOMPUTE_LOCK, self.id))
         return self.env.cr.fetchone()[0]
 
     def _recompute_one(self):
@@ -557,8 +652,8 @@ class ResPartnerSegment(models.Model):
             self._check_conditions_readable(self._parsed_domain(), self._partner_env())
         self._raise_work_mem()
         added, removed, count = membership.replace_members(
-            cr, self.id, self._membership_selection(),
-            log_events=bool(self.member_count), uid=self.env.uid)
+            cr, self.id, self._membership_selection(), log_events=bool(self.member_count), uid=self.env.uid
+        )
         cr.execute("RESET work_mem")
         # segments of segments and searches by segment plan from fresh statistics
         analyze_if_large(cr, membership.MEMBER_TABLE, added + removed)
@@ -566,11 +661,19 @@ class ResPartnerSegment(models.Model):
         self.invalidate_recordset(["partner_ids"])
         duration = time.perf_counter() - start
         now = fields.Datetime.now()
-        self.write({"member_count": count, "last_computed_at": now,
-                    "last_duration": duration, "last_error": False})
-        self.env["res.partner.segment.history"].create({
-            "segment_id": self.id, "computed_at": now, "member_count": count,
-            "added_count": added, "removed_count": removed, "duration": duration})
+        self.write(
+            {"member_count": count, "last_computed_at": now, "last_duration": duration, "last_error": False}
+        )
+        self.env["res.partner.segment.history"].create(
+            {
+                "segment_id": self.id,
+                "computed_at": now,
+                "member_count": count,
+                "added_count": added,
+                "removed_count": removed,
+                "duration": duration,
+            }
+        )
         self.env.flush_all()
         self._sync_linked_lists()
         self._run_automations(last_event_id)
@@ -584,11 +687,18 @@ class ResPartnerSegment(models.Model):
                 continue
             last_partner = 0
             while True:
-                self.env.cr.execute(SQL(
-                    """SELECT partner_id FROM res_partner_segment_event
+                self.env.cr.execute(
+                    SQL(
+                        """SELECT partner_id FROM res_partner_segment_event
                         WHERE segment_id = %s AND kind = %s AND id > %s AND partner_id > %s
                         ORDER BY partner_id LIMIT %s""",
-                    self.id, kind, after_event_id, last_partner, batch_size))
+                        self.id,
+                        kind,
+                        after_event_id,
+                        last_partner,
+                        batch_size,
+                    )
+                )
                 partner_ids = [row[0] for row in self.env.cr.fetchall()]
                 if not partner_ids:
                     break
@@ -596,11 +706,12 @@ class ResPartnerSegment(models.Model):
                 try:
                     with self.env.cr.savepoint():
                         action.with_user(self.author_id or self.env.user).with_context(
-                            active_model="res.partner", active_ids=partner_ids,
-                            active_id=partner_ids[0]).run()
+                            active_model="res.partner", active_ids=partner_ids, active_id=partner_ids[0]
+                        ).run()
                 except Exception as exc:  # noqa: BLE001 - recorded on the segment
-                    self.last_error = self.env._("Action “%(action)s” failed: %(error)s",
-                                        action=action.name, error=exc)
+                    self.last_error = self.env._(
+                        "Action “%(action)s” failed: %(error)s", action=action.name, error=exc
+                    )
                     break
 
     def _sync_linked_lists(self):
@@ -613,11 +724,11 @@ class ResPartnerSegment(models.Model):
                     sources = mailing_list.segment_ids.filtered("active")
                     sources._push_to_list(mailing_list.sudo(), "sync")
             except Exception as exc:  # noqa: BLE001 - recorded on the segment
-                _logger.warning("Segment %s: syncing list %s failed: %s",
-                                self.id, mailing_list.id, exc)
+                _logger.warning("Segment %s: syncing list %s failed: %s", self.id, mailing_list.id, exc)
                 self.env.invalidate_all()
-                self.last_error = self.env._("Syncing mailing list “%(list)s” failed: %(error)s",
-                                    list=mailing_list.name, error=exc)
+                self.last_error = self.env._(
+                    "Syncing mailing list “%(list)s” failed: %(error)s", list=mailing_list.name, error=exc
+                )
 
     def _push_to_list(self, mailing_list, mode):
         """Members of these segments into ``mailing_list`` (``add`` or ``sync``), set-based,
@@ -628,13 +739,18 @@ class ResPartnerSegment(models.Model):
             self.env[model].with_env(mailing_list.env).check_access("create")
         if mode == "sync":
             self.env["mailing.subscription"].with_env(mailing_list.env).check_access("unlink")
-        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)",
-                                LIST_LOCK, mailing_list.id))
+        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", LIST_LOCK, mailing_list.id))
         if not self.env.cr.fetchone()[0]:
-            raise UserError(self.env._("Mailing list “%s” is being filled by another push or sync "
-                              "right now: try again in a moment.", mailing_list.name))
+            raise UserError(
+                self.env._(
+                    "Mailing list “%s” is being filled by another push or sync "
+                    "right now: try again in a moment.",
+                    mailing_list.name,
+                )
+            )
         figures = mailing.sync_segments_to_list(
-            self.env, self.ids, mailing_list.id, mode, self._readable_partners_sql())
+            self.env, self.ids, mailing_list.id, mode, self._readable_partners_sql()
+        )
         self.sudo().last_mailing_at = fields.Datetime.now()
         return figures
 
@@ -684,8 +800,11 @@ class ResPartnerSegment(models.Model):
 
     def _export_action(self, kind):
         self.ensure_one()
-        return {"type": "ir.actions.act_url", "target": "download",
-                "url": f"/partner_segmentation/segment/{self.id}/export/{kind}"}
+        return {
+            "type": "ir.actions.act_url",
+            "target": "download",
+            "url": f"/partner_segmentation/segment/{self.id}/export/{kind}",
+        }
 
     def action_export_members(self):
         return self._export_action("members")
@@ -699,16 +818,21 @@ class ResPartnerSegment(models.Model):
         """A draft mailing on contacts whose recipients are this segment's members, read at
         sending time: nothing is copied."""
         self.ensure_one()
-        mailing_record = self.env["mailing.mailing"].create({
-            "subject": self.name,
-            "mailing_type": "mail",
-            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-            "mailing_domain": repr([("segment_ids", "in", self.ids)]),
-        })
+        mailing_record = self.env["mailing.mailing"].create(
+            {
+                "subject": self.name,
+                "mailing_type": "mail",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("segment_ids", "in", self.ids)]),
+            }
+        )
         self.sudo().last_mailing_at = fields.Datetime.now()
         return {
-            "type": "ir.actions.act_window", "res_model": "mailing.mailing",
-            "res_id": mailing_record.id, "view_mode": "form", "target": "current",
+            "type": "ir.actions.act_window",
+            "res_model": "mailing.mailing",
+            "res_id": mailing_record.id,
+            "view_mode": "form",
+            "target": "current",
         }
 
     @api.model
@@ -718,14 +842,20 @@ class ResPartnerSegment(models.Model):
         Commits after each segment (not under tests) and reports progress, so that an
         interrupted run loses at most one segment and the next run picks up the rest.
         """
-        due = self.sudo().search([
-            ("segment_type", "=", "dynamic"),
-            ("next_recompute_at", "<=", fields.Datetime.now()),
-        ])
-        due = (due | due.depends_on_ids.filtered(
-            lambda s: s.active and s.segment_type == "dynamic"
-            and (not s.next_recompute_at or s.next_recompute_at <= fields.Datetime.now())
-        ))._in_dependency_order()
+        due = self.sudo().search(
+            [
+                ("segment_type", "=", "dynamic"),
+                ("next_recompute_at", "<=", fields.Datetime.now()),
+            ]
+        )
+        due = (
+            due
+            | due.depends_on_ids.filtered(
+                lambda s: s.active
+                and s.segment_type == "dynamic"
+                and (not s.next_recompute_at or s.next_recompute_at <= fields.Datetime.now())
+            )
+        )._in_dependency_order()
         Cron = self.env["ir.cron"]
         for done, segment in enumerate(due, start=1):
             segment._recompute_one()  # records its own error; None: skipped, being computed
@@ -744,8 +874,12 @@ class ResPartnerSegment(models.Model):
         readable = self._readable_partners_sql()
         for segment in self:
             if segment.segment_type != "static":
-                raise UserError(self.env._("Only static segments are filled once from their "
-                                  "conditions; dynamic ones follow them by themselves."))
+                raise UserError(
+                    self.env._(
+                        "Only static segments are filled once from their "
+                        "conditions; dynamic ones follow them by themselves."
+                    )
+                )
             self.env.flush_all()
             selection = segment._domain_query()
             if readable is not None:
@@ -758,13 +892,15 @@ class ResPartnerSegment(models.Model):
     def action_view_members(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("contacts.action_contacts")
-        action.update({
-            "name": self.env._("Members of %s", self.name),
-            "domain": [("segment_ids", "in", self.ids)],
-            "context": {"default_static_segment_ids": self.ids,
-                        "default_segment_id": self.id}
-            if self.segment_type == "static" else {},
-            "view_mode": "list,kanban,form",
-            "views": [(False, "list"), (False, "kanban"), (False, "form")],
-        })
+        action.update(
+            {
+                "name": self.env._("Members of %s", self.name),
+                "domain": [("segment_ids", "in", self.ids)],
+                "context": {"default_static_segment_ids": self.ids, "default_segment_id": self.id}
+                if self.segment_type == "static"
+                else {},
+                "view_mode": "list,kanban,form",
+                "views": [(False, "list"), (False, "kanban"), (False, "form")],
+            }
+        )
         return action

@@ -11,8 +11,7 @@ class ResPartnerSegmentEvent(models.Model):
     _order = "date desc, id desc"
     _rec_name = "partner_id"
 
-    segment_id = fields.Many2one("res.partner.segment", required=True, index=True,
-                                 ondelete="cascade")
+    segment_id = fields.Many2one("res.partner.segment", required=True, index=True, ondelete="cascade")
     partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
     kind = fields.Selection([("joined", "Joined"), ("left", "Left")], required=True)
     date = fields.Datetime(required=True, index=True)
@@ -20,8 +19,10 @@ class ResPartnerSegmentEvent(models.Model):
     @api.autovacuum
     def _gc_old_events(self):
         """Keep entries and exits for the configured number of days (default 180)."""
-        days = int(self.env["ir.config_parameter"].sudo().get_param(
-            "partner_segmentation.event_retention_days", 180))
+        days = int(
+            self.env["ir.config_parameter"].sudo().get_param("partner_segmentation.event_retention_days", 180)
+        )
         self.env.cr.execute(
             "DELETE FROM res_partner_segment_event WHERE date < now() at time zone 'utc' - %s * interval '1 day'",
-            [days])
+            [days],
+        )

@@ -10,8 +10,7 @@ class ResPartnerSegmentHistory(models.Model):
     _order = "computed_at desc, id desc"
     _rec_name = "computed_at"
 
-    segment_id = fields.Many2one(
-        "res.partner.segment", required=True, index=True, ondelete="cascade")
+    segment_id = fields.Many2one("res.partner.segment", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="segment_id.company_id", store=True, index=True)
     computed_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
     member_count = fields.Integer("Members")

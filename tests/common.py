@@ -12,22 +12,28 @@ class SegmentCase(TransactionCase):
         cls.company_a = cls.env.company
         cls.company_b = cls.env["res.company"].create({"name": "Segments Company B"})
         cls.manager_a = new_test_user(
-            cls.env, login="seg_manager_a", company_id=cls.company_a.id,
+            cls.env,
+            login="seg_manager_a",
+            company_id=cls.company_a.id,
             company_ids=cls.company_a.ids,
-            groups="base.group_user,sales_team.group_sale_salesman,"
-                   "partner_segmentation.group_segment_manager")
+            groups="base.group_user,sales_team.group_sale_salesman," "partner_segmentation.group_segment_manager",
+        )
         cls.user_b = new_test_user(
-            cls.env, login="seg_user_b", company_id=cls.company_b.id,
+            cls.env,
+            login="seg_user_b",
+            company_id=cls.company_b.id,
             company_ids=cls.company_b.ids,
-            groups="base.group_user,sales_team.group_sale_salesman,"
-                   "partner_segmentation.group_segment_user")
+            groups="base.group_user,sales_team.group_sale_salesman," "partner_segmentation.group_segment_user",
+        )
         cls.tag_vip = cls.env["res.partner.category"].create({"name": "Segment VIP"})
-        cls.ghent, cls.lille, cls.paris, cls.vip = cls.Partner.create([
-            {"name": "Ghent Seg", "city": "Ghent", "email": "ghent@example.com"},
-            {"name": "Lille Seg", "city": "Lille", "email": "lille@example.com"},
-            {"name": "Paris Seg", "city": "Paris"},
-            {"name": "VIP Seg", "city": "Ghent", "category_id": [(4, cls.tag_vip.id)]},
-        ])
+        cls.ghent, cls.lille, cls.paris, cls.vip = cls.Partner.create(
+            [
+                {"name": "Ghent Seg", "city": "Ghent", "email": "ghent@example.com"},
+                {"name": "Lille Seg", "city": "Lille", "email": "lille@example.com"},
+                {"name": "Paris Seg", "city": "Paris"},
+                {"name": "VIP Seg", "city": "Ghent", "category_id": [(4, cls.tag_vip.id)]},
+            ]
+        )
         cls.product = cls.env["product.product"].create({"name": "Segment product", "list_price": 10})
 
     def make_segment(self, domain, **vals):
@@ -39,11 +45,17 @@ class SegmentCase(TransactionCase):
         return segment.partner_ids
 
     def confirmed_order(self, partner, date, company=None):
-        order = self.env["sale.order"].with_company(company or self.company_a).create({
-            "partner_id": partner.id,
-            "company_id": (company or self.company_a).id,
-            "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1})],
-        })
+        order = (
+            self.env["sale.order"]
+            .with_company(company or self.company_a)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": (company or self.company_a).id,
+                    "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 1})],
+                }
+            )
+        )
         order.action_confirm()
         order.date_order = date
         return order

@@ -19,7 +19,9 @@ class TestBenchSmoke(TransactionCase):
         cls.company_a = cls.env.company
         cls.company_b = cls.env["res.company"].create({"name": "Bench Company B"})
         cls.manager = new_test_user(
-            cls.env, login="bench_manager_b", company_id=cls.company_b.id,
+            cls.env,
+            login="bench_manager_b",
+            company_id=cls.company_b.id,
             company_ids=(cls.company_a | cls.company_b).ids,
             groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
             "mass_mailing.group_mass_mailing_user,partner_segmentation.group_segment_manager",
@@ -76,8 +78,10 @@ class TestBenchSmoke(TransactionCase):
             self.assertGreater(scenario["reference"]["median"], 0)
             self.assertGreater(scenario["write_floor"]["median"], 0)
             self.assertGreater(scenario["write_floor_no_fk"]["median"], 0)
-        self.assertFalse(self.env["res.partner.segment"].search([("name", "=", "Bench write floor")]),
-                         "the write floor's scratch segment is removed")
+        self.assertFalse(
+            self.env["res.partner.segment"].search([("name", "=", "Bench write floor")]),
+            "the write floor's scratch segment is removed",
+        )
         self.env.cr.execute("SELECT to_regclass('bench_member_no_fk')")
         self.assertIsNone(self.env.cr.fetchone()[0], "the foreign-key-free copy is dropped")
         naive = report["segments"][-1]

@@ -7,26 +7,36 @@ class TestInsightTours(HttpCase):
     def setUpClass(cls):
         super().setUpClass()
         Partner = cls.env["res.partner"]
-        cls.shared = Partner.create([{"name": f"Tour shared {i}", "city": "Tourville",
-                                      "email": f"s{i}@example.com"} for i in range(2)])
-        Partner.create([{"name": "Tour only A", "city": "Tourville"},
-                        {"name": "Tour only B", "email": "b@example.com"}])
-        segments = cls.env["res.partner.segment"].create([
-            {"name": "Tour overlap A", "domain": "[('city', '=', 'Tourville')]"},
-            {"name": "Tour overlap B", "domain": "[('email', '=like', '%@example.com'), ('name', 'like', 'Tour ')]"},
-        ])
+        cls.shared = Partner.create(
+            [{"name": f"Tour shared {i}", "city": "Tourville", "email": f"s{i}@example.com"} for i in range(2)]
+        )
+        Partner.create(
+            [{"name": "Tour only A", "city": "Tourville"}, {"name": "Tour only B", "email": "b@example.com"}]
+        )
+        segments = cls.env["res.partner.segment"].create(
+            [
+                {"name": "Tour overlap A", "domain": "[('city', '=', 'Tourville')]"},
+                {
+                    "name": "Tour overlap B",
+                    "domain": "[('email', '=like', '%@example.com'), ('name', 'like', 'Tour ')]",
+                },
+            ]
+        )
         segments.action_recompute()
 
     def test_overlap_matrix_in_the_web_client(self):
-        self.start_tour("/odoo/action-partner_segmentation.res_partner_segment_action",
-                        "partner_segmentation_overlap_tour", login="admin")
+        self.start_tour(
+            "/odoo/action-partner_segmentation.res_partner_segment_action",
+            "partner_segmentation_overlap_tour",
+            login="admin",
+        )
         lines = self.env["res.partner.segment.overlap.line"].search([])
         self.assertTrue(lines)
 
     def test_explanation_in_the_web_client(self):
-        self.start_tour(f"/odoo/contacts/{self.shared[0].id}",
-                        "partner_segmentation_explain_tour", login="admin")
+        self.start_tour(f"/odoo/contacts/{self.shared[0].id}", "partner_segmentation_explain_tour", login="admin")
         # the dialog explained without saving anything
         self.assertFalse(self.env["res.partner.segment.explain"].search([]))
-        self.assertIn(self.shared[0], self.env["res.partner.segment"].search(
-            [("name", "=", "Tour overlap A")]).partner_ids)
+        self.assertIn(
+            self.shared[0], self.env["res.partner.segment"].search([("name", "=", "Tour overlap A")]).partner_ids
+        )

@@ -19,26 +19,32 @@ class TestSegmentInsights(SegmentCase):
         super().setUpClass()
         cls.ghent_seg = cls.Segment.create({"name": "In Ghent", "domain": "[('city', '=', 'Ghent')]"})
         cls.vip_seg = cls.Segment.create(
-            {"name": "Tagged VIP", "domain": f"[('category_id', 'in', [{cls.tag_vip.id}])]"})
+            {"name": "Tagged VIP", "domain": f"[('category_id', 'in', [{cls.tag_vip.id}])]"}
+        )
         cls.mail_seg = cls.Segment.create(
-            {"name": "With email", "domain": "[('email', '!=', False), ('name', 'like', 'Seg')]"})
+            {"name": "With email", "domain": "[('email', '!=', False), ('name', 'like', 'Seg')]"}
+        )
 
     def test_entries_and_exits_are_logged_after_the_first_build(self):
         self.ghent_seg.action_recompute()
         Event = self.env["res.partner.segment.event"]
-        self.assertFalse(Event.search([("segment_id", "=", self.ghent_seg.id)]),
-                         "first build: everyone joins, no event per partner")
+        self.assertFalse(
+            Event.search([("segment_id", "=", self.ghent_seg.id)]),
+            "first build: everyone joins, no event per partner",
+        )
         self.lille.city, self.ghent.city = "Ghent", "Bruges"
         self.ghent_seg.action_recompute()
         events = Event.search([("segment_id", "=", self.ghent_seg.id)])
-        self.assertEqual({(e.partner_id, e.kind) for e in events},
-                         {(self.lille, "joined"), (self.ghent, "left")})
+        self.assertEqual({(e.partner_id, e.kind) for e in events}, {(self.lille, "joined"), (self.ghent, "left")})
 
     def test_overlap_matrix_matches_counts_done_another_way(self):
         segments = self.ghent_seg | self.vip_seg | self.mail_seg
         segments.action_recompute()
-        wizard = self.env["res.partner.segment.overlap"].with_user(self.manager_a).create(
-            {"segment_ids": [(6, 0, segments.ids)]})
+        wizard = (
+            self.env["res.partner.segment.overlap"]
+            .with_user(self.manager_a)
+            .create({"segment_ids": [(6, 0, segments.ids)]})
+        )
         wizard.action_compute()
         self.assertEqual(len(wizard.line_ids), 9)
         for line in wizard.line_ids:
@@ -47,21 +53,31 @@ class TestSegmentInsights(SegmentCase):
             size = len(line.segment_a_id.partner_ids)
             self.assertAlmostEqual(line.share_percent, 100.0 * len(both) / size if size else 0, 1)
         cell = wizard.line_ids.filtered(
-            lambda line: line.segment_a_id == self.ghent_seg and line.segment_b_id == self.vip_seg)
+            lambda line: line.segment_a_id == self.ghent_seg and line.segment_b_id == self.vip_seg
+        )
         self.assertEqual(cell.shared_count, 1)
         action = cell.action_open_partners()
         self.assertEqual(self.Partner.search(action["domain"]), self.vip)
-        self.assertEqual(insights.overlaps(self.env.cr, segments.ids)[
-            (min(self.ghent_seg.id, self.vip_seg.id), max(self.ghent_seg.id, self.vip_seg.id))], 1)
+        self.assertEqual(
+            insights.overlaps(self.env.cr, segments.ids)[
+                (min(self.ghent_seg.id, self.vip_seg.id), max(self.ghent_seg.id, self.vip_seg.id))
+            ],
+            1,
+        )
 
     def explain(self, partner, segment):
-        return self.env["res.partner.segment.explain"].with_user(self.manager_a).create(
-            {"partner_id": partner.id, "segment_id": segment.id})
+        return (
+            self.env["res.partner.segment.explain"]
+            .with_user(self.manager_a)
+            .create({"partner_id": partner.id, "segment_id": segment.id})
+        )
 
     def test_explanation_for_a_partner_that_meets_and_one_that_fails(self):
         segment = self.make_segment(
             f"[('city', '=', 'Ghent'), ('category_id', 'in', [{self.tag_vip.id}]), "
-            "('sale_order_ids', 'any', [('state', '=', 'sale')])]", name="Explained")
+            "('sale_order_ids', 'any', [('state', '=', 'sale')])]",
+            name="Explained",
+        )
         # the explaining salesman sees his own orders only: the order is his
         self.confirmed_order(self.vip, "2026-01-05").user_id = self.manager_a
         segment.action_recompute()
@@ -79,9 +95,12 @@ class TestSegmentInsights(SegmentCase):
         self.assertIn("Does not meet", fails.verdict)
 
     def test_explanation_says_when_a_pin_or_exclusion_decided(self):
-        segment = self.make_segment("[('city', '=', 'Ghent')]", name="Pinned",
-                                    include_partner_ids=[(4, self.paris.id)],
-                                    exclude_partner_ids=[(4, self.ghent.id)])
+        segment = self.make_segment(
+            "[('city', '=', 'Ghent')]",
+            name="Pinned",
+            include_partner_ids=[(4, self.paris.id)],
+            exclude_partner_ids=[(4, self.ghent.id)],
+        )
         segment.action_recompute()
         pinned = self.explain(self.paris, segment)
         self.assertTrue(pinned.is_member)
@@ -94,16 +113,19 @@ class TestSegmentInsights(SegmentCase):
 
     def test_audit_filters(self):
         self.ghent_seg.action_recompute()
-        self.env.cr.execute("UPDATE res_partner_segment SET next_recompute_at = now() - interval '2 hours' "
-                            "WHERE id = %s", [self.vip_seg.id])
+        self.env.cr.execute(
+            "UPDATE res_partner_segment SET next_recompute_at = now() - interval '2 hours' " "WHERE id = %s",
+            [self.vip_seg.id],
+        )
         self.env.invalidate_all()
         Segment = self.Segment.with_user(self.manager_a)
         names = ["In Ghent", "Tagged VIP", "With email"]
         self.assertIn(self.vip_seg, Segment.search([("is_stale", "=", True), ("name", "in", names)]))
         self.assertNotIn(self.ghent_seg, Segment.search([("is_stale", "=", True)]))
         self.assertIn(self.mail_seg, Segment.search([("member_count", "=", 0)]))
-        never = Segment.search([("last_mailing_at", "=", False), ("mailing_list_ids", "=", False),
-                                ("name", "in", names)])
+        never = Segment.search(
+            [("last_mailing_at", "=", False), ("mailing_list_ids", "=", False), ("name", "in", names)]
+        )
         self.assertEqual(len(never), 3)
         mlist = self.env["mailing.list"].create({"name": "Audit list"})
         self.ghent_seg._push_to_list(mlist, "add")
@@ -113,10 +135,14 @@ class TestSegmentInsights(SegmentCase):
 
     def test_automation_runs_on_partners_that_join(self):
         tag = self.env["res.partner.category"].create({"name": "Joined Ghent"})
-        action = self.env["ir.actions.server"].create({
-            "name": "Tag newcomers", "model_id": self.env["ir.model"]._get_id("res.partner"),
-            "state": "code",
-            "code": f"records.write({{'category_id': [(4, {tag.id})]}})"})
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Tag newcomers",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "state": "code",
+                "code": f"records.write({{'category_id': [(4, {tag.id})]}})",
+            }
+        )
         self.ghent_seg.on_join_action_id = action
         self.ghent_seg.action_recompute()
         self.assertFalse(tag.partner_ids, "not on the first build")
@@ -135,12 +161,17 @@ class TestSegmentInsights(SegmentCase):
 
     def test_ad_audience_hashes_follow_the_normalization_rules(self):
         belgium = self.env.ref("base.be")
-        partner = self.Partner.create({
-            "name": "  Émile Van Damme ", "email": "  Emile.VD@Example.COM ",
-            "phone": "0472 12-34 56", "country_id": belgium.id, "zip": "9000",
-            "city": "Audience"})
-        plus = self.Partner.create({"name": "Plus Phone", "phone": "+32 (0)9 111 22 33",
-                                    "city": "Audience"})
+        partner = self.Partner.create(
+            {
+                "name": "  Émile Van Damme ",
+                "email": "  Emile.VD@Example.COM ",
+                "phone": "0472 12-34 56",
+                "country_id": belgium.id,
+                "zip": "9000",
+                "city": "Audience",
+            }
+        )
+        plus = self.Partner.create({"name": "Plus Phone", "phone": "+32 (0)9 111 22 33", "city": "Audience"})
         segment = self.make_segment("[('city', '=', 'Audience')]")
         segment.action_recompute()
         stream = io.BytesIO()
@@ -167,16 +198,20 @@ class TestSegmentTemplates(SegmentCase):
         self.assertFalse(any(t.active for t in templates.values()))
         company = self.env.ref("base.main_company")
         from datetime import date, timedelta
+
         today = date.today()
-        old, recent, big = self.Partner.create([
-            {"name": "T old buyer", "email": "old@example.com"},
-            {"name": "T recent once"},
-            {"name": "T big spender", "email": "big@example.com"}])
+        old, recent, big = self.Partner.create(
+            [
+                {"name": "T old buyer", "email": "old@example.com"},
+                {"name": "T recent once"},
+                {"name": "T big spender", "email": "big@example.com"},
+            ]
+        )
         self.confirmed_order(old, today - timedelta(days=400), company)
         self.confirmed_order(old, today - timedelta(days=380), company)
         self.confirmed_order(recent, today.replace(day=1), company)
         order = self.confirmed_order(big, today - timedelta(days=30), company)
-        order.order_line.product_uom_qty = 2000   # 2000 x 10 = 20000 untaxed
+        order.order_line.product_uom_qty = 2000  # 2000 x 10 = 20000 untaxed
         company.action_recompute_lifecycle()
         for template in templates.values():
             template.active = True

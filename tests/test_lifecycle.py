@@ -17,17 +17,26 @@ class LifecycleCase(TransactionCase):
         super().setUpClass()
         cls.Partner = cls.env["res.partner"]
         cls.product = cls.env["product.product"].create({"name": "Cycle product", "list_price": 100})
-        cls.c1 = cls.env["res.company"].create({
-            "name": "Lifecycle One", "lifecycle_cycle_mode": "fixed", "lifecycle_cycle_days": 30})
-        cls.c2 = cls.env["res.company"].create({
-            "name": "Lifecycle Two", "lifecycle_cycle_mode": "fixed", "lifecycle_cycle_days": 365})
+        cls.c1 = cls.env["res.company"].create(
+            {"name": "Lifecycle One", "lifecycle_cycle_mode": "fixed", "lifecycle_cycle_days": 30}
+        )
+        cls.c2 = cls.env["res.company"].create(
+            {"name": "Lifecycle Two", "lifecycle_cycle_mode": "fixed", "lifecycle_cycle_days": 365}
+        )
         cls.env.user.company_ids |= cls.c1 | cls.c2
 
     def order(self, partner, days_ago, company, state="sale", amount=1, created_days_before=0):
-        order = self.env["sale.order"].with_company(company).create({
-            "partner_id": partner.id, "company_id": company.id,
-            "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": amount})],
-        })
+        order = (
+            self.env["sale.order"]
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": amount})],
+                }
+            )
+        )
         if state == "sale":
             order.action_confirm()
         elif state == "cancel":
@@ -36,14 +45,21 @@ class LifecycleCase(TransactionCase):
         order.date_order = when
         if created_days_before:
             order.flush_recordset()
-            self.env.cr.execute("UPDATE sale_order SET create_date = %s WHERE id = %s",
-                                [when - timedelta(days=created_days_before), order.id])
+            self.env.cr.execute(
+                "UPDATE sale_order SET create_date = %s WHERE id = %s",
+                [when - timedelta(days=created_days_before), order.id],
+            )
         return order
 
     def opportunity(self, partner, company, lost=False):
-        lead = self.env["crm.lead"].create({
-            "name": f"Opp {partner.name}", "partner_id": partner.id, "type": "opportunity",
-            "company_id": company.id})
+        lead = self.env["crm.lead"].create(
+            {
+                "name": f"Opp {partner.name}",
+                "partner_id": partner.id,
+                "type": "opportunity",
+                "company_id": company.id,
+            }
+        )
         if lost:
             lead.action_archive()
         return lead
@@ -64,9 +80,24 @@ class TestLifecycleStages(LifecycleCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        names = ["lead_opp", "lead_quote", "lost_opp", "lost_quote", "nothing", "new_at_x",
-                 "onetime", "active_at_x", "active_churn", "active_churn_at_2x", "churn",
-                 "churn_at_4x", "dormant", "company", "child", "won_opp"]
+        names = [
+            "lead_opp",
+            "lead_quote",
+            "lost_opp",
+            "lost_quote",
+            "nothing",
+            "new_at_x",
+            "onetime",
+            "active_at_x",
+            "active_churn",
+            "active_churn_at_2x",
+            "churn",
+            "churn_at_4x",
+            "dormant",
+            "company",
+            "child",
+            "won_opp",
+        ]
         cls.p = dict(zip(names, cls.Partner.create([{"name": f"LC {n}"} for n in names]), strict=True))
         cls.p["company"].is_company = True
         cls.p["child"].parent_id = cls.p["company"]
@@ -81,8 +112,14 @@ class TestLifecycleStages(LifecycleCase):
         self.order(p["lost_quote"], 50, c1, state="cancel")
         self.order(p["new_at_x"], 30, c1)
         self.order(p["onetime"], 31, c1)
-        for key, last in [("active_at_x", 30), ("active_churn", 31), ("active_churn_at_2x", 60),
-                          ("churn", 61), ("churn_at_4x", 120), ("dormant", 121)]:
+        for key, last in [
+            ("active_at_x", 30),
+            ("active_churn", 31),
+            ("active_churn_at_2x", 60),
+            ("churn", 61),
+            ("churn_at_4x", 120),
+            ("dormant", 121),
+        ]:
             self.order(p[key], last + 200, c1)
             self.order(p[key], last, c1)
         self.order(p["child"], 10, c1, amount=3)
@@ -92,11 +129,22 @@ class TestLifecycleStages(LifecycleCase):
     def test_every_row_of_the_table(self):
         self.recompute(self.c1)
         expected = {
-            "lead_opp": "lead", "lead_quote": "lead", "lost_opp": "lost", "lost_quote": "lost",
-            "nothing": False, "new_at_x": "new", "onetime": "onetime",
-            "active_at_x": "active", "active_churn": "active_churn",
-            "active_churn_at_2x": "active_churn", "churn": "churn", "churn_at_4x": "churn",
-            "dormant": "dormant", "company": "active", "child": "active", "won_opp": False,
+            "lead_opp": "lead",
+            "lead_quote": "lead",
+            "lost_opp": "lost",
+            "lost_quote": "lost",
+            "nothing": False,
+            "new_at_x": "new",
+            "onetime": "onetime",
+            "active_at_x": "active",
+            "active_churn": "active_churn",
+            "active_churn_at_2x": "active_churn",
+            "churn": "churn",
+            "churn_at_4x": "churn",
+            "dormant": "dormant",
+            "company": "active",
+            "child": "active",
+            "won_opp": False,
         }
         got = {key: self.stage(partner, self.c1) for key, partner in self.p.items()}
         self.assertEqual(got, expected)
@@ -123,17 +171,26 @@ class TestLifecycleStages(LifecycleCase):
         self.recompute(self.c1)
         Partner = self.Partner.with_company(self.c1)
         lc = [("name", "like", "LC ")]
-        self.assertEqual(Partner.search(lc + [("lifecycle_stage", "in", ["churn", "dormant"])]),
-                         self.p["churn"] | self.p["churn_at_4x"] | self.p["dormant"])
+        self.assertEqual(
+            Partner.search(lc + [("lifecycle_stage", "in", ["churn", "dormant"])]),
+            self.p["churn"] | self.p["churn_at_4x"] | self.p["dormant"],
+        )
         self.assertIn(self.p["nothing"], Partner.search(lc + [("lifecycle_stage", "=", False)]))
         self.assertNotIn(self.p["new_at_x"], Partner.search(lc + [("lifecycle_stage", "!=", "new")]))
         self.assertIn(self.p["nothing"], Partner.search(lc + [("purchase_count", "=", 0)]))
-        self.assertEqual(Partner.search(lc + [("purchase_count", ">=", 2),
-                                              ("last_purchase_date", ">=", TODAY - timedelta(days=30))]),
-                         self.p["active_at_x"] | self.p["company"] | self.p["child"])
-        segment = self.env["res.partner.segment"].create({
-            "name": "Win back", "company_id": self.c1.id,
-            "domain": "[('lifecycle_stage', 'in', ['churn', 'dormant']), ('name', 'like', 'LC ')]"})
+        self.assertEqual(
+            Partner.search(
+                lc + [("purchase_count", ">=", 2), ("last_purchase_date", ">=", TODAY - timedelta(days=30))]
+            ),
+            self.p["active_at_x"] | self.p["company"] | self.p["child"],
+        )
+        segment = self.env["res.partner.segment"].create(
+            {
+                "name": "Win back",
+                "company_id": self.c1.id,
+                "domain": "[('lifecycle_stage', 'in', ['churn', 'dormant']), ('name', 'like', 'LC ')]",
+            }
+        )
         segment.action_recompute()
         self.assertEqual(segment.partner_ids, self.p["churn"] | self.p["churn_at_4x"] | self.p["dormant"])
 
@@ -142,14 +199,18 @@ class TestLifecycleStages(LifecycleCase):
         since = (TODAY - timedelta(days=30)).isoformat()
         domain = f"[('name', 'like', 'LC '), ('purchase_count', '>=', 2), ('last_purchase_date', '>=', '{since}')]"
         segment = self.env["res.partner.segment"].create(
-            {"name": "Recent repeat buyers", "company_id": self.c1.id, "domain": domain})
+            {"name": "Recent repeat buyers", "company_id": self.c1.id, "domain": domain}
+        )
         sql = segment._domain_query().code
         self.assertEqual(sql.count('FROM "res_partner_lifecycle"'), 1, sql)
         segment.action_recompute()
         expected = self.p["active_at_x"] | self.p["company"] | self.p["child"]
         self.assertEqual(segment.partner_ids, expected)
-        self.assertEqual(self.Partner.with_company(self.c1).search(segment._parsed_domain()), expected,
-                         "the same partners as the condition-by-condition search")
+        self.assertEqual(
+            self.Partner.with_company(self.c1).search(segment._parsed_domain()),
+            expected,
+            "the same partners as the condition-by-condition search",
+        )
         # a condition that partners without a row meet is not merged (they must stay in)
         Partner = self.Partner.with_company(self.c1)
         mixed = [("purchase_count", "<", 2), ("lifecycle_stage", "!=", "lead"), ("name", "like", "LC ")]
@@ -160,23 +221,40 @@ class TestLifecycleStages(LifecycleCase):
         self.recompute(self.c1)
         Partner = self.Partner.with_company(self.c1)
         lc = [("name", "like", "LC ")]
-        for domain in ([("lifecycle_stage", "=", False)], [("purchase_count", "<", 2)],
-                       [("lifecycle_stage", "not in", ["active", "churn"])]):
+        for domain in (
+            [("lifecycle_stage", "=", False)],
+            [("purchase_count", "<", 2)],
+            [("lifecycle_stage", "not in", ["active", "churn"])],
+        ):
             sql = Partner._search(lc + domain).select().code
             self.assertNotIn(str(self.p["nothing"].id), sql.replace(str(self.c1.id), ""), domain)
             self.assertNotIn("NOT IN (SELECT", sql, domain)  # un-hashable at 1M with 4 MB
-        self.assertEqual(Partner.search(lc + [("lifecycle_stage", "=", False)]),
-                         self.p["nothing"] | self.p["won_opp"])
-        self.assertEqual(Partner.search(lc + [("purchase_count", "<", 2)]),
-                         self.p["lead_opp"] | self.p["lead_quote"] | self.p["lost_opp"] | self.p["lost_quote"]
-                         | self.p["nothing"] | self.p["new_at_x"] | self.p["onetime"] | self.p["won_opp"])
-        segment = self.env["res.partner.segment"].create({
-            "name": "Not repeat", "company_id": self.c1.id,
-            "domain": "[('name', 'like', 'LC '), '|', ('lifecycle_stage', '=', False), "
-                      "('lifecycle_stage', '=', 'lost')]"})
+        self.assertEqual(
+            Partner.search(lc + [("lifecycle_stage", "=", False)]), self.p["nothing"] | self.p["won_opp"]
+        )
+        self.assertEqual(
+            Partner.search(lc + [("purchase_count", "<", 2)]),
+            self.p["lead_opp"]
+            | self.p["lead_quote"]
+            | self.p["lost_opp"]
+            | self.p["lost_quote"]
+            | self.p["nothing"]
+            | self.p["new_at_x"]
+            | self.p["onetime"]
+            | self.p["won_opp"],
+        )
+        segment = self.env["res.partner.segment"].create(
+            {
+                "name": "Not repeat",
+                "company_id": self.c1.id,
+                "domain": "[('name', 'like', 'LC '), '|', ('lifecycle_stage', '=', False), "
+                "('lifecycle_stage', '=', 'lost')]",
+            }
+        )
         segment.action_recompute()
-        self.assertEqual(segment.partner_ids,
-                         self.p["nothing"] | self.p["won_opp"] | self.p["lost_opp"] | self.p["lost_quote"])
+        self.assertEqual(
+            segment.partner_ids, self.p["nothing"] | self.p["won_opp"] | self.p["lost_opp"] | self.p["lost_quote"]
+        )
 
     def test_partners_group_and_sort_by_stage_and_figures(self):
         self.recompute(self.c1)
@@ -187,15 +265,21 @@ class TestLifecycleStages(LifecycleCase):
         self.assertTrue(described["last_purchase_date"]["sortable"])
         groups = dict(Partner._read_group(lc, ["lifecycle_stage"], ["__count"]))
         self.assertEqual(groups["churn"], 2)
-        self.assertEqual(groups["active"], 3)     # active_at_x, and the company with its contact
+        self.assertEqual(groups["active"], 3)  # active_at_x, and the company with its contact
         self.assertEqual(groups[False], 2)
-        self.assertEqual(dict(Partner._read_group(lc + [("purchase_count", ">", 0)], ["purchase_count"],
-                                                  ["__count"])), {1: 2, 2: 8})
+        self.assertEqual(
+            dict(Partner._read_group(lc + [("purchase_count", ">", 0)], ["purchase_count"], ["__count"])),
+            {1: 2, 2: 8},
+        )
         ordered = Partner.search(lc + [("purchase_count", ">=", 1)], order="last_purchase_date desc, id")
-        self.assertEqual(ordered[:2], self.p["company"] | self.p["child"])   # 10 days ago
+        self.assertEqual(ordered[:2], self.p["company"] | self.p["child"])  # 10 days ago
         self.assertEqual(ordered[-1], self.p["dormant"])
-        self.assertFalse(dict(self.Partner.with_company(self.c2)._read_group(
-            lc, ["lifecycle_stage"], ["__count"])).get("churn"), "read for env.company")
+        self.assertFalse(
+            dict(self.Partner.with_company(self.c2)._read_group(lc, ["lifecycle_stage"], ["__count"])).get(
+                "churn"
+            ),
+            "read for env.company",
+        )
 
     def test_other_company_sees_no_stage(self):
         self.recompute(self.c1 | self.c2)
@@ -209,18 +293,18 @@ class TestLifecycleCycle(LifecycleCase):
 
     def test_interval_mode_pools_gaps_of_every_customer(self):
         a, b = self.Partner.create([{"name": "Gap A"}, {"name": "Gap B"}])
-        for k in range(11):                    # 10 gaps of 10 days
+        for k in range(11):  # 10 gaps of 10 days
             self.order(a, k * 10, self.c1)
         self.order(b, 0, self.c1)
-        self.order(b, 40, self.c1)             # 1 gap of 40 days
+        self.order(b, 40, self.c1)  # 1 gap of 40 days
         self.c1.lifecycle_cycle_mode = "interval"
         self.recompute(self.c1)
-        self.assertEqual(self.c1.lifecycle_cycle_days, 13)   # (10 * 10 + 40) / 11 = 12.7
+        self.assertEqual(self.c1.lifecycle_cycle_days, 13)  # (10 * 10 + 40) / 11 = 12.7
         self.assertTrue(self.c1.lifecycle_cycle_measured)
 
     def test_interval_mode_falls_back_with_fewer_than_ten_gaps(self):
         a = self.Partner.create({"name": "Few gaps"})
-        for k in range(10):                    # 9 gaps
+        for k in range(10):  # 9 gaps
             self.order(a, k * 10, self.c1)
         self.c1.write({"lifecycle_cycle_mode": "interval", "lifecycle_default_cycle_days": 45})
         self.recompute(self.c1)
@@ -233,7 +317,7 @@ class TestLifecycleCycle(LifecycleCase):
             self.order(partner, 5, self.c1, created_days_before=2 if i < 5 else 5)
         self.c1.lifecycle_cycle_mode = "deal"
         self.recompute(self.c1)
-        self.assertEqual(self.c1.lifecycle_cycle_days, 4)    # (5 * 2 + 5 * 5) / 10 = 3.5
+        self.assertEqual(self.c1.lifecycle_cycle_days, 4)  # (5 * 2 + 5 * 5) / 10 = 3.5
 
     def test_deal_mode_falls_back_with_fewer_than_ten_orders(self):
         partner = self.Partner.create({"name": "Deal few"})
@@ -245,8 +329,8 @@ class TestLifecycleCycle(LifecycleCase):
 
     def test_amounts_in_company_currency(self):
         partner = self.Partner.create({"name": "Foreign currency"})
-        self.order(partner, 10, self.c1, amount=2)                       # 200
-        foreign = self.order(partner, 5, self.c1, amount=3)              # 300 at rate 1.5
+        self.order(partner, 10, self.c1, amount=2)  # 200
+        foreign = self.order(partner, 5, self.c1, amount=3)  # 300 at rate 1.5
         foreign.flush_recordset()
         self.env.cr.execute("UPDATE sale_order SET currency_rate = 1.5 WHERE id = %s", [foreign.id])
         self.recompute(self.c1)
@@ -274,7 +358,7 @@ class TestLifecycleCycle(LifecycleCase):
         self.c1.lifecycle_cycle_days = 50
         self.recompute(self.c1)
         self.assertEqual(self.c1.lifecycle_cycle_days, 50)
-        self.assertEqual(self.stage(partner, self.c1), "active_churn")   # 50 < 100 <= 100
+        self.assertEqual(self.stage(partner, self.c1), "active_churn")  # 50 < 100 <= 100
 
     def test_two_companies_different_cycles_and_stages(self):
         partner = self.Partner.create({"name": "Both companies"})
@@ -282,22 +366,20 @@ class TestLifecycleCycle(LifecycleCase):
             self.order(partner, 300, company)
             self.order(partner, 100, company)
         self.recompute(self.c1 | self.c2)
-        self.assertEqual(self.stage(partner, self.c1), "churn")      # X=30: 60 < 100 <= 120
-        self.assertEqual(self.stage(partner, self.c2), "active")     # X=365
-        self.assertEqual(self.env["res.partner.lifecycle"].search_count(
-            [("partner_id", "=", partner.id)]), 2)
+        self.assertEqual(self.stage(partner, self.c1), "churn")  # X=30: 60 < 100 <= 120
+        self.assertEqual(self.stage(partner, self.c2), "active")  # X=365
+        self.assertEqual(self.env["res.partner.lifecycle"].search_count([("partner_id", "=", partner.id)]), 2)
 
     def test_multipliers_and_active_count_are_settings(self):
         partner = self.Partner.create({"name": "Settings"})
         self.order(partner, 200, self.c1)
         self.order(partner, 100, self.c1)
-        self.c1.write({"lifecycle_new_factor": 4, "lifecycle_churn_factor": 5,
-                       "lifecycle_dormant_factor": 6})
+        self.c1.write({"lifecycle_new_factor": 4, "lifecycle_churn_factor": 5, "lifecycle_dormant_factor": 6})
         self.recompute(self.c1)
-        self.assertEqual(self.stage(partner, self.c1), "active")       # 100 <= 4 * 30
+        self.assertEqual(self.stage(partner, self.c1), "active")  # 100 <= 4 * 30
         self.c1.lifecycle_active_count = 3
         self.recompute(self.c1)
-        self.assertEqual(self.stage(partner, self.c1), "new")          # 2 purchases < 3
+        self.assertEqual(self.stage(partner, self.c1), "new")  # 2 purchases < 3
 
     def test_settings_must_make_sense(self):
         with self.assertRaises(ValidationError):
@@ -319,7 +401,8 @@ class TestLifecycleHistory(LifecycleCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.newbie, cls.regular, cls.prospect = cls.Partner.create(
-            [{"name": "H newbie"}, {"name": "H regular"}, {"name": "H prospect"}])
+            [{"name": "H newbie"}, {"name": "H regular"}, {"name": "H prospect"}]
+        )
 
     def setUp(self):
         super().setUp()
@@ -330,20 +413,27 @@ class TestLifecycleHistory(LifecycleCase):
 
     def transitions(self, partner):
         return self.env["res.partner.lifecycle.transition"].search(
-            [("partner_id", "=", partner.id), ("company_id", "=", self.c1.id)], order="id")
+            [("partner_id", "=", partner.id), ("company_id", "=", self.c1.id)], order="id"
+        )
 
     def test_snapshot_counts_stages_of_the_day(self):
         self.recompute(self.c1)
         snapshots = self.env["res.partner.lifecycle.snapshot"].search(
-            [("company_id", "=", self.c1.id), ("date", "=", TODAY)])
+            [("company_id", "=", self.c1.id), ("date", "=", TODAY)]
+        )
         counted = {s.stage: s.partner_count for s in snapshots}
         stored = self.env["res.partner.lifecycle"]._read_group(
-            [("company_id", "=", self.c1.id)], ["stage"], ["__count"])
+            [("company_id", "=", self.c1.id)], ["stage"], ["__count"]
+        )
         self.assertEqual(counted, dict(stored))
         self.assertEqual(counted, {"new": 1, "active": 1, "lead": 1})
-        self.recompute(self.c1)   # a rerun the same day replaces the day's counts
-        self.assertEqual(self.env["res.partner.lifecycle.snapshot"].search_count(
-            [("company_id", "=", self.c1.id), ("date", "=", TODAY)]), 3)
+        self.recompute(self.c1)  # a rerun the same day replaces the day's counts
+        self.assertEqual(
+            self.env["res.partner.lifecycle.snapshot"].search_count(
+                [("company_id", "=", self.c1.id), ("date", "=", TODAY)]
+            ),
+            3,
+        )
 
     def test_transitions_record_where_customers_flow(self):
         self.recompute(self.c1)
@@ -360,14 +450,16 @@ class TestLifecycleHistory(LifecycleCase):
     def test_unchanged_partner_is_not_rewritten(self):
         self.recompute(self.c1)
         row = self.env["res.partner.lifecycle"].search(
-            [("partner_id", "=", self.prospect.id), ("company_id", "=", self.c1.id)])
+            [("partner_id", "=", self.prospect.id), ("company_id", "=", self.c1.id)]
+        )
         self.env.cr.execute("SELECT ctid FROM res_partner_lifecycle WHERE id = %s", [row.id])
         before = self.env.cr.fetchone()[0]  # any UPDATE writes a new row version elsewhere
         self.recompute(self.c1, day=TODAY + timedelta(days=1))
         self.env.cr.execute("SELECT ctid FROM res_partner_lifecycle WHERE id = %s", [row.id])
         self.assertEqual(self.env.cr.fetchone()[0], before)
         changed = self.env["res.partner.lifecycle"].search(
-            [("partner_id", "=", self.newbie.id), ("company_id", "=", self.c1.id)])
+            [("partner_id", "=", self.newbie.id), ("company_id", "=", self.c1.id)]
+        )
         self.env.cr.execute("SELECT ctid FROM res_partner_lifecycle WHERE id = %s", [changed.id])
         before = self.env.cr.fetchone()[0]
         self.recompute(self.c1, day=TODAY + timedelta(days=40))
@@ -430,23 +522,28 @@ class TestLifecycleAccess(LifecycleCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.user_c2 = new_test_user(
-            cls.env, login="lc_user_c2", company_id=cls.c2.id, company_ids=cls.c2.ids,
-            groups="base.group_user,sales_team.group_sale_salesman,"
-                   "partner_segmentation.group_segment_user")
+            cls.env,
+            login="lc_user_c2",
+            company_id=cls.c2.id,
+            company_ids=cls.c2.ids,
+            groups="base.group_user,sales_team.group_sale_salesman," "partner_segmentation.group_segment_user",
+        )
         cls.customer = cls.Partner.create({"name": "Shared customer"})
 
     def test_user_sees_only_own_company_lifecycle_data(self):
         self.order(self.customer, 10, self.c1)
         self.order(self.customer, 400, self.c2)
         self.recompute(self.c1 | self.c2)
-        for model in ("res.partner.lifecycle", "res.partner.lifecycle.snapshot",
-                      "res.partner.lifecycle.transition"):
+        for model in (
+            "res.partner.lifecycle",
+            "res.partner.lifecycle.snapshot",
+            "res.partner.lifecycle.transition",
+        ):
             records = self.env[model].with_user(self.user_c2).search([])
             self.assertEqual(records.company_id, self.c2, model)
         partner = self.customer.with_user(self.user_c2)
         self.assertEqual(partner.lifecycle_stage, "onetime", "read for the user's company")
-        c1_snapshot = self.env["res.partner.lifecycle.snapshot"].search(
-            [("company_id", "=", self.c1.id)], limit=1)
+        c1_snapshot = self.env["res.partner.lifecycle.snapshot"].search([("company_id", "=", self.c1.id)], limit=1)
         self.assertTrue(c1_snapshot)
         with self.assertRaises(AccessError):
             c1_snapshot.with_user(self.user_c2).read(["partner_count"])
@@ -456,8 +553,7 @@ class TestLifecycleAccess(LifecycleCase):
             self.c2.with_user(self.user_c2).action_recompute_lifecycle()
 
     def test_ready_made_segments_are_shipped_inactive(self):
-        for xmlid in ("segment_lifecycle_reactivation", "segment_lifecycle_new",
-                      "segment_lifecycle_active"):
+        for xmlid in ("segment_lifecycle_reactivation", "segment_lifecycle_new", "segment_lifecycle_active"):
             segment = self.env.ref(f"partner_segmentation.{xmlid}")
             self.assertFalse(segment.active)
             self.assertIn("lifecycle_stage", segment.domain)

@@ -12,21 +12,25 @@ class TestSegmentMailing(TransactionCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.marketer = new_test_user(
-            cls.env, login="seg_marketer",
+            cls.env,
+            login="seg_marketer",
             groups="base.group_user,mass_mailing.group_mass_mailing_user,"
-                   "partner_segmentation.group_segment_user")
+            "partner_segmentation.group_segment_user",
+        )
         cls.seg_only = new_test_user(
-            cls.env, login="seg_no_mailing",
-            groups="base.group_user,partner_segmentation.group_segment_user")
+            cls.env, login="seg_no_mailing", groups="base.group_user,partner_segmentation.group_segment_user"
+        )
         Partner = cls.env["res.partner"]
-        cls.alice, cls.alice_twin, cls.bob, cls.carol, cls.dave, cls.erin = Partner.create([
-            {"name": "Alice", "email": "Alice@Example.com"},
-            {"name": "Alice twin", "email": " alice@example.COM "},
-            {"name": "Bob", "email": "bob@example.com"},
-            {"name": "Carol", "email": "carol@example.com"},
-            {"name": "Dave"},
-            {"name": "Erin", "email": "erin@example.com"},
-        ])
+        cls.alice, cls.alice_twin, cls.bob, cls.carol, cls.dave, cls.erin = Partner.create(
+            [
+                {"name": "Alice", "email": "Alice@Example.com"},
+                {"name": "Alice twin", "email": " alice@example.COM "},
+                {"name": "Bob", "email": "bob@example.com"},
+                {"name": "Carol", "email": "carol@example.com"},
+                {"name": "Dave"},
+                {"name": "Erin", "email": "erin@example.com"},
+            ]
+        )
         cls.env["mail.blacklist"].create({"email": "bob@example.com"})
         cls.mlist = cls.env["mailing.list"].create({"name": "Newsletter"})
         Contact = cls.env["mailing.contact"]
@@ -34,18 +38,26 @@ class TestSegmentMailing(TransactionCase):
         cls.manual_contact = Contact.create({"name": "Manual", "email": "manual@example.com"})
         cls.erin_contact = Contact.create({"name": "Erin imported", "email": "erin@example.com"})
         cls.carol_optout = cls.env["mailing.subscription"].create(
-            {"contact_id": cls.carol_contact.id, "list_id": cls.mlist.id, "opt_out": True})
+            {"contact_id": cls.carol_contact.id, "list_id": cls.mlist.id, "opt_out": True}
+        )
         cls.manual_sub = cls.env["mailing.subscription"].create(
-            {"contact_id": cls.manual_contact.id, "list_id": cls.mlist.id})
-        cls.segment = cls.env["res.partner.segment"].create({
-            "name": "Mailing targets", "segment_type": "static",
-            "partner_ids": [(6, 0, (cls.alice | cls.alice_twin | cls.bob | cls.carol | cls.dave
-                                    | cls.erin).ids)]})
+            {"contact_id": cls.manual_contact.id, "list_id": cls.mlist.id}
+        )
+        cls.segment = cls.env["res.partner.segment"].create(
+            {
+                "name": "Mailing targets",
+                "segment_type": "static",
+                "partner_ids": [
+                    (6, 0, (cls.alice | cls.alice_twin | cls.bob | cls.carol | cls.dave | cls.erin).ids)
+                ],
+            }
+        )
 
     def wizard(self, user=None, **vals):
         Wizard = self.env["res.partner.segment.mailing.wizard"].with_user(user or self.marketer)
-        return Wizard.create({"segment_ids": [(6, 0, self.segment.ids)],
-                              "mailing_list_id": self.mlist.id, "mode": "add", **vals})
+        return Wizard.create(
+            {"segment_ids": [(6, 0, self.segment.ids)], "mailing_list_id": self.mlist.id, "mode": "add", **vals}
+        )
 
     def subscriptions(self, email=None):
         domain = [("list_id", "=", self.mlist.id)]
@@ -55,20 +67,35 @@ class TestSegmentMailing(TransactionCase):
 
     def test_preview_then_apply_give_the_same_figures(self):
         wizard = self.wizard()
-        preview = (wizard.count_add, wizard.count_remove, wizard.count_no_email,
-                   wizard.count_blacklisted, wizard.count_opted_out, wizard.count_already)
-        self.assertEqual(preview, (2, 0, 1, 1, 1, 0))   # alice (x2 = 1) and erin
+        preview = (
+            wizard.count_add,
+            wizard.count_remove,
+            wizard.count_no_email,
+            wizard.count_blacklisted,
+            wizard.count_opted_out,
+            wizard.count_already,
+        )
+        self.assertEqual(preview, (2, 0, 1, 1, 1, 0))  # alice (x2 = 1) and erin
         wizard.action_apply()
         self.assertEqual(wizard.state, "done")
-        self.assertEqual((wizard.count_add, wizard.count_remove, wizard.count_no_email,
-                          wizard.count_blacklisted, wizard.count_opted_out), preview[:5])
+        self.assertEqual(
+            (
+                wizard.count_add,
+                wizard.count_remove,
+                wizard.count_no_email,
+                wizard.count_blacklisted,
+                wizard.count_opted_out,
+            ),
+            preview[:5],
+        )
 
     def test_duplicate_emails_with_different_case_make_one_contact(self):
         self.wizard().action_apply()
         subs = self.subscriptions("alice@example.com")
         self.assertEqual(len(subs), 1)
-        self.assertEqual(self.env["mailing.contact"].search_count(
-            [("email_normalized", "=", "alice@example.com")]), 1)
+        self.assertEqual(
+            self.env["mailing.contact"].search_count([("email_normalized", "=", "alice@example.com")]), 1
+        )
         self.assertTrue(subs.segment_sync)
 
     def test_existing_contact_is_reused(self):
@@ -83,7 +110,7 @@ class TestSegmentMailing(TransactionCase):
         self.wizard().action_apply()
         self.assertEqual(self.subscriptions("carol@example.com"), self.carol_optout)
         self.assertTrue(self.carol_optout.opt_out)
-        self.segment.partner_ids -= self.carol       # she leaves the segment: sync
+        self.segment.partner_ids -= self.carol  # she leaves the segment: sync
         self.wizard(mode="sync").action_apply()
         self.assertTrue(self.carol_optout.exists(), "an opt-out record is never deleted")
         self.assertTrue(self.carol_optout.opt_out)
@@ -121,8 +148,10 @@ class TestSegmentMailing(TransactionCase):
         new_list = self.env["mailing.list"].search([("name", "=", "Fresh list")])
         self.assertEqual(wizard.mailing_list_id, new_list)
         # carol opted out of the other list only; bob is blacklisted everywhere
-        self.assertEqual(set(new_list.contact_ids.mapped("email_normalized")),
-                         {"alice@example.com", "carol@example.com", "erin@example.com"})
+        self.assertEqual(
+            set(new_list.contact_ids.mapped("email_normalized")),
+            {"alice@example.com", "carol@example.com", "erin@example.com"},
+        )
 
     def test_list_and_new_name_are_exclusive(self):
         with self.assertRaises(UserError):
@@ -136,9 +165,13 @@ class TestSegmentMailing(TransactionCase):
         self.assertFalse(self.subscriptions("alice@example.com"))
 
     def test_linked_list_is_synced_after_recompute(self):
-        dynamic = self.env["res.partner.segment"].create({
-            "name": "Alices", "domain": "[('name', 'like', 'Alice')]",
-            "mailing_list_ids": [(6, 0, self.mlist.ids)]})
+        dynamic = self.env["res.partner.segment"].create(
+            {
+                "name": "Alices",
+                "domain": "[('name', 'like', 'Alice')]",
+                "mailing_list_ids": [(6, 0, self.mlist.ids)],
+            }
+        )
         dynamic.action_recompute()
         self.assertTrue(self.subscriptions("alice@example.com"))
         self.alice.name = "Alexandra"
@@ -148,21 +181,25 @@ class TestSegmentMailing(TransactionCase):
         self.assertTrue(self.manual_sub.exists())
 
     def test_two_segments_feeding_one_list_keep_each_other(self):
-        first = self.env["res.partner.segment"].create({
-            "name": "Alice dyn", "domain": "[('name', '=', 'Alice')]",
-            "mailing_list_ids": [(6, 0, self.mlist.ids)]})
-        second = self.env["res.partner.segment"].create({
-            "name": "Erin dyn", "domain": "[('name', '=', 'Erin')]",
-            "mailing_list_ids": [(6, 0, self.mlist.ids)]})
+        first = self.env["res.partner.segment"].create(
+            {
+                "name": "Alice dyn",
+                "domain": "[('name', '=', 'Alice')]",
+                "mailing_list_ids": [(6, 0, self.mlist.ids)],
+            }
+        )
+        second = self.env["res.partner.segment"].create(
+            {"name": "Erin dyn", "domain": "[('name', '=', 'Erin')]", "mailing_list_ids": [(6, 0, self.mlist.ids)]}
+        )
         (first | second).action_recompute()
         first.action_recompute()
         self.assertTrue(self.subscriptions("erin@example.com"))
         self.assertTrue(self.subscriptions("alice@example.com"))
 
     def test_failing_list_sync_is_recorded_and_membership_kept(self):
-        dynamic = self.env["res.partner.segment"].create({
-            "name": "Erins", "domain": "[('name', '=', 'Erin')]",
-            "mailing_list_ids": [(6, 0, self.mlist.ids)]})
+        dynamic = self.env["res.partner.segment"].create(
+            {"name": "Erins", "domain": "[('name', '=', 'Erin')]", "mailing_list_ids": [(6, 0, self.mlist.ids)]}
+        )
         with patch.object(mailing, "sync_segments_to_list", side_effect=RuntimeError("SMTP down")):
             dynamic.action_recompute()
         self.assertIn("SMTP down", dynamic.last_error)
@@ -172,12 +209,16 @@ class TestSegmentMailing(TransactionCase):
         action = self.segment.with_user(self.marketer).action_send_mailing()
         mailing_record = self.env["mailing.mailing"].browse(action["res_id"])
         self.assertEqual(mailing_record.mailing_model_real, "res.partner")
-        self.assertEqual(self.env["res.partner"].search(mailing_record._parse_mailing_domain()),
-                         self.segment.partner_ids)
+        self.assertEqual(
+            self.env["res.partner"].search(mailing_record._parse_mailing_domain()), self.segment.partner_ids
+        )
         self.assertEqual(mailing_record.state, "draft")
 
     def test_wizard_opened_from_segments(self):
         action = self.segment.action_open_mailing_wizard()
-        wizard = self.env["res.partner.segment.mailing.wizard"].with_context(
-            **action["context"]).create({"mailing_list_id": self.mlist.id})
+        wizard = (
+            self.env["res.partner.segment.mailing.wizard"]
+            .with_context(**action["context"])
+            .create({"mailing_list_id": self.mlist.id})
+        )
         self.assertEqual(wizard.segment_ids, self.segment)

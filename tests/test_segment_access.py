@@ -22,29 +22,38 @@ class AccessCase(SegmentCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.manager_b = new_test_user(
-            cls.env, login="seg_manager_b", company_id=cls.company_b.id,
+            cls.env,
+            login="seg_manager_b",
+            company_id=cls.company_b.id,
             company_ids=cls.company_b.ids,
             groups="base.group_user,sales_team.group_sale_salesman,"
-                   "mass_mailing.group_mass_mailing_user,"
-                   "partner_segmentation.group_segment_manager")
+            "mass_mailing.group_mass_mailing_user,"
+            "partner_segmentation.group_segment_manager",
+        )
         cls.portal = new_test_user(cls.env, login="seg_portal", groups="base.group_portal")
         cls.env.ref("partner_segmentation.group_segment_user").users |= cls.user_b
         cls.env.ref("mass_mailing.group_mass_mailing_user").users |= cls.user_b
         # company A's private partner, and company A's order on a shared partner
-        cls.secret = cls.Partner.create({
-            "name": "Alice Secret", "email": "alice@secret.example", "phone": "+32 9 000 00 00",
-            "comment": "private note", "company_id": cls.company_a.id, "city": "Ghent"})
+        cls.secret = cls.Partner.create(
+            {
+                "name": "Alice Secret",
+                "email": "alice@secret.example",
+                "phone": "+32 9 000 00 00",
+                "comment": "private note",
+                "company_id": cls.company_a.id,
+                "city": "Ghent",
+            }
+        )
         cls.order_a = cls.confirmed_order(cls, cls.ghent, "2026-01-15")
         cls.order_a.write({"name": "SO-A-SECRET", "user_id": False})  # any salesman of A
         # a segment shared with all companies, built by the superuser over every company
-        cls.global_segment = cls.Segment.create({
-            "name": "Ghent everywhere", "company_id": False,
-            "domain": "[('city', '=', 'Ghent')]"})
+        cls.global_segment = cls.Segment.create(
+            {"name": "Ghent everywhere", "company_id": False, "domain": "[('city', '=', 'Ghent')]"}
+        )
         cls.global_segment.action_recompute()
 
     def count_as(self, user, domain, company=False):
-        segment = self.Segment.with_user(user).new({"name": "probe", "domain": domain,
-                                                     "company_id": company})
+        segment = self.Segment.with_user(user).new({"name": "probe", "domain": domain, "company_id": company})
         return segment.domain_match_count
 
 
@@ -80,9 +89,10 @@ class TestLiveCount(AccessCase):
 
     def test_count_through_onchange_as_segmentation_user(self):
         result = self.Segment.with_user(self.manager_b).onchange(
-            {"name": "x", "company_id": False,
-             "domain": f"[('id', 'in', [{self.secret.id}, {self.ghent.id}])]"},
-            ["domain"], {"name": {}, "company_id": {}, "domain": {}, "domain_match_count": {}})
+            {"name": "x", "company_id": False, "domain": f"[('id', 'in', [{self.secret.id}, {self.ghent.id}])]"},
+            ["domain"],
+            {"name": {}, "company_id": {}, "domain": {}, "domain_match_count": {}},
+        )
         self.assertEqual(result["value"]["domain_match_count"], 1)
 
     def test_value_that_grows_without_bound_is_refused(self):
@@ -115,12 +125,14 @@ class TestConditionsAsTheWriter(AccessCase):
     def test_field_restricted_by_groups_is_refused(self):
         with self.assertRaises(ValidationError) as caught:
             self.Segment.with_user(self.manager_b).create(
-                {"name": "Signups", "domain": "[('signup_type', '=', 'signup')]"})
+                {"name": "Signups", "domain": "[('signup_type', '=', 'signup')]"}
+            )
         self.assertIn("signup_type", str(caught.exception))
 
     def test_company_segment_does_not_see_another_company_orders(self):
-        segment = self.Segment.with_user(self.manager_b).create({
-            "name": "Bought anything", "domain": "[('sale_order_ids.amount_untaxed', '>', 1)]"})
+        segment = self.Segment.with_user(self.manager_b).create(
+            {"name": "Bought anything", "domain": "[('sale_order_ids.amount_untaxed', '>', 1)]"}
+        )
         self.assertEqual(segment.company_id, self.company_b)
         self.Segment.browse(segment.id)._cron_recompute()
         self.assertNotIn(self.ghent, self.members(segment))
@@ -132,14 +144,19 @@ class TestConditionsAsTheWriter(AccessCase):
     def test_only_a_user_of_every_company_defines_a_global_segment(self):
         with self.assertRaises(ValidationError) as caught:
             self.Segment.with_user(self.manager_b).create(
-                {"name": "All", "company_id": False, "domain": "[('city', '=', 'Ghent')]"})
+                {"name": "All", "company_id": False, "domain": "[('city', '=', 'Ghent')]"}
+            )
         self.assertIn("every company", str(caught.exception))
         both = new_test_user(
-            self.env, login="seg_manager_ab", company_id=self.company_a.id,
+            self.env,
+            login="seg_manager_ab",
+            company_id=self.company_a.id,
             company_ids=(self.company_a | self.company_b).ids,
-            groups="base.group_user,partner_segmentation.group_segment_manager")
+            groups="base.group_user,partner_segmentation.group_segment_manager",
+        )
         shared = self.Segment.with_user(both).create(
-            {"name": "All", "company_id": False, "domain": "[('city', '=', 'Ghent')]"})
+            {"name": "All", "company_id": False, "domain": "[('city', '=', 'Ghent')]"}
+        )
         self.assertFalse(shared.company_id)
 
 
@@ -150,19 +167,23 @@ class TestStaticAndPush(AccessCase):
     def test_static_segment_refuses_partners_the_manager_may_not_read(self):
         for fname in ("partner_ids", "include_partner_ids", "exclude_partner_ids"):
             with self.assertRaises(AccessError):
-                self.Segment.with_user(self.manager_b).create({
-                    "name": "Stolen", "segment_type": "static",
-                    fname: [(6, 0, [self.secret.id])]})
+                self.Segment.with_user(self.manager_b).create(
+                    {"name": "Stolen", "segment_type": "static", fname: [(6, 0, [self.secret.id])]}
+                )
         segment = self.Segment.with_user(self.manager_b).create(
-            {"name": "Mine", "segment_type": "static", "partner_ids": [(4, self.ghent.id)]})
+            {"name": "Mine", "segment_type": "static", "partner_ids": [(4, self.ghent.id)]}
+        )
         with self.assertRaises(AccessError):
             segment.write({"partner_ids": [(4, self.secret.id)]})
         self.assertEqual(segment.member_count, 1)
 
     def test_push_sends_only_partners_the_user_may_read(self):
         self.assertIn(self.secret, self.members(self.global_segment))
-        wizard = self.env["res.partner.segment.mailing.wizard"].with_user(self.user_b).create({
-            "segment_ids": [(6, 0, self.global_segment.ids)], "new_list_name": "B list"})
+        wizard = (
+            self.env["res.partner.segment.mailing.wizard"]
+            .with_user(self.user_b)
+            .create({"segment_ids": [(6, 0, self.global_segment.ids)], "new_list_name": "B list"})
+        )
         wizard.action_apply()
         contacts = wizard.mailing_list_id.sudo().contact_ids
         self.assertIn("ghent@example.com", contacts.mapped("email_normalized"))
@@ -172,12 +193,17 @@ class TestStaticAndPush(AccessCase):
         Overlap = self.env["res.partner.segment.overlap"]
         size = len(self.members(self.global_segment))
         for user, expected in ((self.env.user, size), (self.user_b, size - 1)):
-            overlap = Overlap.with_user(user).create(
-                {"segment_ids": [(6, 0, self.global_segment.ids)]})
+            overlap = Overlap.with_user(user).create({"segment_ids": [(6, 0, self.global_segment.ids)]})
             overlap.action_compute()
             self.assertEqual(overlap.line_ids.shared_count, expected)
-        static = self.Segment.create({"name": "Ghent by hand", "segment_type": "static",
-                                      "company_id": False, "domain": "[('city', '=', 'Ghent')]"})
+        static = self.Segment.create(
+            {
+                "name": "Ghent by hand",
+                "segment_type": "static",
+                "company_id": False,
+                "domain": "[('city', '=', 'Ghent')]",
+            }
+        )
         static.with_user(self.manager_b).action_fill_from_domain()
         self.assertIn(self.ghent, self.members(static))
         self.assertNotIn(self.secret, self.members(static))
@@ -201,8 +227,11 @@ class TestExplanation(AccessCase):
     """Finding 4: "Why?" shows only partners and values the user may read."""
 
     def explain(self, user, segment, partner):
-        return self.env["res.partner.segment.explain"].with_user(user).create(
-            {"segment_id": segment.id, "partner_id": partner.id})
+        return (
+            self.env["res.partner.segment.explain"]
+            .with_user(user)
+            .create({"segment_id": segment.id, "partner_id": partner.id})
+        )
 
     def test_partner_the_user_may_not_read_is_refused(self):
         self.assertTrue(self.explain(self.manager_a, self.global_segment, self.secret).is_member)
@@ -210,9 +239,13 @@ class TestExplanation(AccessCase):
             self.explain(self.user_b, self.global_segment, self.secret)
 
     def test_another_company_orders_are_not_shown(self):
-        segment = self.Segment.create({
-            "name": "Buyers", "company_id": False,
-            "domain": "[('sale_order_ids.name', '!=', False), ('city', '=', 'Ghent')]"})
+        segment = self.Segment.create(
+            {
+                "name": "Buyers",
+                "company_id": False,
+                "domain": "[('sale_order_ids.name', '!=', False), ('city', '=', 'Ghent')]",
+            }
+        )
         shown_to_a = self.explain(self.manager_a, segment, self.ghent).line_ids[0]
         self.assertIn("SO-A-SECRET", shown_to_a.partner_value)
         shown_to_b = self.explain(self.user_b, segment, self.ghent).line_ids[0]
@@ -220,8 +253,9 @@ class TestExplanation(AccessCase):
         self.assertFalse(shown_to_b.met)
 
     def test_field_the_user_may_not_read_is_refused(self):
-        segment = self.Segment.create({"name": "Signup", "company_id": False,
-                                       "domain": "[('signup_type', '=', 'signup')]"})
+        segment = self.Segment.create(
+            {"name": "Signup", "company_id": False, "domain": "[('signup_type', '=', 'signup')]"}
+        )
         with self.assertRaises(AccessError) as caught:
             self.explain(self.user_b, segment, self.ghent)
         self.assertIn("signup_type", str(caught.exception))
@@ -237,8 +271,10 @@ class TestEventsAndCounts(AccessCase):
         Event = self.env["res.partner.segment.event"]
         self.assertTrue(Event.search([("partner_id", "=", self.secret.id)]))
         self.assertFalse(Event.with_user(self.user_b).search([("partner_id", "=", self.secret.id)]))
-        self.assertFalse(Event.with_user(self.user_b).search(
-            [("segment_id", "=", self.global_segment.id)]).partner_id & self.secret)
+        self.assertFalse(
+            Event.with_user(self.user_b).search([("segment_id", "=", self.global_segment.id)]).partner_id
+            & self.secret
+        )
 
     def test_counts_and_history_of_a_shared_segment_as_a_user_of_one_company(self):
         members = self.members(self.global_segment)
@@ -255,24 +291,25 @@ class TestEventsAndCounts(AccessCase):
 
     def test_merge_leaves_a_partner_excluded_not_both(self):
         twin = self.Partner.create({"name": "Ghent twin", "city": "Ghent"})
-        segment = self.make_segment("[('city', '=', 'Ghent')]",
-                                    include_partner_ids=[(4, self.ghent.id)],
-                                    exclude_partner_ids=[(4, twin.id)])
+        segment = self.make_segment(
+            "[('city', '=', 'Ghent')]",
+            include_partner_ids=[(4, self.ghent.id)],
+            exclude_partner_ids=[(4, twin.id)],
+        )
         self.env["base.partner.merge.automatic.wizard"]._merge(
-            (self.ghent | twin).ids, self.ghent, extra_checks=False)
+            (self.ghent | twin).ids, self.ghent, extra_checks=False
+        )
         self.env.invalidate_all()
         self.assertFalse(segment.include_partner_ids & segment.exclude_partner_ids)
         self.assertIn(self.ghent, segment.exclude_partner_ids)
 
     def test_static_count_follows_deleted_partners(self):
         gone = self.Partner.create({"name": "Gone"})
-        segment = self.make_segment("[]", segment_type="static",
-                                    partner_ids=[(6, 0, (gone | self.lille).ids)])
+        segment = self.make_segment("[]", segment_type="static", partner_ids=[(6, 0, (gone | self.lille).ids)])
         self.assertEqual(segment.member_count, 2)
         gone.unlink()
         self.assertEqual(segment.member_count, 1)
-        self.env.cr.execute(SQL("UPDATE res_partner_segment SET member_count = 7 WHERE id = %s",
-                                segment.id))
+        self.env.cr.execute(SQL("UPDATE res_partner_segment SET member_count = 7 WHERE id = %s", segment.id))
         self.env.invalidate_all()
         self.Segment._cron_recompute()
         self.assertEqual(segment.member_count, 1, "the scheduler recounts static segments")
@@ -306,13 +343,19 @@ class TestExportContent(AccessCase):
     """Finding 13: cells a spreadsheet would run as formulas."""
 
     def test_formulas_are_neutralised_phone_numbers_kept(self):
-        evil = self.Partner.create({
-            "name": "=cmd|' /C calc'!A0", "email": "=HYPERLINK(\"x\")@example.com",
-            "phone": "+375 29 000 00 00", "city": "-1+cmd|' /C calc'!A0", "zip": "@SUM(1)"})
-        plus = self.Partner.create({"name": "+1+HYPERLINK(\"http://evil.test\",\"x\")",
-                                    "phone": "-12 (0) 34", "email": "plus@example.com"})
-        segment = self.make_segment("[]", segment_type="static",
-                                    partner_ids=[(6, 0, (evil | plus).ids)])
+        evil = self.Partner.create(
+            {
+                "name": "=cmd|' /C calc'!A0",
+                "email": '=HYPERLINK("x")@example.com',
+                "phone": "+375 29 000 00 00",
+                "city": "-1+cmd|' /C calc'!A0",
+                "zip": "@SUM(1)",
+            }
+        )
+        plus = self.Partner.create(
+            {"name": '+1+HYPERLINK("http://evil.test","x")', "phone": "-12 (0) 34", "email": "plus@example.com"}
+        )
+        segment = self.make_segment("[]", segment_type="static", partner_ids=[(6, 0, (evil | plus).ids)])
         self.env.flush_all()
         for kind in ("members", "audience"):
             stream = io.BytesIO()
@@ -321,8 +364,9 @@ class TestExportContent(AccessCase):
             for line in text.splitlines()[1:]:
                 for cell in line.split(","):
                     first = cell.lstrip('"')[:1]
-                    self.assertFalse(first and first in "=@+-" and not cell.lstrip('"')[1:2]
-                                     .isdigit(), f"{kind}: {cell}")
+                    self.assertFalse(
+                        first and first in "=@+-" and not cell.lstrip('"')[1:2].isdigit(), f"{kind}: {cell}"
+                    )
         members = io.BytesIO()
         insights.copy_csv(self.env.cr, insights.export_query(segment.id, "members"), members)
         text = members.getvalue().decode()
@@ -343,8 +387,9 @@ class TestSchedulerGuards(AccessCase):
         self.assertIn("between 1 and", str(caught.exception))
         huge = self.make_segment("[('city', '=', 'Lille')]", name="Huge")
         after = self.make_segment("[('city', '=', 'Paris')]", name="After")
-        self.env.cr.execute(SQL("UPDATE res_partner_segment SET refresh_interval = 2000000000 "
-                                "WHERE id = %s", huge.id))
+        self.env.cr.execute(
+            SQL("UPDATE res_partner_segment SET refresh_interval = 2000000000 " "WHERE id = %s", huge.id)
+        )
         self.env.invalidate_all()
         self.Segment._cron_recompute()
         self.assertEqual(self.members(huge), self.lille)
@@ -365,8 +410,8 @@ class TestSchedulerGuards(AccessCase):
             if self_.id == segment.id:
                 return SQL("SELECT pg_temp.concurrent_update() AS id")
             return original(self_)
-        with patch.object(type(segment), "_membership_selection", failing), \
-                mute_logger("odoo.sql_db"):
+
+        with patch.object(type(segment), "_membership_selection", failing), mute_logger("odoo.sql_db"):
             self.Segment._cron_recompute()
         self.assertIn("serialize", segment.last_error)
         self.assertFalse(segment.last_computed_at, "not marked computed: retried next run")
@@ -382,9 +427,12 @@ class TestRedTeamSecondRound(AccessCase):
 
     def test_sub_conditions_written_as_tuples_are_checked_too(self):
         with self.assertRaises(ValidationError) as caught:
-            self.Segment.with_user(self.manager_b).create({
-                "name": "Tuple", "domain": "[('commercial_partner_id', 'any', "
-                                           "(('signup_type', '=', 'signup'),))]"})
+            self.Segment.with_user(self.manager_b).create(
+                {
+                    "name": "Tuple",
+                    "domain": "[('commercial_partner_id', 'any', " "(('signup_type', '=', 'signup'),))]",
+                }
+            )
         self.assertIn("signup_type", str(caught.exception))
         segment = self.make_segment("[('city', '=', 'Ghent')]", name="Tuple loop")
         with self.assertRaises(ValidationError):
@@ -396,8 +444,7 @@ class TestRedTeamSecondRound(AccessCase):
         self.company_a.vat = "BE0477472701"
         company_a_partner = self.company_a.partner_id
         domain = "[('ref_company_ids', 'any', [('vat', '=like', 'BE0477%')])]"
-        by_manager = self.Segment.with_user(self.manager_b).create(
-            {"name": "By manager B", "domain": domain})
+        by_manager = self.Segment.with_user(self.manager_b).create({"name": "By manager B", "domain": domain})
         self.assertEqual(by_manager.author_id, self.manager_b)
         self.Segment._cron_recompute()
         self.assertFalse(by_manager.last_error)
@@ -406,9 +453,9 @@ class TestRedTeamSecondRound(AccessCase):
 
     def test_author_who_lost_the_company_gets_an_error_not_a_computation(self):
         segment = self.Segment.with_user(self.manager_b).create(
-            {"name": "Orphan", "domain": "[('city', '=', 'Ghent')]"})
-        self.manager_b.write({"company_ids": [(6, 0, self.company_a.ids)],
-                              "company_id": self.company_a.id})
+            {"name": "Orphan", "domain": "[('city', '=', 'Ghent')]"}
+        )
+        self.manager_b.write({"company_ids": [(6, 0, self.company_a.ids)], "company_id": self.company_a.id})
         self.Segment._cron_recompute()
         self.assertIn("no longer allowed", segment.last_error)
 
@@ -418,11 +465,11 @@ class TestRedTeamSecondRound(AccessCase):
             mlist.write({"segment_ids": [(4, self.global_segment.id)]})
         with self.assertRaises(UserError):
             self.env["mailing.list"].with_user(self.manager_b).create(
-                {"name": "Mine too", "segment_ids": [(4, self.global_segment.id)]})
+                {"name": "Mine too", "segment_ids": [(4, self.global_segment.id)]}
+            )
 
     def test_searching_partners_by_a_segment_id_the_user_may_not_read(self):
-        seg_a = self.make_segment("[('city', '=', 'Ghent')]", name="A's Ghent",
-                                  company_id=self.company_a.id)
+        seg_a = self.make_segment("[('city', '=', 'Ghent')]", name="A's Ghent", company_id=self.company_a.id)
         seg_a.action_recompute()
         Partner = self.Partner.with_user(self.user_b)
         self.assertIn(self.ghent, self.Partner.search([("segment_ids", "in", seg_a.ids)]))
@@ -432,15 +479,14 @@ class TestRedTeamSecondRound(AccessCase):
         self.assertEqual(self.count_as(self.user_b, f"[('segment_ids', 'in', [{seg_a.id}])]"), 0)
 
     def test_segment_names_of_another_company_cannot_be_probed(self):
-        self.make_segment("[('city', '=', 'Ghent')]", name="A VIP probe",
-                          company_id=self.company_a.id)
+        self.make_segment("[('city', '=', 'Ghent')]", name="A VIP probe", company_id=self.company_a.id)
         segment = self.Segment.with_user(self.manager_b).create(
-            {"name": "Probe", "domain": "[('segment_ids.name', 'ilike', 'A VIP probe')]"})
+            {"name": "Probe", "domain": "[('segment_ids.name', 'ilike', 'A VIP probe')]"}
+        )
         self.assertFalse(segment.depends_on_ids)
 
     def test_segments_are_set_on_a_partner_only_through_static_segments(self):
-        static_a = self.make_segment("[]", name="A static", segment_type="static",
-                                     company_id=self.company_a.id)
+        static_a = self.make_segment("[]", name="A static", segment_type="static", company_id=self.company_a.id)
         partner_b = self.Partner.with_user(self.manager_b).create({"name": "B's"})
         for fname in ("segment_ids", "dynamic_segment_ids"):
             with self.assertRaises(UserError):
@@ -450,8 +496,13 @@ class TestRedTeamSecondRound(AccessCase):
         self.assertFalse(static_a.partner_ids)
 
     def test_segment_fields_on_partners_are_for_segmentation_users(self):
-        plain = new_test_user(self.env, login="seg_plain_b", company_id=self.company_b.id,
-                              company_ids=self.company_b.ids, groups="base.group_user")
+        plain = new_test_user(
+            self.env,
+            login="seg_plain_b",
+            company_id=self.company_b.id,
+            company_ids=self.company_b.ids,
+            groups="base.group_user",
+        )
         for user in (self.portal, plain):
             with self.assertRaises(AccessError):
                 self.Partner.with_user(user).read_group([], ["segment_ids"], ["segment_ids"])
@@ -460,8 +511,7 @@ class TestRedTeamSecondRound(AccessCase):
 
     def test_shared_segment_is_changed_only_by_a_user_of_every_company(self):
         as_b = self.global_segment.with_user(self.manager_b)
-        for change in ({"name": "Renamed"}, {"active": False},
-                       {"exclude_partner_ids": [(4, self.ghent.id)]}):
+        for change in ({"name": "Renamed"}, {"active": False}, {"exclude_partner_ids": [(4, self.ghent.id)]}):
             with self.assertRaises(ValidationError):
                 as_b.write(change)
         with self.assertRaises(ValidationError):
@@ -470,20 +520,29 @@ class TestRedTeamSecondRound(AccessCase):
     def test_preview_needs_the_list_to_be_readable(self):
         mlist = self.env["mailing.list"].create({"name": "A's list"})
         plain_marketer = new_test_user(
-            self.env, login="seg_user_no_mailing", company_id=self.company_b.id,
+            self.env,
+            login="seg_user_no_mailing",
+            company_id=self.company_b.id,
             company_ids=self.company_b.ids,
-            groups="base.group_user,partner_segmentation.group_segment_user")
+            groups="base.group_user,partner_segmentation.group_segment_user",
+        )
         with self.assertRaises(AccessError):
             self.env["res.partner.segment.mailing.wizard"].with_user(plain_marketer).create(
-                {"segment_ids": [(6, 0, self.global_segment.ids)], "mailing_list_id": mlist.id})
+                {"segment_ids": [(6, 0, self.global_segment.ids)], "mailing_list_id": mlist.id}
+            )
 
     def test_automations_run_with_the_author_rights(self):
-        action = self.env["ir.actions.server"].create({
-            "name": "Mark joiners", "model_id": self.env.ref("base.model_res_partner").id,
-            "state": "code",
-            "code": "records.sudo().write({'comment': 'su=%s uid=%s' % (env.su, env.uid)})"})
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Mark joiners",
+                "model_id": self.env.ref("base.model_res_partner").id,
+                "state": "code",
+                "code": "records.sudo().write({'comment': 'su=%s uid=%s' % (env.su, env.uid)})",
+            }
+        )
         segment = self.Segment.with_user(self.manager_a).create(
-            {"name": "Lille joiners", "domain": "[('city', '=', 'Lille')]"})
+            {"name": "Lille joiners", "domain": "[('city', '=', 'Lille')]"}
+        )
         segment.sudo().on_join_action_id = action
         segment.action_recompute()
         self.paris.city = "Lille"
@@ -491,13 +550,17 @@ class TestRedTeamSecondRound(AccessCase):
         self.assertEqual(self.paris.comment, f"<p>su=False uid={self.manager_a.id}</p>")
 
     def test_conditions_that_are_too_deep_are_refused_cleanly(self):
-        self.assertRaisesRegex(ValidationError, "goes through more than", self.make_segment,
-                               "[('" + "parent_id." * 8 + "name', '=', 'x')]")
+        self.assertRaisesRegex(
+            ValidationError,
+            "goes through more than",
+            self.make_segment,
+            "[('" + "parent_id." * 8 + "name', '=', 'x')]",
+        )
         nested = "[('id', '!=', 0)]"
         for _level in range(6):
             nested = f"[('child_ids', 'any', {nested})]"
         self.assertRaisesRegex(ValidationError, "nested more than", self.make_segment, nested)
-        self.assertRaisesRegex(ValidationError, "nested", self.make_segment,
-                               "[('id', '=', " + "-" * 15000 + "1)]")
-        self.assertRaisesRegex(ValidationError, "nested", self.make_segment,
-                               "[('id', 'in', " + "[" * 150 + "1" + "]" * 150 + ")]")
+        self.assertRaisesRegex(ValidationError, "nested", self.make_segment, "[('id', '=', " + "-" * 15000 + "1)]")
+        self.assertRaisesRegex(
+            ValidationError, "nested", self.make_segment, "[('id', 'in', " + "[" * 150 + "1" + "]" * 150 + ")]"
+        )

@@ -14,12 +14,16 @@ class TestSegmentDemo(TransactionCase):
         self.assertGreater(len(set(orders.mapped("date_order"))), 20, "spread over time")
         segments = self.env["res.partner.segment"].search([("name", "=", "VIP tag")])
         self.assertTrue(segments.last_computed_at)
-        self.assertEqual(segments.member_count, self.env["res.partner"].search_count(
-            [("category_id.name", "=", "VIP")]))
+        self.assertEqual(
+            segments.member_count, self.env["res.partner"].search_count([("category_id.name", "=", "VIP")])
+        )
         static = self.env["res.partner.segment"].search([("name", "=", "Trade show 2026 visitors")])
         self.assertEqual(static.member_count, 25)
         # a first look shows stages: the lifecycle of both companies is computed
-        staged = self.env["res.partner"].with_company(second).search_count(
-            [("name", "like", "customer 0"), ("lifecycle_stage", "!=", False)])
+        staged = (
+            self.env["res.partner"]
+            .with_company(second)
+            .search_count([("name", "like", "customer 0"), ("lifecycle_stage", "!=", False)])
+        )
         self.assertGreater(staged, 0)
         self.assertTrue(second.lifecycle_last_run)

@@ -15,18 +15,27 @@ class TestSegmentExportHttp(HttpCase):
         super().setUpClass()
         cls.company_a = cls.env.company
         cls.company_b = cls.env["res.company"].create({"name": "Export Company B"})
-        new_test_user(cls.env, login="export_user_b", company_id=cls.company_b.id,
-                      company_ids=cls.company_b.ids,
-                      groups="base.group_user,partner_segmentation.group_segment_user")
+        new_test_user(
+            cls.env,
+            login="export_user_b",
+            company_id=cls.company_b.id,
+            company_ids=cls.company_b.ids,
+            groups="base.group_user,partner_segmentation.group_segment_user",
+        )
         Partner = cls.env["res.partner"]
-        cls.secret = Partner.create({"name": "Alice Secret", "email": "alice@secret.example",
-                                     "phone": "+32 9 111 11 11", "city": "Exportville",
-                                     "company_id": cls.company_a.id})
-        cls.shared = Partner.create({"name": "Bob Shared", "email": "bob@shared.example",
-                                     "city": "Exportville"})
-        cls.segment = cls.env["res.partner.segment"].create({
-            "name": "Exportville", "company_id": False,
-            "domain": "[('city', '=', 'Exportville')]"})
+        cls.secret = Partner.create(
+            {
+                "name": "Alice Secret",
+                "email": "alice@secret.example",
+                "phone": "+32 9 111 11 11",
+                "city": "Exportville",
+                "company_id": cls.company_a.id,
+            }
+        )
+        cls.shared = Partner.create({"name": "Bob Shared", "email": "bob@shared.example", "city": "Exportville"})
+        cls.segment = cls.env["res.partner.segment"].create(
+            {"name": "Exportville", "company_id": False, "domain": "[('city', '=', 'Exportville')]"}
+        )
         cls.segment.action_recompute()
 
     def download(self, kind):
@@ -36,8 +45,9 @@ class TestSegmentExportHttp(HttpCase):
 
     def test_members_export_as_company_b_user(self):
         self.authenticate("admin", "admin")
-        self.assertEqual({row["Email"] for row in self.download("members")},
-                         {"alice@secret.example", "bob@shared.example"})
+        self.assertEqual(
+            {row["Email"] for row in self.download("members")}, {"alice@secret.example", "bob@shared.example"}
+        )
         self.authenticate("export_user_b", "export_user_b")
         rows = self.download("members")
         self.assertEqual([row["Email"] for row in rows], ["bob@shared.example"])

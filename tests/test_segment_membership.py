@@ -15,8 +15,7 @@ class TestSegmentMembership(SegmentCase):
         segment = self.make_segment("[('city', '=', 'Ghent')]")
         segment.action_recompute()
         members = self.members(segment)
-        self.assertEqual(members & (self.ghent | self.lille | self.paris | self.vip),
-                         self.ghent | self.vip)
+        self.assertEqual(members & (self.ghent | self.lille | self.paris | self.vip), self.ghent | self.vip)
         self.assertEqual(segment.member_count, len(members))
 
     def test_partner_that_starts_or_stops_matching_moves_at_recompute(self):
@@ -34,7 +33,8 @@ class TestSegmentMembership(SegmentCase):
     def test_and_or_nesting(self):
         segment = self.make_segment(
             "['&', ('name', 'like', 'Seg'), '|', ('city', '=', 'Paris'), "
-            "'&', ('city', '=', 'Ghent'), ('category_id', '=', False)]")
+            "'&', ('city', '=', 'Ghent'), ('category_id', '=', False)]"
+        )
         segment.action_recompute()
         self.assertEqual(self.members(segment), self.paris | self.ghent)
 
@@ -55,14 +55,17 @@ class TestSegmentMembership(SegmentCase):
                 "('date_order', '<', context_today().strftime('%Y-01-01'))]), "
                 "('sale_order_ids', 'not any', [('state', '=', 'sale'), "
                 "('date_order', '>=', context_today().strftime('%Y-01-01'))])]",
-                name="Bought last year, not this year")
+                name="Bought last year, not this year",
+            )
             segment.action_recompute()
         self.assertEqual(self.members(segment), self.ghent)
 
     def test_relative_dates_are_reevaluated_at_each_recompute(self):
         self.confirmed_order(self.paris, datetime(2026, 1, 10))
-        domain = ("[('sale_order_ids', 'any', [('state', '=', 'sale'), ('date_order', '>=', "
-                  "context_today() - relativedelta(days=90))])]")
+        domain = (
+            "[('sale_order_ids', 'any', [('state', '=', 'sale'), ('date_order', '>=', "
+            "context_today() - relativedelta(days=90))])]"
+        )
         with freeze_time("2026-02-01"):
             segment = self.make_segment(domain)
             segment.action_recompute()
@@ -72,10 +75,15 @@ class TestSegmentMembership(SegmentCase):
             self.assertFalse(self.members(segment))
 
     def test_custom_field_condition(self):
-        self.env["ir.model.fields"].create({
-            "model_id": self.env["ir.model"]._get_id("res.partner"),
-            "name": "x_loyalty_points", "field_description": "Loyalty points",
-            "ttype": "integer", "state": "manual"})
+        self.env["ir.model.fields"].create(
+            {
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "name": "x_loyalty_points",
+                "field_description": "Loyalty points",
+                "ttype": "integer",
+                "state": "manual",
+            }
+        )
         self.env["res.partner"].browse(self.lille.id).write({"x_loyalty_points": 500})
         segment = self.make_segment("[('x_loyalty_points', '>', 100)]")
         segment.action_recompute()
@@ -84,8 +92,8 @@ class TestSegmentMembership(SegmentCase):
     def test_segment_of_a_segment_uses_fresh_membership(self):
         ghent = self.make_segment("[('city', '=', 'Ghent')]", name="Ghent")
         vip_in_ghent = self.make_segment(
-            f"[('segment_ids', 'in', [{ghent.id}]), ('category_id', '!=', False)]",
-            name="VIP in Ghent")
+            f"[('segment_ids', 'in', [{ghent.id}]), ('category_id', '!=', False)]", name="VIP in Ghent"
+        )
         self.assertEqual(vip_in_ghent.depends_on_ids, ghent)
         # recomputed together, the dependency is computed first whatever the order given
         (vip_in_ghent | ghent).action_recompute()
@@ -93,9 +101,11 @@ class TestSegmentMembership(SegmentCase):
         self.assertLess(ghent.history_ids.id, vip_in_ghent.history_ids.id)
 
     def test_pinned_and_excluded_partners_survive_recomputes(self):
-        segment = self.make_segment("[('city', '=', 'Ghent')]",
-                                    include_partner_ids=[(4, self.paris.id)],
-                                    exclude_partner_ids=[(4, self.vip.id)])
+        segment = self.make_segment(
+            "[('city', '=', 'Ghent')]",
+            include_partner_ids=[(4, self.paris.id)],
+            exclude_partner_ids=[(4, self.vip.id)],
+        )
         segment.action_recompute()
         segment.action_recompute()
         members = self.members(segment)
@@ -115,9 +125,11 @@ class TestSegmentMembership(SegmentCase):
         """The member insert has no ON CONFLICT clause (about 0.7 s per 166,000 new members):
         a selection that names a partner twice must still store it once, without error."""
         segment = self.make_segment("[('city', '=', 'Ghent')]")
-        twice = SQL("SELECT id FROM res_partner WHERE id IN %s UNION ALL "
-                    "SELECT id FROM res_partner WHERE id IN %s",
-                    (self.ghent.id, self.paris.id), (self.ghent.id,))
+        twice = SQL(
+            "SELECT id FROM res_partner WHERE id IN %s UNION ALL " "SELECT id FROM res_partner WHERE id IN %s",
+            (self.ghent.id, self.paris.id),
+            (self.ghent.id,),
+        )
         result = membership.replace_members(self.env.cr, segment.id, twice)
         self.assertEqual(result, (2, 0, 2))  # added, removed, members
         segment.invalidate_recordset(["partner_ids"])
@@ -149,8 +161,9 @@ class TestSegmentMembership(SegmentCase):
         segment.action_recompute()
         found = self.Partner.search([("segment_ids", "in", segment.ids)])
         self.assertEqual(found, self.ghent | self.vip)
-        groups = self.Partner._read_group([("id", "in", (self.ghent | self.lille).ids)],
-                                          ["segment_ids"], ["__count"])
+        groups = self.Partner._read_group(
+            [("id", "in", (self.ghent | self.lille).ids)], ["segment_ids"], ["__count"]
+        )
         self.assertIn((segment, 1), [(g, c) for g, c in groups])
 
     def test_live_count_in_the_form_before_saving(self):

@@ -28,8 +28,9 @@ class TestSegmentScheduler(SegmentCase):
         self.assertFalse(self.members(fresh), "not due yet: left alone")
 
     def test_cron_never_touches_static_segments(self):
-        static = self.make_segment("[('city', '=', 'Ghent')]", segment_type="static",
-                                   partner_ids=[(6, 0, self.paris.ids)])
+        static = self.make_segment(
+            "[('city', '=', 'Ghent')]", segment_type="static", partner_ids=[(6, 0, self.paris.ids)]
+        )
         self.Segment._cron_recompute()
         self.assertEqual(self.members(static), self.paris)
         self.assertEqual(static.member_count, 1)
@@ -43,8 +44,9 @@ class TestSegmentScheduler(SegmentCase):
     def test_cron_goes_on_after_a_failing_segment(self):
         failing = self.make_segment("[('city', '=', 'Ghent')]", name="A failing")
         good = self.make_segment("[('city', '=', 'Lille')]", name="B good")
-        self.env.cr.execute("UPDATE res_partner_segment SET domain = %s WHERE id = %s",
-                            ["[('gone_field', '=', 1)]", failing.id])
+        self.env.cr.execute(
+            "UPDATE res_partner_segment SET domain = %s WHERE id = %s", ["[('gone_field', '=', 1)]", failing.id]
+        )
         self.env.invalidate_all()
         self.Segment._cron_recompute()
         self.assertTrue(failing.last_error)
@@ -94,8 +96,11 @@ class TestSegmentScheduler(SegmentCase):
         self.assertTrue(done.last_computed_at)
         self.assertFalse(left.last_computed_at)
         recomputed = []
-        with patch.object(type(self.Segment), "_recompute_one",
-                          lambda segment: recomputed.append(segment.id) or original(segment)):
+        with patch.object(
+            type(self.Segment),
+            "_recompute_one",
+            lambda segment: recomputed.append(segment.id) or original(segment),
+        ):
             self.Segment._cron_recompute()
         self.assertEqual(recomputed, left.ids, "only the segment left undone is recomputed")
         self.assertTrue(self.members(left))

@@ -10,15 +10,20 @@ class TestSegmentSecurity(SegmentCase):
     def setUpClass(cls):
         super().setUpClass()
         cls.partner_a_only = cls.Partner.create(
-            {"name": "Only A Seg", "city": "Ghent", "company_id": cls.company_a.id})
+            {"name": "Only A Seg", "city": "Ghent", "company_id": cls.company_a.id}
+        )
         cls.partner_b_only = cls.Partner.create(
-            {"name": "Only B Seg", "city": "Ghent", "company_id": cls.company_b.id})
-        cls.seg_a = cls.Segment.create({"name": "Ghent A", "company_id": cls.company_a.id,
-                                        "domain": "[('city', '=', 'Ghent')]"})
-        cls.seg_b = cls.Segment.create({"name": "Ghent B", "company_id": cls.company_b.id,
-                                        "domain": "[('city', '=', 'Ghent')]"})
-        cls.seg_all = cls.Segment.create({"name": "Ghent all", "company_id": False,
-                                          "domain": "[('city', '=', 'Ghent')]"})
+            {"name": "Only B Seg", "city": "Ghent", "company_id": cls.company_b.id}
+        )
+        cls.seg_a = cls.Segment.create(
+            {"name": "Ghent A", "company_id": cls.company_a.id, "domain": "[('city', '=', 'Ghent')]"}
+        )
+        cls.seg_b = cls.Segment.create(
+            {"name": "Ghent B", "company_id": cls.company_b.id, "domain": "[('city', '=', 'Ghent')]"}
+        )
+        cls.seg_all = cls.Segment.create(
+            {"name": "Ghent all", "company_id": False, "domain": "[('city', '=', 'Ghent')]"}
+        )
 
     def test_company_segment_holds_only_partners_that_company_sees(self):
         (self.seg_a | self.seg_b | self.seg_all).action_recompute()
@@ -54,16 +59,22 @@ class TestSegmentSecurity(SegmentCase):
             self.seg_b.with_user(self.user_b).action_recompute()
 
     def test_user_without_segment_group_reads_nothing(self):
-        plain = self.env["res.users"].create({
-            "name": "Plain", "login": "plain_seg", "company_id": self.company_a.id,
-            "company_ids": [(6, 0, self.company_a.ids)],
-            "groups_id": [(6, 0, [self.env.ref("base.group_user").id])]})
+        plain = self.env["res.users"].create(
+            {
+                "name": "Plain",
+                "login": "plain_seg",
+                "company_id": self.company_a.id,
+                "company_ids": [(6, 0, self.company_a.ids)],
+                "groups_id": [(6, 0, [self.env.ref("base.group_user").id])],
+            }
+        )
         with self.assertRaises(AccessError):
             self.Segment.with_user(plain).search([])
 
     def test_manager_creates_and_recomputes_in_own_company(self):
         segment = self.Segment.with_user(self.manager_a).create(
-            {"name": "Manager's", "domain": "[('city', '=', 'Ghent')]"})
+            {"name": "Manager's", "domain": "[('city', '=', 'Ghent')]"}
+        )
         self.assertEqual(segment.company_id, self.company_a)
         segment.action_recompute()
         self.assertIn(self.partner_a_only, self.members(segment))
@@ -74,10 +85,12 @@ class TestSegmentSecurity(SegmentCase):
     def test_manager_cannot_put_segment_in_foreign_company(self):
         with self.assertRaises(AccessError):
             self.Segment.with_user(self.manager_a).create(
-                {"name": "Foreign", "company_id": self.company_b.id, "domain": "[]"})
+                {"name": "Foreign", "company_id": self.company_b.id, "domain": "[]"}
+            )
 
     def test_history_follows_company_rules(self):
         (self.seg_a | self.seg_b).action_recompute()
         History = self.env["res.partner.segment.history"].with_user(self.user_b)
-        self.assertEqual(History.search([("segment_id", "in", (self.seg_a | self.seg_b).ids)]).segment_id,
-                         self.seg_b)
+        self.assertEqual(
+            History.search([("segment_id", "in", (self.seg_a | self.seg_b).ids)]).segment_id, self.seg_b
+        )

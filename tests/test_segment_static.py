@@ -9,12 +9,15 @@ class TestStaticSegments(SegmentCase):
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
-        cls.static_a = cls.Segment.create({"name": "Fair visitors A", "segment_type": "static",
-                                           "company_id": cls.company_a.id})
-        cls.static_b = cls.Segment.create({"name": "Fair visitors B", "segment_type": "static",
-                                           "company_id": cls.company_b.id})
-        cls.dynamic_b = cls.Segment.create({"name": "Dyn B", "company_id": cls.company_b.id,
-                                            "domain": "[('city', '=', 'Ghent')]"})
+        cls.static_a = cls.Segment.create(
+            {"name": "Fair visitors A", "segment_type": "static", "company_id": cls.company_a.id}
+        )
+        cls.static_b = cls.Segment.create(
+            {"name": "Fair visitors B", "segment_type": "static", "company_id": cls.company_b.id}
+        )
+        cls.dynamic_b = cls.Segment.create(
+            {"name": "Dyn B", "company_id": cls.company_b.id, "domain": "[('city', '=', 'Ghent')]"}
+        )
         cls.partner_b = cls.Partner.create({"name": "B customer", "company_id": cls.company_b.id})
 
     def test_static_segment_is_never_recomputed(self):
@@ -35,25 +38,26 @@ class TestStaticSegments(SegmentCase):
 
     def test_dynamic_segment_cannot_be_set_by_hand_on_partner(self):
         with self.assertRaises(UserError):
-            self.partner_b.with_user(self.user_b).write(
-                {"static_segment_ids": [(4, self.dynamic_b.id)]})
+            self.partner_b.with_user(self.user_b).write({"static_segment_ids": [(4, self.dynamic_b.id)]})
 
     def test_other_company_static_segment_is_refused(self):
         with self.assertRaises(AccessError):
-            self.partner_b.with_user(self.user_b).write(
-                {"static_segment_ids": [(4, self.static_a.id)]})
+            self.partner_b.with_user(self.user_b).write({"static_segment_ids": [(4, self.static_a.id)]})
 
     def test_partner_created_with_static_segment(self):
         partner = self.Partner.with_user(self.user_b).create(
-            {"name": "New B", "static_segment_ids": [(4, self.static_b.id)]})
+            {"name": "New B", "static_segment_ids": [(4, self.static_b.id)]}
+        )
         self.assertEqual(self.members(self.static_b), partner)
         self.assertEqual(self.static_b.member_count, 1)
 
     def test_add_to_segment_list_action(self):
         partners = self.ghent | self.lille
-        wizard = self.env["res.partner.segment.add.wizard"].with_context(
-            active_model="res.partner", active_ids=partners.ids).create(
-            {"segment_id": self.static_a.id})
+        wizard = (
+            self.env["res.partner.segment.add.wizard"]
+            .with_context(active_model="res.partner", active_ids=partners.ids)
+            .create({"segment_id": self.static_a.id})
+        )
         self.assertEqual(wizard.partner_ids, partners)
         wizard.action_apply()
         wizard.action_apply()  # adding twice changes nothing
@@ -62,17 +66,24 @@ class TestStaticSegments(SegmentCase):
 
     def test_add_to_segment_refuses_dynamic(self):
         wizard = self.env["res.partner.segment.add.wizard"].create(
-            {"segment_id": self.dynamic_b.id, "partner_ids": [(6, 0, self.ghent.ids)]})
+            {"segment_id": self.dynamic_b.id, "partner_ids": [(6, 0, self.ghent.ids)]}
+        )
         with self.assertRaises(UserError):
             wizard.action_apply()
 
     def test_add_to_segment_as_user_of_other_company_is_refused(self):
-        wizard = self.env["res.partner.segment.add.wizard"].with_user(self.user_b).create(
-            {"segment_id": self.static_b.id, "partner_ids": [(6, 0, self.partner_b.ids)]})
+        wizard = (
+            self.env["res.partner.segment.add.wizard"]
+            .with_user(self.user_b)
+            .create({"segment_id": self.static_b.id, "partner_ids": [(6, 0, self.partner_b.ids)]})
+        )
         wizard.action_apply()
         self.assertEqual(self.members(self.static_b), self.partner_b)
-        wizard = self.env["res.partner.segment.add.wizard"].with_user(self.user_b).create(
-            {"partner_ids": [(6, 0, self.partner_b.ids)], "segment_id": self.static_a.id})
+        wizard = (
+            self.env["res.partner.segment.add.wizard"]
+            .with_user(self.user_b)
+            .create({"partner_ids": [(6, 0, self.partner_b.ids)], "segment_id": self.static_a.id})
+        )
         with self.assertRaises(AccessError):
             wizard.action_apply()
 
@@ -90,9 +101,13 @@ class TestStaticSegments(SegmentCase):
 
     def test_remove_from_segment_list_action(self):
         self.static_a.partner_ids = self.ghent | self.lille | self.paris
-        wizard = self.env["res.partner.segment.add.wizard"].with_context(
-            default_operation="remove", active_model="res.partner",
-            active_ids=(self.ghent | self.vip).ids).create({"segment_id": self.static_a.id})
+        wizard = (
+            self.env["res.partner.segment.add.wizard"]
+            .with_context(
+                default_operation="remove", active_model="res.partner", active_ids=(self.ghent | self.vip).ids
+            )
+            .create({"segment_id": self.static_a.id})
+        )
         wizard.action_apply()
         self.assertEqual(self.members(self.static_a), self.lille | self.paris)
         self.assertEqual(self.static_a.member_count, 2)

@@ -36,7 +36,8 @@ class TestSegmentValidation(SegmentCase):
     def test_date_helpers_are_allowed(self):
         segment = self.make_segment(
             "[('create_date', '>=', (context_today() - relativedelta(days=30)).strftime('%Y-%m-%d')),"
-            " ('write_date', '>=', datetime.datetime.now() - datetime.timedelta(days=365))]")
+            " ('write_date', '>=', datetime.datetime.now() - datetime.timedelta(days=365))]"
+        )
         segment.action_recompute()
         self.assertIn(self.ghent, self.members(segment))
 
@@ -59,15 +60,18 @@ class TestSegmentValidation(SegmentCase):
 
     def test_pinned_and_excluded_at_once_is_refused(self):
         with self.assertRaises(ValidationError):
-            self.make_segment("[]", include_partner_ids=[(4, self.ghent.id)],
-                              exclude_partner_ids=[(4, self.ghent.id)])
+            self.make_segment(
+                "[]", include_partner_ids=[(4, self.ghent.id)], exclude_partner_ids=[(4, self.ghent.id)]
+            )
 
     def test_domain_broken_later_records_error_and_others_go_on(self):
         broken = self.make_segment("[('city', '=', 'Ghent')]", name="Broken later")
         fine = self.make_segment("[('city', '=', 'Lille')]", name="Fine")
         # a field the domain used is gone (module uninstalled, custom field deleted)
-        self.env.cr.execute("UPDATE res_partner_segment SET domain = %s WHERE id = %s",
-                            ["[('x_removed_field', '=', 1)]", broken.id])
+        self.env.cr.execute(
+            "UPDATE res_partner_segment SET domain = %s WHERE id = %s",
+            ["[('x_removed_field', '=', 1)]", broken.id],
+        )
         self.env.invalidate_all()
         (broken | fine).action_recompute()
         self.assertIn("x_removed_field", broken.last_error)
@@ -104,22 +108,29 @@ class TestSegmentValidation(SegmentCase):
         self.assertRefused("[('id', '=', 2 ** 3)]", "2 ** 3")
 
     def test_cycles_through_any_path_are_refused(self):
-        for path in ("dynamic_segment_ids", "static_segment_ids", "parent_id.segment_ids",
-                     "child_ids.segment_ids"):
+        for path in (
+            "dynamic_segment_ids",
+            "static_segment_ids",
+            "parent_id.segment_ids",
+            "child_ids.segment_ids",
+        ):
             segment = self.make_segment("[('city', '=', 'Ghent')]", name=f"Via {path}")
             with self.assertRaises(ValidationError, msg=path):
                 segment.domain = f"[('{path}', 'in', [{segment.id}])]"
         segment = self.make_segment("[('city', '=', 'Ghent')]", name="Via any")
         with self.assertRaises(ValidationError):
-            segment.domain = (f"[('child_ids', 'any', [('segment_ids', 'in', [{segment.id}])])]")
+            segment.domain = f"[('child_ids', 'any', [('segment_ids', 'in', [{segment.id}])])]"
         with self.assertRaises(ValidationError):
-            segment.domain = (f"[('parent_id', 'not any', [('segment_ids', 'any', "
-                              f"[('id', '=', {segment.id})])])]")
+            segment.domain = (
+                f"[('parent_id', 'not any', [('segment_ids', 'any', " f"[('id', '=', {segment.id})])])]"
+            )
 
     def test_any_path_to_a_segment_orders_the_recompute(self):
         base = self.make_segment("[('city', '=', 'Ghent')]", name="Base")
-        for domain in (f"[('parent_id.segment_ids', 'in', [{base.id}])]",
-                       f"[('child_ids', 'any', [('dynamic_segment_ids', 'in', [{base.id}])])]"):
+        for domain in (
+            f"[('parent_id.segment_ids', 'in', [{base.id}])]",
+            f"[('child_ids', 'any', [('dynamic_segment_ids', 'in', [{base.id}])])]",
+        ):
             user = self.make_segment(domain, name="User of base")
             self.assertEqual(user.depends_on_ids, base)
             self.assertEqual((user | base)._in_dependency_order().ids, [base.id, user.id])

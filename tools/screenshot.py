@@ -24,12 +24,24 @@ import websocket
 class Browser:
     def __init__(self, port=9333, width=1400, height=900):
         self.profile = tempfile.mkdtemp(prefix="ps_shot_")
-        self.proc = subprocess.Popen([
-            "chromium", "--headless=new", "--no-sandbox", "--disable-gpu", "--no-first-run",
-            "--disable-background-networking", "--disable-component-update", "--disable-sync",
-            f"--remote-debugging-port={port}", f"--user-data-dir={self.profile}",
-            f"--window-size={width},{height}", "about:blank"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        self.proc = subprocess.Popen(
+            [
+                "chromium",
+                "--headless=new",
+                "--no-sandbox",
+                "--disable-gpu",
+                "--no-first-run",
+                "--disable-background-networking",
+                "--disable-component-update",
+                "--disable-sync",
+                f"--remote-debugging-port={port}",
+                f"--user-data-dir={self.profile}",
+                f"--window-size={width},{height}",
+                "about:blank",
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(50):
             try:
                 pages = json.load(urllib.request.urlopen(f"http://127.0.0.1:{port}/json"))
@@ -39,8 +51,9 @@ class Browser:
         page = next(p for p in pages if p["type"] == "page")
         self.ws = websocket.create_connection(page["webSocketDebuggerUrl"], timeout=60)
         self.next_id = 0
-        self.call("Emulation.setDeviceMetricsOverride",
-                  width=width, height=height, deviceScaleFactor=1, mobile=False)
+        self.call(
+            "Emulation.setDeviceMetricsOverride", width=width, height=height, deviceScaleFactor=1, mobile=False
+        )
 
     def call(self, method, **params):
         self.next_id += 1
@@ -51,8 +64,11 @@ class Browser:
                 return message.get("result", {})
 
     def js(self, expression):
-        return self.call("Runtime.evaluate", expression=expression, awaitPromise=True,
-                         returnByValue=True).get("result", {}).get("value")
+        return (
+            self.call("Runtime.evaluate", expression=expression, awaitPromise=True, returnByValue=True)
+            .get("result", {})
+            .get("value")
+        )
 
     def goto(self, url, settle=4.0):
         self.call("Page.navigate", url=url)
@@ -81,7 +97,8 @@ def main(base, *pairs):
             if step.startswith("js:"):
                 error = browser.js(
                     "(async () => { try { const env = odoo.__WOWL_DEBUG__.root.env; "
-                    f"await ({step[3:]}); }} catch (e) {{ return String(e); }} }})()")
+                    f"await ({step[3:]}); }} catch (e) {{ return String(e); }} }})()"
+                )
                 if error:
                     print("step failed:", error)
                 time.sleep(4)

@@ -11,10 +11,15 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
         merged partner stays excluded (never mailed against a user's explicit exclusion),
         and the segments' counts follow the merge."""
         res = super()._update_foreign_keys(src_partners, dst_partner)
-        self.env.cr.execute(SQL(
-            """DELETE FROM res_partner_segment_include i USING res_partner_segment_exclude e
+        self.env.cr.execute(
+            SQL(
+                """DELETE FROM res_partner_segment_include i USING res_partner_segment_exclude e
                 WHERE i.partner_id = %s AND e.partner_id = i.partner_id
-                  AND e.segment_id = i.segment_id""", dst_partner.id))
+                  AND e.segment_id = i.segment_id""",
+                dst_partner.id,
+            )
+        )
         self.env["res.partner.segment"].invalidate_model(
-            ["include_partner_ids", "exclude_partner_ids", "partner_ids"])
+            ["include_partner_ids", "exclude_partner_ids", "partner_ids"]
+        )
         return res

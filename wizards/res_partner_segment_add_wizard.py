@@ -6,7 +6,7 @@ from ..engine import membership
 
 
 class ResPartnerSegmentAddWizard(models.TransientModel):
-    """"Add to segment" / "Remove from segment" on partners selected in a list, for static
+    """ "Add to segment" / "Remove from segment" on partners selected in a list, for static
     segments. Members are listed through the partner list (paginated), never loaded whole
     into a form, so this is also how a large static segment is edited."""
 
@@ -17,11 +17,11 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
     _selection_field = "partner_ids"
 
     operation = fields.Selection(
-        [("add", "Add to segment"), ("remove", "Remove from segment")],
-        required=True, default="add")
+        [("add", "Add to segment"), ("remove", "Remove from segment")], required=True, default="add"
+    )
     segment_id = fields.Many2one(
-        "res.partner.segment", required=True, ondelete="cascade",
-        domain=[("segment_type", "=", "static")])
+        "res.partner.segment", required=True, ondelete="cascade", domain=[("segment_type", "=", "static")]
+    )
     partner_ids = fields.Many2many("res.partner", string="Partners")
 
     def action_apply(self):
@@ -30,8 +30,13 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
         segment.check_access("read")
         self.partner_ids.check_access("read")
         if segment.segment_type != "static":
-            raise UserError(self.env._("Partners can only be added by hand to a static segment; "
-                              "“%s” is dynamic: pin them in it instead.", segment.name))
+            raise UserError(
+                self.env._(
+                    "Partners can only be added by hand to a static segment; "
+                    "“%s” is dynamic: pin them in it instead.",
+                    segment.name,
+                )
+            )
         if not self.partner_ids:
             raise UserError(self.env._("Select the partners first."))
         selection = SQL("SELECT unnest(%s::int[]) AS id", list(self.partner_ids.ids))

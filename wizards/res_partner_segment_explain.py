@@ -5,7 +5,7 @@ from ..engine import domain as segment_domain
 
 
 class ResPartnerSegmentExplain(models.TransientModel):
-    """"Why?": each condition of a segment and whether this partner meets it."""
+    """ "Why?": each condition of a segment and whether this partner meets it."""
 
     _name = "res.partner.segment.explain"
     _description = "Why is a partner in a segment"
@@ -47,26 +47,41 @@ class ResPartnerSegmentExplain(models.TransientModel):
         partner = partner.with_env(Partner.env)
         partner.check_access("read")
         one = [("id", "=", partner.id)]
-        self.is_member = bool(self.env["res.partner.segment"].sudo().search_count(
-            [("id", "=", segment.id), ("partner_ids", "in", partner.ids)]))
+        self.is_member = bool(
+            self.env["res.partner.segment"]
+            .sudo()
+            .search_count([("id", "=", segment.id), ("partner_ids", "in", partner.ids)])
+        )
         lines = [fields.Command.clear()]
         if segment.segment_type == "static":
-            verdict = self.env._("Static segment: a member because someone added it.") if self.is_member \
+            verdict = (
+                self.env._("Static segment: a member because someone added it.")
+                if self.is_member
                 else self.env._("Static segment: not added.")
+            )
         else:
             domain = segment._parsed_domain()
             try:
                 segment._check_conditions_readable(domain, Partner)
             except segment_domain.DomainError as exc:
-                raise AccessError(self.env._(
-                    "You cannot see why partners are in segment “%(name)s”: %(reason)s.",
-                    name=segment.name, reason=exc)) from None
+                raise AccessError(
+                    self.env._(
+                        "You cannot see why partners are in segment “%(name)s”: %(reason)s.",
+                        name=segment.name,
+                        reason=exc,
+                    )
+                ) from None
             for path, operator, value in segment_domain.leaves(domain):
                 met = bool(Partner.search_count(one + [(path, operator, value)]))
-                lines.append(fields.Command.create({
-                    "condition": f"{self._label(path)} {operator} {value!r}",
-                    "partner_value": self._value(partner, path),
-                    "met": met}))
+                lines.append(
+                    fields.Command.create(
+                        {
+                            "condition": f"{self._label(path)} {operator} {value!r}",
+                            "partner_value": self._value(partner, path),
+                            "met": met,
+                        }
+                    )
+                )
             if partner in segment.exclude_partner_ids:
                 verdict = self.env._("Excluded by hand: never a member, whatever the conditions.")
             elif partner in segment.include_partner_ids:

@@ -19,9 +19,11 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
     new_list_name = fields.Char("New list name", help="Create a new list with this name.")
     mode = fields.Selection(
         [("add", "Add only"), ("sync", "Sync (also remove those that left)")],
-        required=True, default="add",
+        required=True,
+        default="add",
         help="Sync removes only the subscriptions that segment syncing created; contacts "
-        "added by hand or by import, and opt-outs, always stay.")
+        "added by hand or by import, and opt-outs, always stay.",
+    )
     state = fields.Selection([("draft", "Preview"), ("done", "Done")], default="draft")
     count_add = fields.Integer("To subscribe", readonly=True)
     count_remove = fields.Integer("To remove", readonly=True)
@@ -29,7 +31,6 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
     count_blacklisted = fields.Integer("Blacklisted (skipped)", readonly=True)
     count_opted_out = fields.Integer("Opted out (kept out)", readonly=True)
     count_already = fields.Integer("Already subscribed", readonly=True)
-
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -63,31 +64,45 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         if self.mailing_list_id:
             self.mailing_list_id._origin.check_access("read")
         self.env.flush_all()
-        return mailing.plan(self.env.cr, segments.ids, self.mailing_list_id._origin.id or 0,
-                            segments._readable_partners_sql())
+        return mailing.plan(
+            self.env.cr, segments.ids, self.mailing_list_id._origin.id or 0, segments._readable_partners_sql()
+        )
 
     def action_apply(self):
         self.ensure_one()
         if not self.segment_ids:
             raise UserError(self.env._("Choose at least one segment."))
         if bool(self.mailing_list_id) == bool(self.new_list_name):
-            raise UserError(self.env._("Choose an existing mailing list or give a name for a new one "
-                              "(not both)."))
+            raise UserError(
+                self.env._("Choose an existing mailing list or give a name for a new one " "(not both).")
+            )
         self.segment_ids.check_access("read")
-        mailing_list = self.mailing_list_id or self.env["mailing.list"].create(
-            {"name": self.new_list_name})
+        mailing_list = self.mailing_list_id or self.env["mailing.list"].create({"name": self.new_list_name})
         figures = self.segment_ids._push_to_list(mailing_list, self.mode)
-        self.write({**self._figures_to_fields(figures), "count_add": figures["added"],
-                    "count_remove": figures["removed"], "mailing_list_id": mailing_list.id,
-                    "new_list_name": False, "state": "done"})
+        self.write(
+            {
+                **self._figures_to_fields(figures),
+                "count_add": figures["added"],
+                "count_remove": figures["removed"],
+                "mailing_list_id": mailing_list.id,
+                "new_list_name": False,
+                "state": "done",
+            }
+        )
         return {
-            "type": "ir.actions.act_window", "res_model": self._name, "res_id": self.id,
-            "view_mode": "form", "target": "new", "name": self.env._("Segments pushed to %s", mailing_list.name),
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": self.id,
+            "view_mode": "form",
+            "target": "new",
+            "name": self.env._("Segments pushed to %s", mailing_list.name),
         }
 
     def action_open_list(self):
         self.ensure_one()
         return {
-            "type": "ir.actions.act_window", "res_model": "mailing.list",
-            "res_id": self.mailing_list_id.id, "view_mode": "form",
+            "type": "ir.actions.act_window",
+            "res_model": "mailing.list",
+            "res_id": self.mailing_list_id.id,
+            "view_mode": "form",
         }

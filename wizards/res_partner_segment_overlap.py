@@ -28,14 +28,24 @@ class ResPartnerSegmentOverlap(models.TransientModel):
             for b in segments:
                 key = (min(a.id, b.id), max(a.id, b.id))
                 count = shared.get(key, 0)
-                lines.append(fields.Command.create({
-                    "segment_a_id": a.id, "segment_b_id": b.id, "shared_count": count,
-                    "share_percent": 100.0 * count / sizes[a.id] if sizes[a.id] else 0.0}))
+                lines.append(
+                    fields.Command.create(
+                        {
+                            "segment_a_id": a.id,
+                            "segment_b_id": b.id,
+                            "shared_count": count,
+                            "share_percent": 100.0 * count / sizes[a.id] if sizes[a.id] else 0.0,
+                        }
+                    )
+                )
         self.line_ids = lines
         return {
-            "type": "ir.actions.act_window", "name": self.env._("Segment overlap"),
-            "res_model": "res.partner.segment.overlap.line", "view_mode": "pivot,list",
-            "domain": [("overlap_id", "=", self.id)], "target": "current",
+            "type": "ir.actions.act_window",
+            "name": self.env._("Segment overlap"),
+            "res_model": "res.partner.segment.overlap.line",
+            "view_mode": "pivot,list",
+            "domain": [("overlap_id", "=", self.id)],
+            "target": "current",
             "context": {"pivot_measures": ["shared_count"]},
         }
 
@@ -58,8 +68,8 @@ class ResPartnerSegmentOverlapLine(models.TransientModel):
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("In %(a)s and %(b)s", a=self.segment_a_id.name, b=self.segment_b_id.name),
-            "res_model": "res.partner", "view_mode": "list,form",
+            "res_model": "res.partner",
+            "view_mode": "list,form",
             "views": [(False, "list"), (False, "form")],
-            "domain": [("segment_ids", "in", self.segment_a_id.ids),
-                       ("segment_ids", "in", self.segment_b_id.ids)],
+            "domain": [("segment_ids", "in", self.segment_a_id.ids), ("segment_ids", "in", self.segment_b_id.ids)],
         }
