@@ -12,9 +12,12 @@ from .common import SegmentCase
 @tagged("post_install", "-at_install")
 class TestSegmentScheduler(SegmentCase):
     def test_cron_is_the_public_scheduled_action(self):
+        """Run as Odoo's scheduler runs it: the scheduled action computes a due segment."""
         cron = self.env.ref("partner_segmentation.ir_cron_segment_recompute")
-        self.assertEqual(cron.model_id.model, "res.partner.segment")
-        self.assertEqual((cron.interval_number, cron.interval_type), (1, "hours"))
+        due = self.make_segment("[('city', '=', 'Lille')]", name="Due for the cron")
+        cron.method_direct_trigger()
+        self.assertEqual(self.members(due), self.lille)
+        self.assertTrue(due.last_computed_at)
 
     def test_cron_recomputes_due_segments_only(self):
         now = fields.Datetime.now()
