@@ -2,6 +2,18 @@ from odoo import models
 from odoo.osv import expression
 
 COMPANY_VIEW = "partner_segmentation_company_view"
+SEGMENT_FIELDS = ("segment_ids", "static_segment_ids", "dynamic_segment_ids")
+
+
+def mentions_segments(domain):
+    """Whether a condition of ``domain``, or of its sub-conditions, names a segment field."""
+    for leaf in domain:
+        if isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str):
+            if "segment_ids" in leaf[0]:
+                return True
+            if leaf[1] in ("any", "not any") and isinstance(leaf[2], list | tuple) and mentions_segments(leaf[2]):
+                return True
+    return False
 
 
 class Base(models.AbstractModel):
@@ -14,6 +26,14 @@ class Base(models.AbstractModel):
     """
 
     _inherit = "base"
+
+    def _search(self, domain, offset=0, limit=None, order=None):
+        """Partners' segments named by id, on any path from any model (``user_ids.partner_id
+        .segment_ids`` is joined without a search on partners), go through the segments'
+        record rules."""
+        if not self.env.su and domain and mentions_segments(domain):
+            domain = self.env["res.partner"]._readable_segment_domain(domain, self)
+        return super()._search(domain, offset, limit, order)
 
     def _apply_ir_rules(self, query, mode="read"):
         res = super()._apply_ir_rules(query, mode)

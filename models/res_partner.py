@@ -1,9 +1,16 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL
+from odoo.tools import SQL, Query
 
 from ..engine import membership
 from ..engine.lifecycle import STAGES as LIFECYCLE_STAGES
+from .base import SEGMENT_FIELDS
+
+# Lifecycle and purchase figures are read from the company's orders: for users who work
+# with orders (Sales / User: Own Documents Only and above).
+SALES_FIGURES = "sales_team.group_sale_salesman"
+# Stages also for segmentation users (marketers).
+STAGE_READERS = "sales_team.group_sale_salesman,partner_segmentation.group_segment_user"
 
 
 class ResPartner(models.Model):
@@ -47,42 +54,44 @@ class ResPartner(models.Model):
         compute="_compute_segment_count", groups="partner_segmentation.group_segment_user"
     )
 
-    _SEGMENT_FIELDS = ("segment_ids", "static_segment_ids", "dynamic_segment_ids")
-
-    def _search(self, domain, offset=0, limit=None, order=None):
-        """Segments named by id in a search on partners are only those the user may read:
-        Odoo resolves ``('segment_ids', 'in', ids)`` without the segments' record rules,
-        which would tell who is in another company's segment."""
-        if not self.env.su:
-            domain = self._readable_segment_conditions(domain)
-        return super()._search(domain, offset, limit, order)
-
     def _read_group_groupby(self, groupby_spec, query):
         """Grouping by a segment field is reading it: refused without the segmentation
         group (Odoo checks field groups for other groupings, not for many2many ones)."""
         fname = groupby_spec.split(":")[0].split(".")[0]
-        if fname in self._SEGMENT_FIELDS:
+        if fname in SEGMENT_FIELDS:
             self.check_field_access_rights("read", [fname])
         return super()._read_group_groupby(groupby_spec, query)
 
-    def _readable_segment_conditions(self, domain):
-        return [self._readable_segment_condition(leaf) for leaf in domain]
+    @api.model
+    def _readable_segment_domain(self, domain, model):
+        """``domain`` on ``model``, with every condition on a partner's segments by id (at the
+        end of any path, in any sub-condition) turned into the query of the segments the user
+        may read: Odoo resolves ``('segment_ids', 'in', ids)`` without the segments' record
+        rules, which would tell who is in another company's segment."""
+        return [self._readable_segment_leaf(leaf, model) for leaf in domain]
 
-    def _readable_segment_condition(self, leaf):
-        """``(segment field, in/not in/=/!=, ids or False)`` with the segment ids replaced by
-        the query of those the user may read (False: any segment the user may read)."""
-        if not (
-            isinstance(leaf, list | tuple)
-            and len(leaf) == 3
-            and leaf[0] in self._SEGMENT_FIELDS
-            and leaf[1] in ("in", "not in", "=", "!=")
-        ):
+    @api.model
+    def _readable_segment_leaf(self, leaf, model):
+        if not (isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str)):
             return leaf
         path, operator, value = leaf
-        values = value if isinstance(value, list | tuple) else [value]
-        if not values or not all(isinstance(v, int) or v is False for v in values):
+        *through, last = path.split(".")
+        for name in through:
+            field = model._fields.get(name)
+            if field is None or not field.relational:
+                return leaf
+            model = self.env[field.comodel_name]
+        field = model._fields.get(last)
+        if field is None:
             return leaf
-        ids = [v for v in values if v is not False]
+        if operator in ("any", "not any") and field.relational and isinstance(value, list | tuple):
+            return (path, operator, self._readable_segment_domain(value, self.env[field.comodel_name]))
+        if model._name != self._name or last not in SEGMENT_FIELDS or isinstance(value, str | Query):
+            return leaf  # names are found by the segments' own search, which applies their rules
+        values = value if isinstance(value, list | tuple) else [value]
+        ids = [int(v) for v in values if v not in (False, None)]
+        if operator not in ("in", "not in", "=", "!=") or ids != [v for v in values if v not in (False, None)]:
+            raise ValueError(self.env._("Search segments by their ids (in, not in, =, !=) or their names."))
         Segment = self.env["res.partner.segment"].with_context(active_test=False)
         segments = Segment._search([("id", "in", ids)] if ids else [])
         negative = (operator in ("not in", "!=")) != (not ids)
@@ -178,28 +187,40 @@ class ResPartner(models.Model):
         LIFECYCLE_STAGES,
         "Lifecycle stage",
         compute="_compute_lifecycle",
+        groups=STAGE_READERS,
         search="_search_lifecycle_stage",
         help="Where this customer stands with the current company, from its confirmed orders, "
         "quotations and opportunities (recomputed daily).",
     )
     lifecycle_stage_since = fields.Date(
-        "In this stage since", compute="_compute_lifecycle", search="_search_lifecycle_stage_since"
+        "In this stage since",
+        compute="_compute_lifecycle",
+        groups=STAGE_READERS,
+        search="_search_lifecycle_stage_since",
     )
-    purchase_count = fields.Integer("Purchases", compute="_compute_lifecycle", search="_search_purchase_count")
+    purchase_count = fields.Integer(
+        "Purchases", compute="_compute_lifecycle", groups=SALES_FIGURES, search="_search_purchase_count"
+    )
     first_purchase_date = fields.Date(
-        "First purchase", compute="_compute_lifecycle", search="_search_first_purchase_date"
+        "First purchase", compute="_compute_lifecycle", groups=SALES_FIGURES, search="_search_first_purchase_date"
     )
     last_purchase_date = fields.Date(
-        "Last purchase", compute="_compute_lifecycle", search="_search_last_purchase_date"
+        "Last purchase", compute="_compute_lifecycle", groups=SALES_FIGURES, search="_search_last_purchase_date"
     )
     purchase_total = fields.Float(
-        "Purchased (untaxed)", compute="_compute_lifecycle", search="_search_purchase_total"
+        "Purchased (untaxed)", compute="_compute_lifecycle", groups=SALES_FIGURES, search="_search_purchase_total"
     )
     purchase_average = fields.Float(
-        "Average order (untaxed)", compute="_compute_lifecycle", search="_search_purchase_average"
+        "Average order (untaxed)",
+        compute="_compute_lifecycle",
+        groups=SALES_FIGURES,
+        search="_search_purchase_average",
     )
     purchase_total_12m = fields.Float(
-        "Purchased, last 12 months", compute="_compute_lifecycle", search="_search_purchase_total_12m"
+        "Purchased, last 12 months",
+        compute="_compute_lifecycle",
+        groups=SALES_FIGURES,
+        search="_search_purchase_total_12m",
     )
     lifecycle_transition_ids = fields.One2many(
         "res.partner.lifecycle.transition", "partner_id", string="Stage history"

@@ -2,6 +2,7 @@ from odoo import fields, models
 from odoo.tools.sql import create_index
 
 from ..engine.lifecycle import STAGES
+from .res_partner import SALES_FIGURES
 
 
 class ResPartnerLifecycle(models.Model):
@@ -27,18 +28,23 @@ class ResPartnerLifecycle(models.Model):
     currency_id = fields.Many2one(related="company_id.currency_id")
     stage = fields.Selection(STAGES, required=True)
     stage_since = fields.Date()
-    purchase_count = fields.Integer("Purchases")
-    first_purchase_date = fields.Date("First purchase")
-    last_purchase_date = fields.Date("Last purchase")
+    # purchase figures: for users who work with orders, as on partners
+    purchase_count = fields.Integer("Purchases", groups=SALES_FIGURES)
+    first_purchase_date = fields.Date("First purchase", groups=SALES_FIGURES)
+    last_purchase_date = fields.Date("Last purchase", groups=SALES_FIGURES)
     purchase_total = fields.Monetary(
         "Purchased (untaxed)",
         currency_field="currency_id",
+        groups=SALES_FIGURES,
         help="Sum of the untaxed amounts of the confirmed orders, as recorded on them.",
     )
-    purchase_average = fields.Monetary("Average order (untaxed)", currency_field="currency_id")
+    purchase_average = fields.Monetary(
+        "Average order (untaxed)", currency_field="currency_id", groups=SALES_FIGURES
+    )
     purchase_total_12m = fields.Monetary(
         "Purchased, last 12 months",
         currency_field="currency_id",
+        groups=SALES_FIGURES,
         help="Untaxed amount of the confirmed orders of the last 365 days.",
     )
 

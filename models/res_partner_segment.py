@@ -29,11 +29,23 @@ TRANSIENT_PGCODES = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETEC
 RECOMPUTE_LOCK = 0x5E6D
 LIST_LOCK = 0x5E6E
 PARTNER_FIELDS = ("partner_ids", "include_partner_ids", "exclude_partner_ids")
-CONDITION_FIELDS = {"domain", "company_id", "segment_type"}
+# What decides, or runs on, a segment's members: whoever writes one of these becomes the
+# author whose rights the scheduler uses.
+CONDITION_FIELDS = {
+    "domain",
+    "company_id",
+    "segment_type",
+    "include_partner_ids",
+    "exclude_partner_ids",
+    "on_join_action_id",
+    "on_leave_action_id",
+}
 # Bounds on what one condition may make PostgreSQL plan, and on how long a check may run.
 MAX_PATH_DEPTH = 6
 MAX_ANY_DEPTH = 4
-CHECK_TIMEOUT = "10s"
+CHECK_TIMEOUT = "10s"  # the check of conditions on save
+COUNT_TIMEOUT = "5s"  # the live count while editing
+DEFAULT_RECOMPUTE_TIMEOUT = "15min"  # one recompute (system parameter partner_segmentation.recompute_timeout)
 
 
 class ResPartnerSegment(models.Model):
@@ -118,7 +130,7 @@ class ResPartnerSegment(models.Model):
         "Conditions by",
         readonly=True,
         copy=False,
-        ondelete="set null",
+        ondelete="restrict",
         help="The user who last wrote the conditions: the scheduler evaluates them with this "
         "user's rights, in the segment's company. Empty: written by the system, evaluated "
         "as the segment's company sees its data.",
@@ -255,7 +267,7 @@ class ResPartnerSegment(models.Model):
                     domain = segment._parsed_domain()
                     Partner = segment._user_partner_env()
                     segment._check_conditions_readable(domain, Partner)
-                    self._set_local("statement_timeout", CHECK_TIMEOUT)
+                    self._set_local("statement_timeout", COUNT_TIMEOUT)
                     segment.domain_match_count = Partner.search_count(domain)
                     self.env.cr.execute("RESET statement_timeout")
             except Exception:  # noqa: BLE001 - the constraint explains what is wrong on save
@@ -522,19 +534,29 @@ class ResPartnerSegment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_partners_readable(vals)
-            vals["author_id"] = False if self.env.su else self.env.uid
+            if "author_id" in vals and not self.env.su:
+                raise UserError(self.env._("The author of a segment's conditions is whoever writes them."))
+            company = self.env["res.company"].browse(vals.get("company_id", self.env.company.id))
+            self._check_partners_readable(vals, company)
+            if not self.env.su or "author_id" not in vals:
+                vals["author_id"] = False if self.env.su else self.env.uid
         segments = super().create(vals_list)
         segments._check_global_segment_author()
         segments.filtered(lambda s: s.segment_type == "static")._refresh_member_count()
         return segments
 
     def write(self, vals):
+        if "author_id" in vals and not self.env.su:
+            raise UserError(self.env._("The author of a segment's conditions is whoever writes them."))
         self._check_global_segment_author()
-        self._check_partners_readable(vals)
-        if CONDITION_FIELDS & set(vals):
-            vals = {**vals, "author_id": False if self.env.su else self.env.uid}
+        companies = {vals["company_id"]} if "company_id" in vals else {s.company_id.id for s in self}
+        for company_id in companies or {False}:
+            self._check_partners_readable(vals, self.env["res.company"].browse(company_id))
+        if CONDITION_FIELDS & set(vals) and not self.env.su:
+            vals = {**vals, "author_id": self.env.uid}
         res = super().write(vals)
+        if vals.get("company_id") and not self.env.su:
+            self._check_members_readable_in_company()
         self._check_global_segment_author()
         if "partner_ids" in vals:
             self._refresh_member_count()
@@ -544,10 +566,42 @@ class ResPartnerSegment(models.Model):
         self._check_global_segment_author()
         return super().unlink()
 
+    def _check_members_readable_in_company(self):
+        """After a move to another company: every member and pin is one the user may read
+        there, or the move is refused."""
+        for segment in self:
+            readable = (
+                self.with_company(segment.company_id)
+                .with_context(allowed_company_ids=segment.company_id.ids)
+                ._readable_partners_sql()
+            )
+            self.env.cr.execute(
+                SQL(
+                    """SELECT 1 FROM (SELECT partner_id FROM %s WHERE segment_id = %s
+                                      UNION ALL SELECT partner_id FROM res_partner_segment_include
+                                       WHERE segment_id = %s) m
+                        WHERE m.partner_id NOT IN (%s) LIMIT 1""",
+                    SQL.identifier(membership.MEMBER_TABLE),
+                    segment.id,
+                    segment.id,
+                    readable,
+                )
+            )
+            if self.env.cr.fetchone():
+                raise UserError(
+                    self.env._(
+                        "Segment “%(name)s” holds partners that %(company)s may not see: remove them "
+                        "before moving it.",
+                        name=segment.name,
+                        company=segment.company_id.name,
+                    )
+                )
+
     @api.model
-    def _check_partners_readable(self, vals):
+    def _check_partners_readable(self, vals, company=None):
         """Members, pinned and excluded partners are only ever set to partners the user
-        may read (they flow into exports and mailing lists)."""
+        may read, in the segment's company when it has one (they flow into its exports,
+        pushes and linked lists)."""
         if self.env.su:
             return
         ids = set()
@@ -559,7 +613,10 @@ class ResPartnerSegment(models.Model):
                     ids.add(command[1])
                 elif command[0] == Command.SET:
                     ids.update(command[2])
-        self.env["res.partner"].browse(sorted(ids)).check_access("read")
+        Partner = self.env["res.partner"]
+        if company:
+            Partner = Partner.with_company(company).with_context(allowed_company_ids=company.ids)
+        Partner.browse(sorted(ids)).check_access("read")
 
     def _refresh_member_count(self):
         """Store the member count of these segments, counted in one grouped query."""
@@ -651,10 +708,16 @@ class ResPartnerSegment(models.Model):
         if self.author_id:  # rights may have changed since the conditions were written
             self._check_conditions_readable(self._parsed_domain(), self._partner_env())
         self._raise_work_mem()
+        self._set_local(
+            "statement_timeout",
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("partner_segmentation.recompute_timeout", DEFAULT_RECOMPUTE_TIMEOUT),
+        )
         added, removed, count = membership.replace_members(
             cr, self.id, self._membership_selection(), log_events=bool(self.member_count), uid=self.env.uid
         )
-        cr.execute("RESET work_mem")
+        cr.execute("RESET work_mem; RESET statement_timeout")
         # segments of segments and searches by segment plan from fresh statistics
         analyze_if_large(cr, membership.MEMBER_TABLE, added + removed)
         self.env["res.partner"].invalidate_model(["segment_ids"])
@@ -705,7 +768,7 @@ class ResPartnerSegment(models.Model):
                 last_partner = partner_ids[-1]
                 try:
                     with self.env.cr.savepoint():
-                        action.with_user(self.author_id or self.env.user).with_context(
+                        action.with_user(self._automation_user()).with_context(
                             active_model="res.partner", active_ids=partner_ids, active_id=partner_ids[0]
                         ).run()
                 except Exception as exc:  # noqa: BLE001 - recorded on the segment
@@ -713,6 +776,20 @@ class ResPartnerSegment(models.Model):
                         "Action “%(action)s” failed: %(error)s", action=action.name, error=exc
                     )
                     break
+
+    def _automation_user(self):
+        """Join/leave actions never run as the superuser: as the author of the segment's
+        conditions (who chose the action), or, for the system's segments, the administrator."""
+        return self.author_id or self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+
+    @api.constrains("on_join_action_id", "on_leave_action_id")
+    def _check_automation_model(self):
+        for segment in self:
+            actions = segment.on_join_action_id | segment.on_leave_action_id
+            if actions.filtered(lambda a: a.model_id.model != "res.partner"):
+                raise ValidationError(
+                    self.env._("The actions of segment “%s” must be server actions on contacts.", segment.name)
+                )
 
     def _sync_linked_lists(self):
         """Sync the linked mailing lists. Each list gathers every segment linked to it, so
@@ -814,6 +891,14 @@ class ResPartnerSegment(models.Model):
         of ad platforms (Google Customer Match, Meta)."""
         return self._export_action("audience")
 
+    def _mailing_sender(self):
+        sender = self.env.user.email_formatted or self.env.company.email_formatted
+        if not sender:
+            raise UserError(
+                self.env._("Set an email address on your user or your company: mailings are sent from it.")
+            )
+        return sender
+
     def action_send_mailing(self):
         """A draft mailing on contacts whose recipients are this segment's members, read at
         sending time: nothing is copied."""
@@ -824,6 +909,7 @@ class ResPartnerSegment(models.Model):
                 "mailing_type": "mail",
                 "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
                 "mailing_domain": repr([("segment_ids", "in", self.ids)]),
+                "email_from": self._mailing_sender(),
             }
         )
         self.sudo().last_mailing_at = fields.Datetime.now()
@@ -871,6 +957,7 @@ class ResPartnerSegment(models.Model):
         """Static segments: add once every partner the conditions select now, among those
         the user may read (hand-made members are only ever partners the user may read)."""
         self.check_access("write")
+        self._check_global_segment_author()
         readable = self._readable_partners_sql()
         for segment in self:
             if segment.segment_type != "static":
