@@ -107,6 +107,22 @@ create_db_from_template() {  # create_db_from_template DBNAME  (then: write_conf
   cp -r "$DATA_DIR/filestore/$template" "$DATA_DIR/filestore/$1"
 }
 
+# The preferred port when nothing listens on it, else any free one: `make run` (8069) or
+# another run may be serving on this machine at the same time.
+free_port() {
+  "$PY" - "$1" <<'PY'
+import socket, sys
+for port in (int(sys.argv[1]), 0):
+    with socket.socket() as s:
+        try:
+            s.bind(("", port))
+        except OSError:
+            continue
+        print(s.getsockname()[1])
+        break
+PY
+}
+
 odoo_bin() { "$PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" "$@"; }
 
 setup_all() { ensure_odoo; ensure_venv; ensure_postgres; }

@@ -27,21 +27,6 @@ cleanup() {
 trap cleanup EXIT
 trap 'exit 130' INT TERM  # so that the EXIT trap drops the databases on Ctrl-C / kill too
 
-# The preferred port when nothing listens on it, else any free one: `make test` (8069) or
-# another engineer's run may be serving HttpCase tests on this machine at the same time.
-free_port() {
-  "$PY" - "$1" <<'PY'
-import socket, sys
-for port in (int(sys.argv[1]), 0):
-    with socket.socket() as s:
-        try:
-            s.bind(("", port))
-        except OSError:
-            continue
-        print(s.getsockname()[1])
-        break
-PY
-}
 
 run_install() {  # run_install DB MODULES LOGNAME
   write_conf "$1"
