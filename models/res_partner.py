@@ -4,7 +4,7 @@ from odoo.tools import SQL, Query
 
 from ..engine import membership
 from ..engine.lifecycle import STAGES as LIFECYCLE_STAGES
-from .base import SEGMENT_FIELDS
+from .base import SEGMENT_FIELDS, guarded_comodel
 
 # Lifecycle and purchase figures are read from the company's orders: for users who work
 # with orders (Sales / User: Own Documents Only and above).
@@ -64,10 +64,11 @@ class ResPartner(models.Model):
 
     @api.model
     def _readable_segment_domain(self, domain, model):
-        """``domain`` on ``model``, with every condition on a partner's segments by id (at the
-        end of any path, in any sub-condition) turned into the query of the segments the user
-        may read: Odoo resolves ``('segment_ids', 'in', ids)`` without the segments' record
-        rules, which would tell who is in another company's segment."""
+        """``domain`` on ``model``, with every condition by ids on a partner's segments or a
+        segment's partners (at the end of any path, in any sub-condition) turned into the
+        query of those the user may read: Odoo resolves ``('segment_ids', 'in', ids)``
+        without the other side's record rules, which would tell who is in another company's
+        segment, or which hidden partner is in a shared one."""
         return [self._readable_segment_leaf(leaf, model) for leaf in domain]
 
     @api.model
@@ -86,16 +87,16 @@ class ResPartner(models.Model):
             return leaf
         if operator in ("any", "not any") and field.relational and isinstance(value, list | tuple):
             return (path, operator, self._readable_segment_domain(value, self.env[field.comodel_name]))
-        if model._name != self._name or last not in SEGMENT_FIELDS or isinstance(value, str | Query):
-            return leaf  # names are found by the segments' own search, which applies their rules
+        comodel = guarded_comodel(model, last)
         values = value if isinstance(value, list | tuple) else [value]
+        if not comodel or isinstance(value, str | Query) or not values:
+            return leaf  # names are found by the other side's own search, with its rules
         ids = [int(v) for v in values if v not in (False, None)]
         if operator not in ("in", "not in", "=", "!=") or ids != [v for v in values if v not in (False, None)]:
-            raise ValueError(self.env._("Search segments by their ids (in, not in, =, !=) or their names."))
-        Segment = self.env["res.partner.segment"].with_context(active_test=False)
-        segments = Segment._search([("id", "in", ids)] if ids else [])
+            raise ValueError(self.env._("Search segments and their members by ids (in, not in, =, !=) or names."))
+        readable = self.env[comodel].with_context(active_test=False)._search([("id", "in", ids)] if ids else [])
         negative = (operator in ("not in", "!=")) != (not ids)
-        return (path, "not in" if negative else "in", segments)
+        return (path, "not in" if negative else "in", readable)
 
     @api.depends("segment_ids")
     def _compute_segment_count(self):

@@ -246,6 +246,16 @@ class ResPartnerSegment(models.Model):
         for segment in self:
             segment.visible_member_count = counts[segment.id] if segment in partial else segment.member_count
 
+    def _read_format(self, fnames, load="_classic_read"):
+        """A user of some companies reads, as a shared segment's member count, the count of
+        the members that user may read (the stored count holds every company's)."""
+        result = super()._read_format(fnames, load)
+        if "member_count" in fnames and not self.env.su and not self._is_user_of_every_company():
+            shown = {segment.id: segment.visible_member_count for segment in self}
+            for values in result:
+                values["member_count"] = shown.get(values["id"], values["member_count"])
+        return result
+
     @api.model
     def _is_user_of_every_company(self):
         return not self.env["res.company"].sudo().search_count([("id", "not in", self.env.user.company_ids.ids)])

@@ -695,3 +695,54 @@ class TestRedTeamThirdRound(AccessCase):
         )
         with self.assertRaises(ValidationError):
             shared.with_user(self.manager_b).action_fill_from_domain()
+
+
+@tagged("post_install", "-at_install")
+class TestRedTeamFourthRound(AccessCase):
+    """What a fourth attack found: each door, closed."""
+
+    def test_wizards_are_their_creator_only(self):
+        explain = (
+            self.env["res.partner.segment.explain"]
+            .with_user(self.manager_a)
+            .create({"segment_id": self.global_segment.id, "partner_id": self.secret.id})
+        )
+        self.assertTrue(explain.line_ids)
+        Line = self.env["res.partner.segment.explain.line"].with_user(self.user_b)
+        self.assertFalse(Line.search([("explain_id", "=", explain.id)]))
+        with self.assertRaises(AccessError):
+            explain.with_user(self.user_b).read(["verdict"])
+        overlap = (
+            self.env["res.partner.segment.overlap"]
+            .with_user(self.manager_a)
+            .create({"segment_ids": [(6, 0, self.global_segment.ids)]})
+        )
+        overlap.action_compute()
+        self.assertFalse(self.env["res.partner.segment.overlap.line"].with_user(self.user_b).search([]))
+
+    def test_users_segments_through_their_partner(self):
+        seg_a = self.make_segment("[('user_ids', '!=', False)]", name="A users", company_id=self.company_a.id)
+        seg_a.action_recompute()
+        Users = self.env["res.users"].with_context(active_test=False)
+        self.assertTrue(Users.search([("segment_ids", "in", seg_a.ids)]))
+        self.assertFalse(Users.with_user(self.user_b).search([("segment_ids", "in", seg_a.ids)]))
+        self.assertFalse(Users.with_user(self.user_b).search([("static_segment_ids", "=", seg_a.id)]))
+        self.assertFalse(self.Partner.with_user(self.user_b).search([("user_ids.segment_ids", "in", seg_a.ids)]))
+
+    def test_hidden_partners_of_a_shared_segment_cannot_be_probed(self):
+        self.global_segment.exclude_partner_ids = self.lille
+        as_b = self.Segment.with_user(self.user_b)
+        for fname, partner in (("partner_ids", self.secret), ("exclude_partner_ids", self.lille)):
+            probe = [("id", "=", self.global_segment.id), (fname, "in", partner.ids)]
+            self.assertEqual(self.Segment.search_count(probe), 1, fname)
+        self.assertFalse(
+            as_b.search_count([("id", "=", self.global_segment.id), ("partner_ids", "in", self.secret.ids)])
+        )
+        self.assertEqual(
+            as_b.search_count([("id", "=", self.global_segment.id), ("partner_ids", "in", self.ghent.ids)]), 1
+        )
+        shown = self.global_segment.with_user(self.user_b).read(["member_count"])[0]["member_count"]
+        self.assertEqual(shown, len(self.members(self.global_segment)) - 1)
+
+    def test_not_in_nothing_is_everyone(self):
+        self.assertIn(self.ghent, self.Partner.with_user(self.user_b).search([("segment_ids", "not in", [])]))
