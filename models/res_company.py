@@ -93,14 +93,7 @@ class ResCompany(models.Model):
             if self[fname] in (False, None, 0)
         }
 
-    @api.constrains(
-        "lifecycle_cycle_days",
-        "lifecycle_default_cycle_days",
-        "lifecycle_new_factor",
-        "lifecycle_churn_factor",
-        "lifecycle_dormant_factor",
-        "lifecycle_active_count",
-    )
+    @api.constrains(*_LIFECYCLE_SETTINGS[1:])  # every setting but the mode
     def _check_lifecycle_settings(self):
         for company in self:
             if company.lifecycle_cycle_days < 1 or company.lifecycle_default_cycle_days < 1:
