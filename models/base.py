@@ -1,5 +1,6 @@
 from odoo import models
 from odoo.osv import expression
+from odoo.tools import Query
 
 COMPANY_VIEW = "partner_segmentation_company_view"
 SEGMENT_FIELDS = ("segment_ids", "static_segment_ids", "dynamic_segment_ids")
@@ -34,12 +35,14 @@ def guarded_comodel(model, fname):
 
 
 class Base(models.AbstractModel):
-    """Company view for segment computation: in sudo (no user, no group) but bound by every
-    model's global record rules for the companies of the context, so a company's segment
-    sees, through any relation, only what that company's users may see.
+    """Two guards on every model's searches.
 
-    Active only with the ``partner_segmentation_company_view`` context key: every other
-    search in Odoo is untouched.
+    - Company view for segment computation: in sudo (no user, no group) but bound by every
+      model's global record rules for the companies of the context, so a company's segment
+      sees, through any relation, only what that company's users may see. Active only with
+      the ``partner_segmentation_company_view`` context key.
+    - Guarded relations: partners' segments and segments' partners searched by ids go
+      through the other side's record rules. Active only for a domain that names them.
     """
 
     _inherit = "base"
@@ -49,8 +52,43 @@ class Base(models.AbstractModel):
         (``user_ids.partner_id.segment_ids`` is joined without a search on partners), go
         through the record rules of the side named."""
         if not self.env.su and domain and mentions_guarded(domain):
-            domain = self.env["res.partner"]._readable_segment_domain(domain, self)
+            domain = self._readable_guarded_domain(domain)
         return super()._search(domain, offset, limit, order)
+
+    def _readable_guarded_domain(self, domain, model=None):
+        """``domain`` on ``model``, with every condition by ids on a partner's segments or a
+        segment's partners (at the end of any path, in any sub-condition) turned into the
+        query of those the user may read: Odoo resolves ``('segment_ids', 'in', ids)``
+        without the other side's record rules, which would tell who is in another company's
+        segment, or which hidden partner is in a shared one."""
+        model = model if model is not None else self
+        return [self._readable_guarded_leaf(leaf, model) for leaf in domain]
+
+    def _readable_guarded_leaf(self, leaf, model):
+        if not (isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str)):
+            return leaf
+        path, operator, value = leaf
+        *through, last = path.split(".")
+        for name in through:
+            field = model._fields.get(name)
+            if field is None or not field.relational:
+                return leaf
+            model = self.env[field.comodel_name]
+        field = model._fields.get(last)
+        if field is None:
+            return leaf
+        if operator in ("any", "not any") and field.relational and isinstance(value, list | tuple):
+            return (path, operator, self._readable_guarded_domain(value, self.env[field.comodel_name]))
+        comodel = guarded_comodel(model, last)
+        values = value if isinstance(value, list | tuple) else [value]
+        if not comodel or isinstance(value, str | Query) or not values:
+            return leaf  # names are found by the other side's own search, with its rules
+        ids = [int(v) for v in values if v not in (False, None)]
+        if operator not in ("in", "not in", "=", "!=") or ids != [v for v in values if v not in (False, None)]:
+            raise ValueError(self.env._("Search segments and their members by ids (in, not in, =, !=) or names."))
+        readable = self.env[comodel].with_context(active_test=False)._search([("id", "in", ids)] if ids else [])
+        negative = (operator in ("not in", "!=")) != (not ids)
+        return (path, "not in" if negative else "in", readable)
 
     def _apply_ir_rules(self, query, mode="read"):
         res = super()._apply_ir_rules(query, mode)

@@ -1,10 +1,10 @@
 from odoo import api, fields, models
 from odoo.exceptions import UserError
-from odoo.tools import SQL, Query
+from odoo.tools import SQL
 
 from ..engine import membership
 from ..engine.lifecycle import STAGES as LIFECYCLE_STAGES
-from .base import SEGMENT_FIELDS, guarded_comodel
+from .base import SEGMENT_FIELDS
 
 # Lifecycle and purchase figures are read from the company's orders: for users who work
 # with orders (Sales / User: Own Documents Only and above).
@@ -61,42 +61,6 @@ class ResPartner(models.Model):
         if fname in SEGMENT_FIELDS:
             self.check_field_access_rights("read", [fname])
         return super()._read_group_groupby(groupby_spec, query)
-
-    @api.model
-    def _readable_segment_domain(self, domain, model):
-        """``domain`` on ``model``, with every condition by ids on a partner's segments or a
-        segment's partners (at the end of any path, in any sub-condition) turned into the
-        query of those the user may read: Odoo resolves ``('segment_ids', 'in', ids)``
-        without the other side's record rules, which would tell who is in another company's
-        segment, or which hidden partner is in a shared one."""
-        return [self._readable_segment_leaf(leaf, model) for leaf in domain]
-
-    @api.model
-    def _readable_segment_leaf(self, leaf, model):
-        if not (isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str)):
-            return leaf
-        path, operator, value = leaf
-        *through, last = path.split(".")
-        for name in through:
-            field = model._fields.get(name)
-            if field is None or not field.relational:
-                return leaf
-            model = self.env[field.comodel_name]
-        field = model._fields.get(last)
-        if field is None:
-            return leaf
-        if operator in ("any", "not any") and field.relational and isinstance(value, list | tuple):
-            return (path, operator, self._readable_segment_domain(value, self.env[field.comodel_name]))
-        comodel = guarded_comodel(model, last)
-        values = value if isinstance(value, list | tuple) else [value]
-        if not comodel or isinstance(value, str | Query) or not values:
-            return leaf  # names are found by the other side's own search, with its rules
-        ids = [int(v) for v in values if v not in (False, None)]
-        if operator not in ("in", "not in", "=", "!=") or ids != [v for v in values if v not in (False, None)]:
-            raise ValueError(self.env._("Search segments and their members by ids (in, not in, =, !=) or names."))
-        readable = self.env[comodel].with_context(active_test=False)._search([("id", "in", ids)] if ids else [])
-        negative = (operator in ("not in", "!=")) != (not ids)
-        return (path, "not in" if negative else "in", readable)
 
     @api.depends("segment_ids")
     def _compute_segment_count(self):
