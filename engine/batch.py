@@ -22,3 +22,11 @@ def analyze_if_large(cr, table, rows):
     """ANALYZE ``table`` when ``rows`` rows were just written to it in bulk."""
     if rows >= ANALYZE_THRESHOLD:
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+
+
+def try_xact_lock(cr, key, record_id):
+    """Take the transaction-level advisory lock (``key``, ``record_id``); False if another
+    transaction holds it. Seen by every connection, whether or not the record's row is
+    visible to it."""
+    cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", key, record_id))
+    return cr.fetchone()[0]

@@ -13,7 +13,7 @@ from odoo.tools import SQL, Query, mute_logger
 
 from ..engine import domain as segment_domain
 from ..engine import mailing, membership
-from ..engine.batch import analyze_if_large, may_commit
+from ..engine.batch import analyze_if_large, may_commit, try_xact_lock
 from .base import COMPANY_VIEW
 
 _logger = logging.getLogger(__name__)
@@ -676,13 +676,6 @@ class ResPartnerSegment(models.Model):
                     )
                 )
 
-    def _lock_for_recompute(self):
-        """Take this segment's recompute lock for the transaction; False if another
-        transaction holds it. An advisory lock, so that it is seen by every connection
-        whether or not the segment's row is visible to it."""
-        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", RECOMPUTE_LOCK, self.id))
-        return self.env.cr.fetchone()[0]
-
     def _recompute_one(self):
         """Recompute this segment; True when done, False when it failed (the error is
         recorded on it), None when another transaction is recomputing it (skipped).
@@ -694,7 +687,7 @@ class ResPartnerSegment(models.Model):
         if self.segment_type == "static":
             self._refresh_member_count()
             return True
-        if not self._lock_for_recompute():
+        if not try_xact_lock(self.env.cr, RECOMPUTE_LOCK, self.id):
             return None
         self.env.flush_all()
         try:
@@ -826,8 +819,7 @@ class ResPartnerSegment(models.Model):
             self.env[model].with_env(mailing_list.env).check_access("create")
         if mode == "sync":
             self.env["mailing.subscription"].with_env(mailing_list.env).check_access("unlink")
-        self.env.cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", LIST_LOCK, mailing_list.id))
-        if not self.env.cr.fetchone()[0]:
+        if not try_xact_lock(self.env.cr, LIST_LOCK, mailing_list.id):
             raise UserError(
                 self.env._(
                     "Mailing list “%s” is being filled by another push or sync "
