@@ -14,7 +14,7 @@ from odoo.tools import SQL, Query, mute_logger
 from ..engine import domain as segment_domain
 from ..engine import mailing, membership
 from ..engine.batch import analyze_if_large, may_commit, try_xact_lock
-from .base import COMPANY_VIEW
+from .base import COMPANY_VIEW, GUARDED_RELATIONS
 
 _logger = logging.getLogger(__name__)
 
@@ -28,7 +28,7 @@ TRANSIENT_PGCODES = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETEC
 # First key of the transaction-level advisory locks that keep one recompute per segment.
 RECOMPUTE_LOCK = 0x5E6D
 LIST_LOCK = 0x5E6E
-PARTNER_FIELDS = ("partner_ids", "include_partner_ids", "exclude_partner_ids")
+PARTNER_FIELDS = GUARDED_RELATIONS["res.partner.segment"]  # members, pinned, excluded
 # What decides, or runs on, a segment's members: whoever writes one of these becomes the
 # author whose rights the scheduler uses.
 CONDITION_FIELDS = {
