@@ -67,15 +67,19 @@ class ResPartner(models.Model):
         for partner in self:
             partner.segment_count = len(partner.segment_ids)
 
-    @api.model_create_multi
-    def create(self, vals_list):
-        if not self.env.su and any({"segment_ids", "dynamic_segment_ids"} & set(vals) for vals in vals_list):
+    def _refuse_hand_set_segments(self, fnames):
+        if not self.env.su and {"segment_ids", "dynamic_segment_ids"} & set(fnames):
             raise UserError(
                 self.env._(
                     "Segments follow their conditions; put a partner in a static "
                     "segment through “Static segments”."
                 )
             )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        for vals in vals_list:
+            self._refuse_hand_set_segments(vals)
         partners = super().create(vals_list)
         if any("static_segment_ids" in vals for vals in vals_list):
             partners.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
@@ -84,13 +88,7 @@ class ResPartner(models.Model):
         return partners
 
     def write(self, vals):
-        if not self.env.su and {"segment_ids", "dynamic_segment_ids"} & set(vals):
-            raise UserError(
-                self.env._(
-                    "Segments follow their conditions; put a partner in a static "
-                    "segment through “Static segments”."
-                )
-            )
+        self._refuse_hand_set_segments(vals)
         if "static_segment_ids" not in vals:
             return super().write(vals)
         before = self.sudo().segment_ids
