@@ -158,7 +158,7 @@ def _depth(node):
     return deepest
 
 
-def check_value_sizes(value, leaves=None):
+def check_value_sizes(value):
     """Raise DomainError when an evaluated value is larger than a user may build, or is a
     number PostgreSQL cannot compare (infinite, not a number)."""
     if isinstance(value, str):
