@@ -79,19 +79,13 @@ class ResCompany(models.Model):
 
     def _lifecycle_setting(self, fname):
         self.ensure_one()
-        value = self[fname]
-        if value in (False, None, 0):
-            return self._fields[fname].default(self)
-        return value
+        return self[fname] or self._fields[fname].default(self)
 
     def _lifecycle_missing_settings(self):
-        """{setting: its default} for the settings this company's row lacks."""
+        """{setting: its default} for the settings this company's row lacks (NULL reads as
+        False, 0 or 0.0, none of which is a valid setting)."""
         self.ensure_one()
-        return {
-            fname: self._lifecycle_setting(fname)
-            for fname in self._LIFECYCLE_SETTINGS
-            if self[fname] in (False, None, 0)
-        }
+        return {fname: self._lifecycle_setting(fname) for fname in self._LIFECYCLE_SETTINGS if not self[fname]}
 
     @api.constrains(*_LIFECYCLE_SETTINGS[1:])  # every setting but the mode
     def _check_lifecycle_settings(self):
