@@ -1,6 +1,9 @@
+from odoo import fields
 from odoo.exceptions import AccessError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
+
+from .common import SegmentCase
 
 # Columns this addon adds to tables of other modules: none may refuse a row that a module
 # unaware of us inserts (issue 16: a NOT NULL lifecycle_cycle_mode broke crm's own tests).
@@ -21,7 +24,7 @@ ADDED_COLUMNS = {
 
 
 @tagged("post_install", "-at_install")
-class TestCoreTablesAcceptForeignRows(TransactionCase):
+class TestCoreTablesAcceptForeignRows(SegmentCase):
     def test_no_added_column_is_not_null(self):
         for model, fnames in ADDED_COLUMNS.items():
             Model = self.env[model]
@@ -82,19 +85,7 @@ class TestCoreTablesAcceptForeignRows(TransactionCase):
         self.env.invalidate_all()
         self.env.user.company_ids |= company
         # lifecycle: settings missing in the row read as their defaults
-        product = self.env["product.product"].create({"name": "Unaware product"})
-        order = (
-            self.env["sale.order"]
-            .with_company(company)
-            .create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "order_line": [(0, 0, {"product_id": product.id})],
-                }
-            )
-        )
-        order.action_confirm()
+        self.confirmed_order(partner, fields.Datetime.now(), company)
         company.action_recompute_lifecycle()
         self.assertEqual(company.lifecycle_cycle_days, 30)
         self.assertEqual(partner.with_company(company).lifecycle_stage, "new")
