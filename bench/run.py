@@ -32,7 +32,6 @@ else:  # run as a script: python bench/run.py
 RATIO_TARGET = 3.0  # segment recompute within 3x the hand-written SQL
 TARGETS = {"lifecycle_s": 60, "mailing_first_s": 30, "mailing_resync_s": 5, "memory_growth_mb": 200}
 NOT_AVAILABLE = "not available yet"
-MEMBER_TABLE = "res_partner_segment_member"
 
 
 def quiet(*_args):
@@ -141,21 +140,27 @@ def reference_time(env, selection, repeats):
 
 
 def insert_time(env, table, segment_id, selection, repeats):
-    """The hand-written set inserted, in key order, into ``table``, rolled back each run."""
+    """The hand-written set inserted, in key order, into ``table`` (an SQL identifier),
+    rolled back each run."""
     cr = env.cr
 
     def insert():
         cr.execute("SAVEPOINT bench_insert")
         cr.execute(
             SQL(
-                "INSERT INTO %s (segment_id, partner_id) SELECT %s, r.id FROM (%s) r " "ORDER BY r.id",
-                SQL.identifier(table),
+                "INSERT INTO %s (segment_id, partner_id) SELECT %s, r.id FROM (%s) r ORDER BY r.id",
+                table,
                 segment_id,
                 selection,
             )
         )
 
     return timed(insert, repeats, after=lambda: cr.execute("ROLLBACK TO SAVEPOINT bench_insert"))
+
+
+def member_table(env):
+    """The segment member table, as the ORM names it."""
+    return SQL.identifier(env["res.partner.segment"]._fields["partner_ids"].relation)
 
 
 def write_floor_time(env, selection, repeats):
@@ -166,11 +171,11 @@ def write_floor_time(env, selection, repeats):
     scratch = env["res.partner.segment"].create(
         {"name": "Bench write floor", "segment_type": "static", "company_id": env.company.id}
     )
-    with_fks = insert_time(env, MEMBER_TABLE, scratch.id, selection, repeats)
+    with_fks = insert_time(env, member_table(env), scratch.id, selection, repeats)
     cr.execute("DROP TABLE IF EXISTS bench_member_no_fk")
-    cr.execute(SQL("CREATE TABLE bench_member_no_fk (LIKE %s INCLUDING INDEXES)", SQL.identifier(MEMBER_TABLE)))
+    cr.execute(SQL("CREATE TABLE bench_member_no_fk (LIKE %s INCLUDING INDEXES)", member_table(env)))
     try:
-        without_fks = insert_time(env, "bench_member_no_fk", scratch.id, selection, repeats)
+        without_fks = insert_time(env, SQL.identifier("bench_member_no_fk"), scratch.id, selection, repeats)
     finally:
         cr.execute("DROP TABLE bench_member_no_fk")
     scratch.unlink()
@@ -179,9 +184,11 @@ def write_floor_time(env, selection, repeats):
 
 def member_ids(env, segment):
     env.cr.execute(
-        """SELECT array_agg(partner_id ORDER BY partner_id)
-                        FROM res_partner_segment_member WHERE segment_id = %s""",
-        [segment.id],
+        SQL(
+            "SELECT array_agg(partner_id ORDER BY partner_id) FROM %s WHERE segment_id = %s",
+            member_table(env),
+            segment.id,
+        )
     )
     return env.cr.fetchone()[0] or []
 
@@ -235,7 +242,7 @@ def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, 
 
     def clear(segment):
         def run():  # an empty segment, as a new one is (member count 0: no entry events)
-            env.cr.execute("DELETE FROM res_partner_segment_member WHERE segment_id = %s", [segment.id])
+            env.cr.execute(SQL("DELETE FROM %s WHERE segment_id = %s", member_table(env), segment.id))
             env.cr.execute("UPDATE res_partner_segment SET member_count = 0 WHERE id = %s", [segment.id])
             segment.invalidate_recordset(["member_count", "partner_ids"])
             if commit:
@@ -281,9 +288,10 @@ def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, 
     first = timed(nested.action_recompute, repeats, before=clear(nested), commit=commit)
     rebuild = timed(nested.action_recompute, repeats, commit=commit)
     nested_reference = SQL(
-        """SELECT p.id FROM res_partner p JOIN res_partner_segment_member m
+        """SELECT p.id FROM res_partner p JOIN %s m
              ON m.partner_id = p.id AND m.segment_id = %s
             WHERE p.active AND p.email IS NOT NULL""",
+        member_table(env),
         relation.id,
     )
     floor, ids = reference_time(env, nested_reference, repeats)

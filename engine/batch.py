@@ -18,6 +18,12 @@ def may_commit(env):
     return env.registry.ready and not getattr(threading.current_thread(), "testing", False)
 
 
+def commit_if_allowed(env):
+    """Commit the work done so far, when ``may_commit``: long runs keep their progress."""
+    if may_commit(env):
+        env.cr.commit()  # pylint: disable=invalid-commit
+
+
 def analyze_if_large(cr, table, rows):
     """ANALYZE ``table`` when ``rows`` rows were just written to it in bulk."""
     if rows >= ANALYZE_THRESHOLD:

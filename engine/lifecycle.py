@@ -9,6 +9,8 @@ Everything is set-based: nothing here is proportional to the number of partners 
 
 from odoo.tools import SQL
 
+from .figures import STORED_FIGURES as FIGURES
+
 STAGES = [
     ("lead", "Lead"),
     ("new", "New"),
@@ -19,6 +21,12 @@ STAGES = [
     ("dormant", "Dormant"),
     ("lost", "Lost"),
 ]
+
+
+def _figure_columns(alias=None):
+    """The figures' column names, comma-separated, each prefixed by ``alias``."""
+    return SQL(", ").join(SQL.identifier(*filter(None, (alias, f.name))) for f in FIGURES)
+
 
 WORK_TABLE = "partner_lifecycle_work"
 MIN_GAPS = 10
@@ -78,11 +86,7 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
             """
         CREATE TEMP TABLE %(work)s AS
         WITH purchases AS (
-            SELECT p.commercial_partner_id AS partner_id, count(*) AS n,
-                   min(so.date_order)::date AS first_date, max(so.date_order)::date AS last_date,
-                   sum(so.amount_untaxed / coalesce(nullif(so.currency_rate, 0), 1)) AS total,
-                   sum(so.amount_untaxed / coalesce(nullif(so.currency_rate, 0), 1)) FILTER (
-                       WHERE so.date_order >= %(today)s - interval '1 year') AS total_12m
+            SELECT p.commercial_partner_id AS partner_id, %(aggregates)s
               FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
              WHERE so.company_id = %(company)s AND so.state = 'sale'
              GROUP BY p.commercial_partner_id
@@ -100,25 +104,45 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
               ) i JOIN res_partner p ON p.id = i.partner_id
              GROUP BY p.commercial_partner_id
         )
-        SELECT coalesce(pu.partner_id, i.partner_id) AS partner_id,
-               coalesce(pu.n, 0) AS purchase_count,
-               pu.first_date, pu.last_date,
-               coalesce(pu.total, 0) AS purchase_total,
-               coalesce(pu.total / nullif(pu.n, 0), 0) AS purchase_average,
-               coalesce(pu.total_12m, 0) AS purchase_total_12m,
+        SELECT coalesce(pu.partner_id, i.partner_id) AS partner_id, %(figures)s,
                CASE
-                 WHEN pu.n IS NULL THEN CASE WHEN i.has_open THEN 'lead' ELSE 'lost' END
-                 WHEN pu.n < %(active_count)s THEN
-                   CASE WHEN %(today)s - pu.last_date <= %(x)s * %(new_f)s
+                 WHEN pu.purchase_count IS NULL THEN
+                   CASE WHEN i.has_open THEN 'lead' ELSE 'lost' END
+                 WHEN pu.purchase_count < %(active_count)s THEN
+                   CASE WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(new_f)s
                         THEN 'new' ELSE 'onetime' END
-                 WHEN %(today)s - pu.last_date <= %(x)s * %(new_f)s THEN 'active'
-                 WHEN %(today)s - pu.last_date <= %(x)s * %(churn_f)s THEN 'active_churn'
-                 WHEN %(today)s - pu.last_date <= %(x)s * %(dormant_f)s THEN 'churn'
+                 WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(new_f)s THEN 'active'
+                 WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(churn_f)s THEN 'active_churn'
+                 WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(dormant_f)s THEN 'churn'
                  ELSE 'dormant'
-               END::varchar AS stage
+               END::varchar AS stage,
+               -- since when, estimated from the purchase history (for a first computation)
+               CASE
+                 WHEN pu.purchase_count IS NULL THEN %(today)s
+                 WHEN pu.purchase_count < %(active_count)s THEN
+                   CASE WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(new_f)s
+                        THEN pu.first_purchase_date
+                        ELSE pu.last_purchase_date + floor(%(x)s * %(new_f)s)::int + 1 END
+                 WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(new_f)s THEN pu.last_purchase_date
+                 WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(churn_f)s
+                   THEN pu.last_purchase_date + floor(%(x)s * %(new_f)s)::int + 1
+                 WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(dormant_f)s
+                   THEN pu.last_purchase_date + floor(%(x)s * %(churn_f)s)::int + 1
+                 ELSE pu.last_purchase_date + floor(%(x)s * %(dormant_f)s)::int + 1
+               END AS stage_start
           FROM purchases pu FULL JOIN interest i ON i.partner_id = pu.partner_id
         """,
             work=SQL.identifier(WORK_TABLE),
+            aggregates=SQL(", ").join(
+                SQL("%s AS %s", SQL(f.aggregate, today=today, cycle=cycle_days), SQL.identifier(f.name))
+                for f in FIGURES
+            ),
+            figures=SQL(", ").join(
+                SQL("coalesce(pu.%s, %s) AS %s", SQL.identifier(f.name), f.empty, SQL.identifier(f.name))
+                if f.empty is not None
+                else SQL("pu.%s", SQL.identifier(f.name))
+                for f in FIGURES
+            ),
             company=company_id,
             today=today,
             x=cycle_days,
@@ -160,8 +184,9 @@ def apply_batch(cr, company_id, today, low, high):
         SQL(
             """
         INSERT INTO res_partner_lifecycle_transition
-               (partner_id, company_id, from_stage, to_stage, date)
-        SELECT coalesce(n.partner_id, o.partner_id), %(company)s, o.stage, n.stage, %(today)s
+               (partner_id, company_id, from_stage, to_stage, date, initial)
+        SELECT coalesce(n.partner_id, o.partner_id), %(company)s, o.stage, n.stage, %(today)s,
+               o.partner_id IS NULL
           FROM (SELECT * FROM %(work)s WHERE partner_id >= %(low)s AND partner_id < %(high)s) n
           FULL JOIN (SELECT partner_id, stage FROM res_partner_lifecycle
                       WHERE company_id = %(company)s
@@ -181,19 +206,15 @@ def apply_batch(cr, company_id, today, low, high):
            SET stage = n.stage,
                stage_since = CASE WHEN o.stage IS DISTINCT FROM n.stage
                                   THEN %(today)s ELSE o.stage_since END,
-               purchase_count = n.purchase_count, first_purchase_date = n.first_date,
-               last_purchase_date = n.last_date, purchase_total = n.purchase_total,
-               purchase_average = n.purchase_average,
-               purchase_total_12m = n.purchase_total_12m
+               (%(figures)s) = ROW(%(new_figures)s)
           FROM %(work)s n
          WHERE o.company_id = %(company)s AND o.partner_id = n.partner_id
            AND n.partner_id >= %(low)s AND n.partner_id < %(high)s
-           AND (o.stage, o.purchase_count, o.first_purchase_date, o.last_purchase_date,
-                o.purchase_total, o.purchase_average, o.purchase_total_12m)
-               IS DISTINCT FROM
-               (n.stage, n.purchase_count, n.first_date, n.last_date,
-                n.purchase_total, n.purchase_average, n.purchase_total_12m)
+           AND (o.stage, %(old_figures)s) IS DISTINCT FROM (n.stage, %(new_figures)s)
         """,
+            figures=_figure_columns(),
+            old_figures=_figure_columns("o"),
+            new_figures=_figure_columns("n"),
             **args,
         )
     )
@@ -201,19 +222,16 @@ def apply_batch(cr, company_id, today, low, high):
     cr.execute(
         SQL(
             """
-        INSERT INTO res_partner_lifecycle
-               (partner_id, company_id, stage, stage_since, purchase_count,
-                first_purchase_date, last_purchase_date, purchase_total, purchase_average,
-                purchase_total_12m)
-        SELECT n.partner_id, %(company)s, n.stage, %(today)s, n.purchase_count,
-               n.first_date, n.last_date, n.purchase_total, n.purchase_average,
-               n.purchase_total_12m
+        INSERT INTO res_partner_lifecycle (partner_id, company_id, stage, stage_since, %(figures)s)
+        SELECT n.partner_id, %(company)s, n.stage, least(n.stage_start, %(today)s), %(new_figures)s
           FROM %(work)s n
          WHERE n.partner_id >= %(low)s AND n.partner_id < %(high)s
            AND NOT EXISTS (SELECT 1 FROM res_partner_lifecycle o
                             WHERE o.company_id = %(company)s AND o.partner_id = n.partner_id)
          ORDER BY n.partner_id
         """,
+            figures=_figure_columns(),
+            new_figures=_figure_columns("n"),
             **args,
         )
     )

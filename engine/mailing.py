@@ -182,12 +182,10 @@ def apply(cr, list_id, mode, uid):
     return added, removed
 
 
-def sync_segments_to_list(env, segment_ids, list_id, mode, visible=None):
-    """Plan and apply in one go (with the ORM flushed before and invalidated after);
-    returns the plan's figures with the applied ``added`` and ``removed``."""
-    env.flush_all()
-    figures = plan(env.cr, segment_ids, list_id, visible)
-    figures["added"], figures["removed"] = apply(env.cr, list_id, mode, env.uid)
-    for model in ("mailing.contact", "mailing.subscription", "mailing.list"):
-        env[model].invalidate_model()
+def sync_segments_to_list(cr, segment_ids, list_id, mode, uid, visible=None):
+    """Plan and apply in one go; returns the plan's figures with the applied ``added`` and
+    ``removed``. The caller flushes the ORM before and invalidates its caches of mailing
+    contacts, subscriptions and lists after."""
+    figures = plan(cr, segment_ids, list_id, visible)
+    figures["added"], figures["removed"] = apply(cr, list_id, mode, uid)
     return figures

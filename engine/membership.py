@@ -132,3 +132,20 @@ def selection_with_pins(domain_query, segment_id, has_includes, has_excludes):
             segment_id,
         )
     return selection
+
+
+def delete_events_before(cr, days):
+    """Forget segment entries and exits older than ``days`` days; returns how many."""
+    cr.execute(
+        SQL(
+            "DELETE FROM res_partner_segment_event WHERE date < now() at time zone 'utc' - %s * interval '1 day'",
+            days,
+        )
+    )
+    return cr.rowcount
+
+
+def estimated_rows(cr, selection):
+    """How many rows PostgreSQL's planner expects ``selection`` to return (nothing is run)."""
+    cr.execute(SQL("EXPLAIN (FORMAT JSON) %s", selection))
+    return cr.fetchone()[0][0]["Plan"]["Plan Rows"]

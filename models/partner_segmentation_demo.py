@@ -3,6 +3,8 @@ from datetime import timedelta
 
 from odoo import api, fields, models
 
+CITIES = ["Minsk", "Ghent", "Lille", "Paris", "Berlin", "Porto"]
+
 
 class PartnerSegmentationDemo(models.AbstractModel):
     """Demo data generator: realistic enough that a first look at segments shows something."""
@@ -42,6 +44,7 @@ class PartnerSegmentationDemo(models.AbstractModel):
                     "email": False if i % 11 == 0 else f"customer{i:03d}.c{company.id}@example.com",
                     "company_id": company.id,
                     "category_id": [(4, tag.id)] if i % 17 == 0 else [],
+                    "city": CITIES[i % len(CITIES)],
                 }
                 for i in range(count)
             ]
@@ -110,22 +113,16 @@ class PartnerSegmentationDemo(models.AbstractModel):
         segments = Segment.create(
             [
                 {
-                    "name": "Bought last year, not this year",
+                    "name": "Bought last year, not in the last 12 months",
                     "company_id": main.id,
-                    "domain": "[('sale_order_ids', 'any', [('state', '=', 'sale'), "
-                    "('date_order', '>=', "
-                    "(context_today() - relativedelta(years=1)).strftime('%Y-01-01'))]), "
-                    "('sale_order_ids', 'not any', [('state', '=', 'sale'), "
-                    "('date_order', '>=', context_today().strftime('%Y-01-01'))])]",
+                    "domain": "[('purchase_count_365d', '=', 0), ('days_since_last_purchase', '<=', 730)]",
                 },
                 {
                     "name": "Sleeping clients (no order for 6 months)",
                     "company_id": main.id,
-                    "domain": "[('sale_order_ids', 'any', [('state', '=', 'sale')]), "
-                    "('sale_order_ids', 'not any', [('state', '=', 'sale'), "
-                    "('date_order', '>=', "
-                    "(context_today() - relativedelta(months=6)).strftime('%Y-%m-%d'))])]",
+                    "domain": "[('days_since_last_purchase', '>', 180)]",
                 },
+                {"name": "Customers in Minsk", "company_id": main.id, "domain": "[('city', '=', 'Minsk')]"},
                 {"name": "VIP tag", "company_id": False, "domain": "[('category_id.name', '=', 'VIP')]"},
                 {
                     "name": "No email (call them)",

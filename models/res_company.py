@@ -1,10 +1,10 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import ValidationError
 
 from ..engine import lifecycle
-from ..engine.batch import may_commit
+from ..engine.batch import commit_if_allowed, may_commit
 
 _logger = logging.getLogger(__name__)
 
@@ -128,18 +128,16 @@ class ResCompany(models.Model):
         progress reported to the cron; an interrupted run loses at most one range and the
         next run completes it (rows already right are left alone).
         """
-        if not self.env.is_superuser() and not self.env.user.has_group(
-            "partner_segmentation.group_segment_manager"
-        ):
-            raise UserError(self.env._("Only segmentation managers can recompute the lifecycle."))
+        self.env["res.partner.segment"]._check_manager(
+            self.env._("Only segmentation managers can recompute the lifecycle.")
+        )
         self.check_access("read")
         cr = self.env.cr
         Cron = self.env["ir.cron"]
         today = fields.Date.context_today(self)
 
         def after_batch(done, remaining):
-            if may_commit(self.env):
-                cr.commit()  # pylint: disable=invalid-commit
+            commit_if_allowed(self.env)
             Cron._notify_progress(done=done, remaining=remaining)
 
         for company in self.sudo():
@@ -166,8 +164,8 @@ class ResCompany(models.Model):
                 after_batch=after_batch,
             )
             company.lifecycle_last_run = fields.Datetime.now()
-            if may_commit(self.env):
-                cr.commit()  # pylint: disable=invalid-commit
+            commit_if_allowed(self.env)
+        self.env["res.partner.segment"]._follow_lifecycle(self)
         for model in (
             "res.partner.lifecycle",
             "res.partner.lifecycle.snapshot",

@@ -3,18 +3,44 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..engine import membership
+from ..engine.figures import FIGURES
 from ..engine.lifecycle import STAGES as LIFECYCLE_STAGES
 from .base import SEGMENT_FIELDS
+from .res_partner_lifecycle import SALES_FIGURES, figure_fields
 
-# Lifecycle and purchase figures are read from the company's orders: for users who work
-# with orders (Sales / User: Own Documents Only and above).
-SALES_FIGURES = "sales_team.group_sale_salesman"
-# Stages also for segmentation users (marketers).
-STAGE_READERS = "sales_team.group_sale_salesman,partner_segmentation.group_segment_user"
+# Stages are for sales users and segmentation users (marketers).
+STAGE_READERS = f"{SALES_FIGURES},partner_segmentation.group_segment_user"
+
+LIFECYCLE = "res.partner.lifecycle"
+LIVE_FIGURES = "res.partner.purchase.figures"
+
+# Each lifecycle field of res.partner -> (the model of the rows it reads for env.company, its
+# column there, its value for a partner without a row): the stage and stored figures are
+# the lifecycle recompute's, live figures a view over the orders.
+ROW_FIELDS = {
+    "lifecycle_stage": (LIFECYCLE, "stage", False),
+    "lifecycle_stage_since": (LIFECYCLE, "stage_since", False),
+    **{
+        figure.name: (LIVE_FIGURES if figure.live else LIFECYCLE, figure.name, figure.field_empty)
+        for figure in FIGURES
+    },
+}
+
+
+def _search_lifecycle(fname):
+    """The search function of lifecycle field ``fname``."""
+
+    def search(partners, operator, value):
+        return partners._search_lifecycle_field(fname, operator, value)
+
+    search.__name__ = f"_search_{fname}"
+    return search
 
 
 class ResPartner(models.Model):
-    _inherit = "res.partner"
+    _name = "res.partner"
+    _inherit = ["res.partner", "partner.segmentation.stage.order.mixin"]
+    _stage_fields = ("lifecycle_stage",)
 
     segment_ids = fields.Many2many(
         "res.partner.segment",
@@ -143,15 +169,16 @@ class ResPartner(models.Model):
         return action
 
     # ------------------------------------------------------------------ lifecycle
-    # Read for env.company through the commercial entity; searchable through a subquery on
-    # res_partner_lifecycle, so segment domains and list filters stay set-based.
+    # Read for env.company through the commercial entity, from the lifecycle rows or the
+    # live figures' view; searchable through a subquery, so segment domains and list
+    # filters stay set-based.
 
     lifecycle_stage = fields.Selection(
         LIFECYCLE_STAGES,
         "Lifecycle stage",
         compute="_compute_lifecycle",
         groups=STAGE_READERS,
-        search="_search_lifecycle_stage",
+        search=_search_lifecycle("lifecycle_stage"),
         help="Where this customer stands with the current company, from its confirmed orders, "
         "quotations and opportunities (recomputed daily).",
     )
@@ -159,31 +186,11 @@ class ResPartner(models.Model):
         "In this stage since",
         compute="_compute_lifecycle",
         groups=STAGE_READERS,
-        search="_search_lifecycle_stage_since",
+        search=_search_lifecycle("lifecycle_stage_since"),
     )
-    purchase_count = fields.Integer(
-        "Purchases", compute="_compute_lifecycle", groups=SALES_FIGURES, search="_search_purchase_count"
-    )
-    first_purchase_date = fields.Date(
-        "First purchase", compute="_compute_lifecycle", groups=SALES_FIGURES, search="_search_first_purchase_date"
-    )
-    last_purchase_date = fields.Date(
-        "Last purchase", compute="_compute_lifecycle", groups=SALES_FIGURES, search="_search_last_purchase_date"
-    )
-    purchase_total = fields.Float(
-        "Purchased (untaxed)", compute="_compute_lifecycle", groups=SALES_FIGURES, search="_search_purchase_total"
-    )
-    purchase_average = fields.Float(
-        "Average order (untaxed)",
-        compute="_compute_lifecycle",
-        groups=SALES_FIGURES,
-        search="_search_purchase_average",
-    )
-    purchase_total_12m = fields.Float(
-        "Purchased, last 12 months",
-        compute="_compute_lifecycle",
-        groups=SALES_FIGURES,
-        search="_search_purchase_total_12m",
+    # purchase_count, days_since_last_purchase, purchase_total_30d...: one per figure
+    locals().update(
+        figure_fields(FIGURES, amount_class=fields.Float, compute="_compute_lifecycle", search=_search_lifecycle)
     )
     lifecycle_transition_ids = fields.One2many(
         "res.partner.lifecycle.transition", "partner_id", string="Stage history"
@@ -192,131 +199,127 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
     def _compute_lifecycle(self):
-        rows = (
-            self.env["res.partner.lifecycle"]
-            .sudo()
-            .search_read(
+        values = {fname: {} for fname in ROW_FIELDS}  # field -> {commercial partner: value}
+        for model in (LIFECYCLE, LIVE_FIGURES):
+            fnames = [fname for fname, (row_model, _column, _default) in ROW_FIELDS.items() if row_model == model]
+            columns = [ROW_FIELDS[fname][1] for fname in fnames]
+            rows = self._rows(model).search_read(
                 [("company_id", "=", self.env.company.id), ("partner_id", "in", self.commercial_partner_id.ids)],
-                [
-                    "partner_id",
-                    "stage",
-                    "stage_since",
-                    "purchase_count",
-                    "first_purchase_date",
-                    "last_purchase_date",
-                    "purchase_total",
-                    "purchase_average",
-                    "purchase_total_12m",
-                ],
+                ["partner_id", *columns],
                 load=None,
             )
-        )
-        by_partner = {row["partner_id"]: row for row in rows}
+            for row in rows:
+                for fname in fnames:
+                    values[fname][row["partner_id"]] = row[ROW_FIELDS[fname][1]]
         for partner in self:
-            row = by_partner.get(partner.commercial_partner_id.id, {})
-            partner.lifecycle_stage = row.get("stage", False)
-            partner.lifecycle_stage_since = row.get("stage_since", False)
-            partner.purchase_count = row.get("purchase_count", 0)
-            partner.first_purchase_date = row.get("first_purchase_date", False)
-            partner.last_purchase_date = row.get("last_purchase_date", False)
-            partner.purchase_total = row.get("purchase_total", 0.0)
-            partner.purchase_average = row.get("purchase_average", 0.0)
-            partner.purchase_total_12m = row.get("purchase_total_12m", 0.0)
+            for fname, (_model, _column, default) in ROW_FIELDS.items():
+                partner[fname] = values[fname].get(partner.commercial_partner_id.id, default)
 
-    _LIFECYCLE_COLUMNS = {  # field on res.partner: (column of res_partner_lifecycle, value without row)
-        "lifecycle_stage": ("stage", None),
-        "lifecycle_stage_since": ("stage_since", None),
-        "purchase_count": ("purchase_count", 0),
-        "first_purchase_date": ("first_purchase_date", None),
-        "last_purchase_date": ("last_purchase_date", None),
-        "purchase_total": ("purchase_total", 0),
-        "purchase_average": ("purchase_average", 0),
-        "purchase_total_12m": ("purchase_total_12m", 0),
-    }
-
-    def _search_lifecycle_metric(self, field, operator, value, default):
-        """Partners whose commercial entity's row for env.company satisfies the condition;
-        partners without a row count as ``default`` (no stage, 0, no date).
+    def _search_lifecycle_field(self, fname, operator, value):
+        """Partners whose commercial entity's row for env.company satisfies the condition on
+        lifecycle field ``fname``; partners without a row take its default (no stage, 0, no
+        date).
 
         Always a subquery, never a list of ids: ``commercial_partner_id IN (rows that match)``,
         or, when partners without a row match too (``stage = False``, ``purchase_count < 2``),
         ``id IN (partners LEFT JOIN their row WHERE no row OR it matches)`` -- not a
         ``NOT IN (subquery)``, which PostgreSQL cannot hash at a million rows with 4 MB work_mem.
         """
-        Lifecycle = self.env["res.partner.lifecycle"].sudo()
-        company_id = self.env.company.id
-        if not self._lifecycle_matches_without_row(field, operator, value, default):
-            return self._lifecycle_rows_domain([(field, operator, value)])
-        condition = Lifecycle._search([(field, operator, value)])  # on alias res_partner_lifecycle
+        model = ROW_FIELDS[fname][0]
+        without_row, on_rows = self._split_condition(fname, operator, value)
+        if not without_row:
+            return self._rows_domain(model, on_rows)
+        rows = self._rows(model)
+        condition = rows._search(on_rows or [])  # aliased as its table
         partners = self.sudo().with_context(active_test=False)._search([])
         partners.add_join(
             "LEFT JOIN",
             condition.table,
-            condition.table,
+            rows._table_sql,
             SQL(
                 "%s = %s AND %s = %s",
                 SQL.identifier(condition.table, "partner_id"),
                 SQL.identifier(partners.table, "commercial_partner_id"),
                 SQL.identifier(condition.table, "company_id"),
-                company_id,
+                self.env.company.id,
             ),
         )
         partners.add_where(
-            SQL("%s IS NULL OR (%s)", SQL.identifier(condition.table, "id"), condition.where_clause or SQL("TRUE"))
+            SQL(
+                "%s IS NULL OR (%s)",
+                SQL.identifier(condition.table, "partner_id"),
+                (condition.where_clause or SQL("TRUE")) if on_rows is not None else SQL("FALSE"),
+            )
         )
         return [("id", "in", partners)]
 
-    def _lifecycle_matches_without_row(self, column, operator, value, default):
-        probe = self.env["res.partner.lifecycle"].new({column: default})
-        return bool(probe.filtered_domain([(column, operator, value)]))
+    def _rows(self, model):
+        """The rows of ``model`` (lifecycle or live figures), in sudo: read for env.company
+        only, through the partners the user reads."""
+        return self.env[model].sudo()
 
-    def _lifecycle_rows_domain(self, conditions):
-        """Partners whose commercial entity's row for env.company meets all ``conditions``
-        (on res.partner.lifecycle columns), as one subquery."""
-        matching = (
-            self.env["res.partner.lifecycle"]
-            .sudo()
-            ._search([("company_id", "=", self.env.company.id), *conditions])
-        )
+    def _split_condition(self, fname, operator, value):
+        """How a condition on lifecycle field ``fname`` applies: (whether partners without a
+        row meet it, the conditions a row must meet -- None: no row does). Searching a figure
+        is reading it: refused to users without its group, as Odoo refuses reading it."""
+        self.check_field_access_rights("read", [fname])
+        model, column, default = ROW_FIELDS[fname]
+        if default is False and self.env[model]._fields[column].type in ("integer", "float", "monetary"):
+            # A number that partners without a row do not have (days since the last purchase
+            # of a customer who never bought): "not set", which meets no number -- for Odoo,
+            # a number not set is 0. Rows always hold it.
+            if operator in ("=", "!=") and (value is False or value is None):
+                return (True, None) if operator == "=" else (False, [])
+            return False, [(column, operator, value)]
+        probe = self.env[model].new({column: default})
+        return bool(probe.filtered_domain([(column, operator, value)])), [(column, operator, value)]
+
+    def _rows_domain(self, model, conditions):
+        """Partners whose commercial entity's row of ``model`` for env.company meets all
+        ``conditions`` (on its columns), as one subquery."""
+        matching = self._rows(model)._search([("company_id", "=", self.env.company.id), *conditions])
         return [("commercial_partner_id", "in", matching.subselect(SQL.identifier(matching.table, "partner_id")))]
 
     @api.model
     def _merge_lifecycle_conditions(self, domain):
         """A plain list of conditions (an implicit AND) with several lifecycle conditions
-        that partners without a row cannot meet: those become one subquery, so the lifecycle
-        table is read once rather than once per condition (``last purchase >= a`` and
-        ``< b`` on a million partners: 0.6 s instead of 1.0 s). Other domains are returned
-        as they are."""
+        that partners without a row cannot meet: those on the same rows become one
+        subquery, so the lifecycle table is read once rather than once per condition (``last
+        purchase >= a`` and ``< b`` on a million partners: 0.6 s instead of 1.0 s). Other
+        domains are returned as they are."""
         if any(not (isinstance(leaf, list | tuple) and len(leaf) == 3) for leaf in domain):
             return domain
-        merged, rest = [], []
+        merged, rest = {}, []  # model -> ([its leaves], [their conditions on its rows])
         for leaf in domain:
-            fname, operator, value = leaf
-            column = self._LIFECYCLE_COLUMNS.get(fname, (None, None))[0]
-            if column and not self._lifecycle_matches_without_row(
-                column, operator, value, self._lifecycle_default(fname)
-            ):
-                merged.append((column, operator, value))
-            else:
+            without_row, on_rows = self._split_condition(*leaf) if leaf[0] in ROW_FIELDS else (True, None)
+            if without_row:
                 rest.append(leaf)
-        if len(merged) < 2:
+            else:
+                leaves, conditions = merged.setdefault(ROW_FIELDS[leaf[0]][0], ([], []))
+                leaves.append(leaf)
+                conditions += on_rows
+        if all(len(leaves) < 2 for leaves, _conditions in merged.values()):
             return domain
-        return rest + self._lifecycle_rows_domain(merged)
+        for model, (leaves, conditions) in merged.items():
+            rest += self._rows_domain(model, conditions) if len(leaves) > 1 else leaves
+        return rest
 
     def _field_to_sql(self, alias, fname, query=None, flush=True):
         """Lifecycle fields read the commercial entity's row for env.company: a LEFT JOIN, so
         partners can be grouped and sorted by stage and purchase figures (list views,
         pivots), although the fields are not stored on res_partner."""
-        if fname not in self._LIFECYCLE_COLUMNS:
+        if fname not in ROW_FIELDS:
             return super()._field_to_sql(alias, fname, query, flush)
-        column, default = self._LIFECYCLE_COLUMNS[fname]
+        self.check_field_access_rights("read", [fname])  # grouping or sorting by it is reading it
+        model, column, default = ROW_FIELDS[fname]
         if query is None:
             raise ValueError(f"{fname} can only be read in SQL within a query")
-        row = query.make_alias(alias, "lifecycle")
+        rows = self._rows(model)
+        row = query.make_alias(alias, rows._table)
         query.add_join(
             "LEFT JOIN",
             row,
-            "res_partner_lifecycle",
+            rows._table_sql,
             SQL(
                 "%s = %s AND %s = %s",
                 SQL.identifier(row, "partner_id"),
@@ -325,40 +328,6 @@ class ResPartner(models.Model):
                 self.env.company.id,
             ),
         )
-        if default is None:
+        if default is False:  # no value without a row (a stage, a date)
             return SQL.identifier(row, column)
         return SQL("COALESCE(%s, %s)", SQL.identifier(row, column), default)
-
-    def _lifecycle_default(self, fname):
-        """The value lifecycle field ``fname`` takes for a partner without a row."""
-        default = self._LIFECYCLE_COLUMNS[fname][1]
-        return False if default is None else default
-
-    def _search_lifecycle_field(self, fname, operator, value):
-        return self._search_lifecycle_metric(
-            self._LIFECYCLE_COLUMNS[fname][0], operator, value, self._lifecycle_default(fname)
-        )
-
-    def _search_lifecycle_stage(self, operator, value):
-        return self._search_lifecycle_field("lifecycle_stage", operator, value)
-
-    def _search_lifecycle_stage_since(self, operator, value):
-        return self._search_lifecycle_field("lifecycle_stage_since", operator, value)
-
-    def _search_purchase_count(self, operator, value):
-        return self._search_lifecycle_field("purchase_count", operator, value)
-
-    def _search_first_purchase_date(self, operator, value):
-        return self._search_lifecycle_field("first_purchase_date", operator, value)
-
-    def _search_last_purchase_date(self, operator, value):
-        return self._search_lifecycle_field("last_purchase_date", operator, value)
-
-    def _search_purchase_total(self, operator, value):
-        return self._search_lifecycle_field("purchase_total", operator, value)
-
-    def _search_purchase_average(self, operator, value):
-        return self._search_lifecycle_field("purchase_average", operator, value)
-
-    def _search_purchase_total_12m(self, operator, value):
-        return self._search_lifecycle_field("purchase_total_12m", operator, value)

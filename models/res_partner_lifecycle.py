@@ -1,8 +1,28 @@
 from odoo import fields, models
 from odoo.tools.sql import create_index
 
+from ..engine.figures import STORED_FIGURES
 from ..engine.lifecycle import STAGES
-from .res_partner import SALES_FIGURES
+
+# Lifecycle and purchase figures are read from the company's orders: for users who work
+# with orders (Sales / User: Own Documents Only and above).
+SALES_FIGURES = "sales_team.group_sale_salesman"
+
+
+def figure_fields(figures, amount_class=fields.Monetary, currency_field=None, **attrs):
+    """One field per purchase figure of ``figures`` (see ``engine.figures``), for users
+    who work with orders: ``attrs`` are given to every field, ``currency_field`` to amounts
+    (of ``amount_class``); a callable attribute is called with the figure's name."""
+    classes = {"integer": fields.Integer, "date": fields.Date, "monetary": amount_class}
+    result = {}
+    for figure in figures:
+        own = {key: value(figure.name) if callable(value) else value for key, value in attrs.items()}
+        if figure.field_type == "monetary" and currency_field:
+            own["currency_field"] = currency_field
+        result[figure.name] = classes[figure.field_type](
+            figure.label, groups=SALES_FIGURES, help=figure.help or None, **own
+        )
+    return result
 
 
 class ResPartnerLifecycle(models.Model):
@@ -17,36 +37,20 @@ class ResPartnerLifecycle(models.Model):
     """
 
     _name = "res.partner.lifecycle"
-    _inherit = ["partner.segmentation.readable.partner.mixin"]
+    _inherit = ["partner.segmentation.readable.partner.mixin", "partner.segmentation.stage.order.mixin"]
     _description = "Customer lifecycle per company"
     _order = "company_id, partner_id"
     _rec_name = "partner_id"
     _log_access = False
+    _stage_fields = ("stage",)
 
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id")
     stage = fields.Selection(STAGES, required=True)
     stage_since = fields.Date()
-    # purchase figures: for users who work with orders, as on partners
-    purchase_count = fields.Integer("Purchases", groups=SALES_FIGURES)
-    first_purchase_date = fields.Date("First purchase", groups=SALES_FIGURES)
-    last_purchase_date = fields.Date("Last purchase", groups=SALES_FIGURES)
-    purchase_total = fields.Monetary(
-        "Purchased (untaxed)",
-        currency_field="currency_id",
-        groups=SALES_FIGURES,
-        help="Sum of the untaxed amounts of the confirmed orders, as recorded on them.",
-    )
-    purchase_average = fields.Monetary(
-        "Average order (untaxed)", currency_field="currency_id", groups=SALES_FIGURES
-    )
-    purchase_total_12m = fields.Monetary(
-        "Purchased, last 12 months",
-        currency_field="currency_id",
-        groups=SALES_FIGURES,
-        help="Untaxed amount of the confirmed orders of the last 365 days.",
-    )
+    # purchase_count, last_purchase_date, purchase_total...: one field per figure
+    locals().update(figure_fields(STORED_FIGURES, currency_field="currency_id"))
 
     _sql_constraints = [
         (

@@ -13,8 +13,9 @@ from odoo.tools import SQL, Query, mute_logger
 
 from ..engine import domain as segment_domain
 from ..engine import mailing, membership
-from ..engine.batch import analyze_if_large, may_commit, try_xact_lock
+from ..engine.batch import analyze_if_large, commit_if_allowed, try_xact_lock
 from .base import COMPANY_VIEW, GUARDED_RELATIONS
+from .res_partner import ROW_FIELDS
 
 _logger = logging.getLogger(__name__)
 
@@ -46,6 +47,10 @@ MAX_ANY_DEPTH = 4
 CHECK_TIMEOUT = "10s"  # the check of conditions on save
 COUNT_TIMEOUT = "5s"  # the live count while editing
 DEFAULT_RECOMPUTE_TIMEOUT = "15min"  # one recompute (system parameter partner_segmentation.recompute_timeout)
+# Saved conditions are applied at once when PostgreSQL expects at most this many members
+# (system parameter partner_segmentation.recompute_on_save_limit), else by the scheduler,
+# woken at once.
+DEFAULT_RECOMPUTE_ON_SAVE_LIMIT = 50_000
 
 
 class ResPartnerSegment(models.Model):
@@ -125,6 +130,12 @@ class ResPartnerSegment(models.Model):
     last_duration = fields.Float("Last duration (s)", readonly=True, copy=False, digits=(16, 3))
     last_error = fields.Text(readonly=True, copy=False)
     next_recompute_at = fields.Datetime(compute="_compute_next_recompute_at", store=True, index=True)
+    recompute_requested_at = fields.Datetime(
+        "Recompute pending since",
+        readonly=True,
+        copy=False,
+        help="The conditions changed and the scheduler recomputes the members in a moment.",
+    )
     author_id = fields.Many2one(
         "res.users",
         "Conditions by",
@@ -202,11 +213,13 @@ class ResPartnerSegment(models.Model):
 
     # ------------------------------------------------------------------ computes
 
-    @api.depends("last_computed_at", "refresh_interval", "segment_type", "active")
+    @api.depends("last_computed_at", "refresh_interval", "segment_type", "active", "recompute_requested_at")
     def _compute_next_recompute_at(self):
         for segment in self:
             if segment.segment_type != "dynamic":
                 segment.next_recompute_at = False
+            elif segment.recompute_requested_at:
+                segment.next_recompute_at = segment.recompute_requested_at
             elif not segment.last_computed_at:
                 segment.next_recompute_at = fields.Datetime.now()
             else:
@@ -553,6 +566,7 @@ class ResPartnerSegment(models.Model):
         segments = super().create(vals_list)
         segments._check_global_segment_author()
         segments.filtered(lambda s: s.segment_type == "static")._refresh_member_count()
+        segments._follow_conditions()
         return segments
 
     def write(self, vals):
@@ -564,13 +578,54 @@ class ResPartnerSegment(models.Model):
             self._check_partners_readable(vals, self.env["res.company"].browse(company_id))
         if CONDITION_FIELDS & set(vals) and not self.env.su:
             vals = {**vals, "author_id": self.env.uid}
+        if vals.get("last_computed_at"):  # a computation answers a pending request
+            vals = {"recompute_requested_at": False, **vals}
         res = super().write(vals)
         if vals.get("company_id") and not self.env.su:
             self._check_members_readable_in_company()
         self._check_global_segment_author()
         if "partner_ids" in vals:
             self._refresh_member_count()
+        if CONDITION_FIELDS & set(vals) or vals.get("active"):
+            self._follow_conditions()
         return res
+
+    def _follow_conditions(self):
+        """Members follow newly saved conditions (or an unarchived segment): at once when
+        PostgreSQL expects a small segment, otherwise the scheduler is woken now and the
+        form says a recompute is pending -- the members and pushes never lag behind what
+        the user saved until the next scheduled run."""
+        limit = int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("partner_segmentation.recompute_on_save_limit", DEFAULT_RECOMPUTE_ON_SAVE_LIMIT)
+        )
+        dynamic = self.sudo().filtered(lambda s: s.active and s.segment_type == "dynamic")
+        later = self.browse()
+        for segment in dynamic._in_dependency_order():
+            if segment._expected_size() > limit or segment._recompute_one() is None:
+                later |= segment
+        later._request_recompute()
+
+    @api.model
+    def _follow_lifecycle(self, companies):
+        """After a lifecycle recompute of ``companies``: their segments (and shared ones)
+        whose conditions read a stage or a purchase figure are recomputed now."""
+        segments = self.sudo().search(
+            [("segment_type", "=", "dynamic"), ("company_id", "in", [*companies.ids, False])]
+        )
+        segments.filtered(lambda s: any(fname in (s.domain or "") for fname in ROW_FIELDS))._request_recompute()
+
+    def _expected_size(self):
+        """The number of members PostgreSQL's planner expects, without computing them."""
+        return membership.estimated_rows(self.env.cr, self._membership_selection())
+
+    def _request_recompute(self):
+        """Have the scheduler recompute these segments now (its job is woken)."""
+        if not self:
+            return
+        self.sudo().write({"recompute_requested_at": fields.Datetime.now()})
+        self.env.ref("partner_segmentation.ir_cron_segment_recompute").sudo()._trigger()
 
     def unlink(self):
         self._check_global_segment_author()
@@ -656,16 +711,20 @@ class ResPartnerSegment(models.Model):
             visit(segment, frozenset())
         return self.browse(ordered)
 
+    @api.model
+    def _check_manager(self, message):
+        """Refuse with ``message`` unless the user is a segmentation manager (or the
+        superuser)."""
+        if not (self.env.is_superuser() or self.env.user.has_group("partner_segmentation.group_segment_manager")):
+            raise UserError(message)
+
     def action_recompute(self):
         """Recompute membership now: dynamic segments from their conditions (in dependency
         order); static ones only recount. Each segment in its own savepoint: one that fails
         records its error and the others go on. A segment being recomputed elsewhere (the
         scheduler) is refused with a message."""
         self.check_access("write")
-        if not self.env.is_superuser() and not self.env.user.has_group(
-            "partner_segmentation.group_segment_manager"
-        ):
-            raise UserError(self.env._("Only segmentation managers can recompute segments."))
+        self._check_manager(self.env._("Only segmentation managers can recompute segments."))
         for segment in self.sudo()._in_dependency_order():
             if segment._recompute_one() is None:
                 raise UserError(
@@ -728,7 +787,12 @@ class ResPartnerSegment(models.Model):
         duration = time.perf_counter() - start
         now = fields.Datetime.now()
         self.write(
-            {"member_count": count, "last_computed_at": now, "last_duration": duration, "last_error": False}
+            {
+                "member_count": count,
+                "last_computed_at": now,
+                "last_duration": duration,
+                "last_error": False,
+            }
         )
         self.env["res.partner.segment.history"].create(
             {
@@ -827,9 +891,12 @@ class ResPartnerSegment(models.Model):
                     mailing_list.name,
                 )
             )
+        self.env.flush_all()
         figures = mailing.sync_segments_to_list(
-            self.env, self.ids, mailing_list.id, mode, self._readable_partners_sql()
+            self.env.cr, self.ids, mailing_list.id, mode, self.env.uid, self._readable_partners_sql()
         )
+        for model in ("mailing.contact", "mailing.subscription", "mailing.list"):
+            self.env[model].invalidate_model()
         self.sudo().last_mailing_at = fields.Datetime.now()
         return figures
 
@@ -947,8 +1014,7 @@ class ResPartnerSegment(models.Model):
         Cron = self.env["ir.cron"]
         for done, segment in enumerate(due, start=1):
             segment._recompute_one()  # records its own error; None: skipped, being computed
-            if may_commit(self.env):
-                self.env.cr.commit()  # pylint: disable=invalid-commit
+            commit_if_allowed(self.env)
             Cron._notify_progress(done=done, remaining=len(due) - done)
         # static segments lose members when partners are deleted or merged: recount them
         self.sudo().search([("segment_type", "=", "static")])._refresh_member_count()

@@ -1,5 +1,7 @@
 from odoo import api, fields, models
 
+from ..engine import membership
+
 
 class ResPartnerSegmentEvent(models.Model):
     """A partner joining or leaving a dynamic segment at a recompute (not on its first
@@ -22,7 +24,4 @@ class ResPartnerSegmentEvent(models.Model):
         days = int(
             self.env["ir.config_parameter"].sudo().get_param("partner_segmentation.event_retention_days", 180)
         )
-        self.env.cr.execute(
-            "DELETE FROM res_partner_segment_event WHERE date < now() at time zone 'utc' - %s * interval '1 day'",
-            [days],
-        )
+        membership.delete_events_before(self.env.cr, days)

@@ -1,4 +1,6 @@
-from odoo import fields, models
+from datetime import datetime, time, timedelta
+
+from odoo import api, fields, models
 from odoo.osv import expression
 
 
@@ -17,6 +19,28 @@ class ResPartnerSegmentHistory(models.Model):
     added_count = fields.Integer("Joined")
     removed_count = fields.Integer("Left")
     duration = fields.Float("Duration (s)", digits=(16, 3))
+    last_of_day = fields.Boolean(
+        "Last of the day",
+        default=True,
+        index=True,
+        help="The segment's last computation of its day (UTC): its size that day, one point per day in the chart.",
+    )
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        rows = super().create(vals_list)
+        for row in rows:
+            day = datetime.combine(row.computed_at.date(), time.min)
+            self.sudo().search(
+                [
+                    ("segment_id", "=", row.segment_id.id),
+                    ("last_of_day", "=", True),
+                    ("computed_at", ">=", day),
+                    ("computed_at", "<", day + timedelta(days=1)),
+                    ("id", "<", row.id),
+                ]
+            ).last_of_day = False
+        return rows
 
     def _search(self, domain, offset=0, limit=None, order=None):
         """The size history of a segment shared with all companies counts every company's

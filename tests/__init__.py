@@ -13,3 +13,5 @@ from . import test_insight_tours
 from . import test_segment_access
 from . import test_segment_export_http
 from . import test_core_tables
+from . import test_purchase_figures
+from . import test_segment_follow

@@ -2,11 +2,16 @@ from odoo.tests import TransactionCase, new_test_user
 
 
 class SegmentCase(TransactionCase):
-    """Two companies, a segmentation manager in A, a segmentation user in B, and partners."""
+    """Two companies, a segmentation manager in A, a segmentation user in B, and partners.
+
+    Saved segments are left to the scheduler, as on a large database (no recompute on
+    save): the tests compute them when they mean to. ``TestMembersFollowSavedConditions``
+    tests the recompute on save."""
 
     @classmethod
     def setUpClass(cls):
         super().setUpClass()
+        cls.env["ir.config_parameter"].set_param("partner_segmentation.recompute_on_save_limit", "0")
         cls.Segment = cls.env["res.partner.segment"]
         cls.Partner = cls.env["res.partner"]
         cls.company_a = cls.env.company

@@ -447,6 +447,52 @@ class TestLifecycleHistory(LifecycleCase):
         self.assertEqual(self.newbie.with_company(self.c1).lifecycle_transition_ids, self.transitions(self.newbie))
         self.assertEqual(len(self.transitions(self.prospect)), 1, "unchanged: no new transition")
 
+    def test_first_computation_is_an_entry_not_a_change(self):
+        self.recompute(self.c1)
+        first = self.transitions(self.newbie)
+        self.assertTrue(first.initial, "None -> new on the first computation is an entry")
+        self.recompute(self.c1, day=TODAY + timedelta(days=40))
+        change = self.transitions(self.newbie)[-1]
+        self.assertFalse(change.initial)
+        action = self.env["ir.actions.act_window"]._for_xml_id(
+            "partner_segmentation.res_partner_lifecycle_transition_action"
+        )
+        self.assertIn("search_default_changes", action["context"], "the flow pivot opens on changes only")
+        Transition = self.env["res.partner.lifecycle.transition"]
+        self.assertEqual(Transition.search([("partner_id", "=", self.newbie.id), ("initial", "=", False)]), change)
+
+    def test_first_computation_estimates_since_when_from_the_purchases(self):
+        sleeper = self.Partner.create({"name": "H sleeper"})
+        self.order(sleeper, 500, self.c1)
+        self.order(sleeper, 400, self.c1)
+        self.recompute(self.c1)
+        Partner = self.Partner.with_company(self.c1)
+        # X = 30: dormant once its last purchase is more than 4X = 120 days old
+        self.assertEqual(Partner.browse(sleeper.id).lifecycle_stage, "dormant")
+        self.assertEqual(Partner.browse(sleeper.id).lifecycle_stage_since, TODAY - timedelta(days=400 - 121))
+        self.assertEqual(Partner.browse(self.newbie.id).lifecycle_stage_since, TODAY - timedelta(days=10))
+        self.assertEqual(Partner.browse(self.regular.id).lifecycle_stage_since, TODAY - timedelta(days=5))
+        self.assertEqual(Partner.browse(self.prospect.id).lifecycle_stage_since, TODAY)
+
+    def test_stages_group_in_funnel_order(self):
+        self.recompute(self.c1)
+        funnel = [key for key, _label in lifecycle.STAGES]
+        stages = [
+            stage
+            for stage, _count in self.env["res.partner.lifecycle.snapshot"]._read_group(
+                [("company_id", "=", self.c1.id)], ["stage"], ["__count"]
+            )
+        ]
+        self.assertEqual(stages, ["lead", "new", "active"], "not alphabetical (active, lead, new)")
+        self.assertEqual(stages, sorted(stages, key=funnel.index))
+        by_partner = [
+            stage
+            for stage, _count in self.Partner.with_company(self.c1)._read_group(
+                [("name", "like", "H ")], ["lifecycle_stage"], ["__count"]
+            )
+        ]
+        self.assertEqual(by_partner, ["lead", "new", "active"])
+
     def test_unchanged_partner_is_not_rewritten(self):
         self.recompute(self.c1)
         row = self.env["res.partner.lifecycle"].search(

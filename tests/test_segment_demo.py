@@ -27,3 +27,28 @@ class TestSegmentDemo(TransactionCase):
         )
         self.assertGreater(staged, 0)
         self.assertTrue(second.lifecycle_last_run)
+
+    def test_every_demo_and_ready_made_segment_rolls_forward_and_has_members(self):
+        """Demo and ready-made conditions count days from today (no calendar dates the
+        domain editor cannot show), and every demo segment, like the README's examples,
+        finds members in the demo data."""
+        self.env["partner.segmentation.demo"]._generate(partners_per_company=30)
+        Segment = self.env["res.partner.segment"].with_context(active_test=False)
+        for segment in Segment.search([("segment_type", "=", "dynamic")]):
+            self.assertNotIn("context_today", segment.domain, segment.name)
+            self.assertNotIn("relativedelta", segment.domain, segment.name)
+        main = self.env.ref("base.main_company")
+        for name in (
+            "Bought last year, not in the last 12 months",
+            "Sleeping clients (no order for 6 months)",
+            "Customers in Minsk",
+            "VIP tag",
+        ):
+            self.assertGreater(Segment.search([("name", "=", name), ("active", "=", True)]).member_count, 0, name)
+        Partner = self.env["res.partner"].with_company(main)
+        for readme_example in (
+            [("lifecycle_stage", "in", ["churn", "dormant"])],
+            [("days_since_last_purchase", ">", 90)],
+            [("city", "=", "Minsk"), ("purchase_count_365d", ">", 0)],
+        ):
+            self.assertTrue(Partner.search_count(readme_example), readme_example)

@@ -1,3 +1,6 @@
+from datetime import timedelta
+
+from odoo import fields
 from odoo.tests import HttpCase, tagged
 
 
@@ -14,3 +17,29 @@ class TestSegmentTour(HttpCase):
         self.assertEqual(segment.segment_type, "dynamic")
         self.assertEqual(segment.member_count, 3)
         self.assertEqual(len(segment.partner_ids), 3)
+
+    def test_no_code_condition_and_members_that_follow(self):
+        """The marketer's way: no debug mode, no code; the members follow each save."""
+        Partner = self.env["res.partner"]
+        product = self.env["product.product"].create({"name": "Tour product", "list_price": 10})
+        today = fields.Date.context_today(Partner)
+        for name, days_ago in (("Tour long ago", 100), ("Tour last week", 7), ("Tour never", None)):
+            partner = Partner.create({"name": name})
+            if days_ago is None:
+                continue
+            order = self.env["sale.order"].create(
+                {"partner_id": partner.id, "order_line": [(0, 0, {"product_id": product.id})]}
+            )
+            order.action_confirm()
+            order.date_order = today - timedelta(days=days_ago)
+        other = self.env["res.partner.segment"].create({"name": "Tour other segment", "domain": "[]"})
+        self.start_tour(
+            "/odoo/action-partner_segmentation.res_partner_segment_action",
+            "partner_segmentation_no_code_tour",
+            login="admin",
+        )
+        segment = self.env["res.partner.segment"].search([("name", "=", "Not bought for 90 days")])
+        self.assertEqual(segment.domain, '[("days_since_last_purchase", ">", 5)]')
+        self.assertEqual(segment.partner_ids.mapped("name"), ["Tour last week", "Tour long ago"])
+        self.assertEqual(len(segment.history_ids), 2, "computed at each save")
+        self.assertTrue(other.history_ids, "another segment's history exists, and the chart left it out")

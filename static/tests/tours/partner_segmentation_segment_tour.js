@@ -49,3 +49,89 @@ registry.category("web_tour.tours").add("partner_segmentation_segment_tour", {
         },
     ],
 });
+
+// Without debug mode or code: "Days since last purchase > 90" picked in the domain editor,
+// the members follow when the conditions are saved and edited, and the size history opens
+// on this segment only.
+registry.category("web_tour.tours").add("partner_segmentation_no_code_tour", {
+    steps: () => [
+        {
+            trigger: ".o_list_button_add",
+            run: "click",
+        },
+        {
+            trigger: "div[name=name] input",
+            run: "edit Not bought for 90 days",
+        },
+        {
+            trigger: "div[name=domain] a:contains('New Rule')",
+            run: "click",
+        },
+        {
+            trigger: "div[name=domain] .o_tree_editor_condition .o_model_field_selector",
+            run: "click",
+        },
+        {
+            trigger: ".o_model_field_selector_popover_search input",
+            run: "edit Days since last purchase",
+        },
+        {
+            trigger: ".o_model_field_selector_popover_item_name:contains('Days since last purchase')",
+            run: "click",
+        },
+        {
+            content: "the operator: greater than",
+            trigger: "div[name=domain] .o_tree_editor_condition select:first",
+            run(helpers) {
+                const option = [...helpers.anchor.options].find((o) => o.textContent.trim() === ">");
+                return helpers.select(option.value);
+            },
+        },
+        {
+            content: "a plain number, no date and no code",
+            trigger: "div[name=domain] .o_tree_editor_editor input",
+            run: "edit 90 && press Tab",
+        },
+        {
+            content: "the live count: the one customer whose last purchase is older than 90 days",
+            trigger: "div[name=domain_match_count]:contains(1)",
+        },
+        {
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "saved conditions bring their members at once, without a recompute",
+            trigger: "button[name=action_view_members] .o_stat_value:contains(1)",
+        },
+        {
+            trigger: "div[name=domain] .o_tree_editor_editor input",
+            run: "edit 5 && press Tab",
+        },
+        {
+            trigger: "div[name=domain_match_count]:contains(2)",
+        },
+        {
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "edited conditions: the members follow",
+            trigger: "button[name=action_view_members] .o_stat_value:contains(2)",
+        },
+        {
+            trigger: "button.oe_stat_button:contains('Size over time')",
+            run: "click",
+        },
+        {
+            content: "the history of this segment only, one point per day",
+            trigger: ".o_searchview_facet:contains('Not bought for 90 days')",
+        },
+        {
+            trigger: ".o_searchview_facet:contains('One point per day')",
+        },
+        {
+            trigger: ".o_graph_renderer canvas",
+        },
+    ],
+});

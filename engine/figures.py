@@ -1,0 +1,148 @@
+"""The purchase figures of a customer (commercial entity) with one company, in one table.
+
+Each figure is one line of ``FIGURES``: its name, type, label and the SQL aggregate over
+the customer's confirmed orders. Everything else is generated from it:
+
+- *stored* figures are columns of ``res_partner_lifecycle``, written by the lifecycle
+  recompute (``engine.lifecycle``) and read as of its last run;
+- *live* figures are columns of ``live_figures_query``, the table query of
+  ``res.partner.purchase.figures``, computed when they are read or searched, so a segment
+  computed now sees today's date and orders;
+- both become fields of ``res.partner`` for ``env.company``, computed, searchable through
+  a subquery and groupable (``models/res_partner.py``), and of their row model.
+"""
+
+from typing import NamedTuple
+
+from odoo.tools import SQL
+
+
+class Figure(NamedTuple):
+    name: str  # column of its table (and the lifecycle work table), field on res.partner
+    field_type: str  # "integer", "date" or "monetary"
+    label: str
+    # over the confirmed orders ``so`` of one customer with one company; may use %(today)s
+    # and %(cycle)s (the company's purchase cycle X, in days)
+    aggregate: str
+    empty: int | None  # value of a customer without purchases (None: no value)
+    help: str = ""
+    live: bool = False
+
+    @property
+    def field_empty(self):
+        """The field's value for a customer without purchases (False: not set)."""
+        return False if self.empty is None else self.empty
+
+
+# An order's untaxed amount in the company's currency (no rate: already in it).
+AMOUNT = "so.amount_untaxed / coalesce(nullif(so.currency_rate, 0), 1)"
+ORDER_DAY = "so.date_order::date"
+
+
+def _in_last_days(days):
+    """Orders of the last ``days`` days, today included."""
+    return f"FILTER (WHERE {ORDER_DAY} > %(today)s - {days})"
+
+
+FIGURES = (
+    Figure("purchase_count", "integer", "Purchases", "count(*)", 0),
+    Figure("first_purchase_date", "date", "First purchase", f"min({ORDER_DAY})", None),
+    Figure("last_purchase_date", "date", "Last purchase", f"max({ORDER_DAY})", None),
+    Figure(
+        "purchase_total",
+        "monetary",
+        "Purchased (untaxed)",
+        f"sum({AMOUNT})",
+        0,
+        "Sum of the untaxed amounts of the confirmed orders, as recorded on them.",
+    ),
+    Figure("purchase_average", "monetary", "Average order (untaxed)", f"avg({AMOUNT})", 0),
+    Figure(
+        "purchase_total_12m",
+        "monetary",
+        "Purchased, last 12 months",
+        f"coalesce(sum({AMOUNT}) FILTER (WHERE so.date_order >= %(today)s - interval '1 year'), 0)",
+        0,
+        "Untaxed amount of the confirmed orders of the last 365 days.",
+    ),
+    # live: exact at the moment they are read or searched
+    Figure(
+        "days_since_last_purchase",
+        "integer",
+        "Days since last purchase",
+        f"%(today)s - max({ORDER_DAY})",
+        None,
+        "Whole days since the last confirmed order (0: today). Not set without a purchase.",
+        live=True,
+    ),
+    Figure(
+        "days_since_first_purchase",
+        "integer",
+        "Days since first purchase",
+        f"%(today)s - min({ORDER_DAY})",
+        None,
+        "Whole days since the first confirmed order. Not set without a purchase.",
+        live=True,
+    ),
+    *(
+        Figure(
+            f"purchase_count_{days}d",
+            "integer",
+            f"Purchases, last {days} days",
+            f"count(*) {_in_last_days(days)}",
+            0,
+            f"Confirmed orders of the last {days} days, today included.",
+            live=True,
+        )
+        for days in (30, 90, 365)
+    ),
+    *(
+        Figure(
+            f"purchase_total_{days}d",
+            "monetary",
+            f"Purchased, last {days} days",
+            f"coalesce(sum({AMOUNT}) {_in_last_days(days)}, 0)",
+            0,
+            f"Untaxed amount of the confirmed orders of the last {days} days, today included, "
+            "in the company's currency.",
+            live=True,
+        )
+        for days in (30, 90, 365)
+    ),
+    Figure(
+        "next_purchase_date",
+        "date",
+        "Expected next purchase",
+        f"max({ORDER_DAY}) + CASE WHEN count(*) >= 2 "
+        f"THEN round((max({ORDER_DAY}) - min({ORDER_DAY}))::numeric / (count(*) - 1))::int "
+        "ELSE %(cycle)s END",
+        None,
+        "Last purchase plus the customer's own mean gap between purchases (two purchases or "
+        "more), else plus the company's purchase cycle.",
+        live=True,
+    ),
+)
+STORED_FIGURES = tuple(f for f in FIGURES if not f.live)
+LIVE_FIGURES = tuple(f for f in FIGURES if f.live)
+
+
+def live_figures_query(today):
+    """The live figures, counted from ``today``: one row per customer and company with a
+    confirmed order. ``id`` is the row's first order (unique per customer and company); a
+    condition on ``company_id`` or ``partner_id`` is applied before the orders are grouped."""
+    cycle = SQL("greatest(coalesce(c.lifecycle_cycle_days, c.lifecycle_default_cycle_days, 30), 1)")
+    return SQL(
+        """
+        SELECT min(so.id) AS id, p.commercial_partner_id AS partner_id, so.company_id, %(figures)s
+          FROM sale_order so
+          JOIN res_partner p ON p.id = so.partner_id
+          JOIN res_company c ON c.id = so.company_id
+         WHERE so.state = 'sale'
+         GROUP BY p.commercial_partner_id, so.company_id, c.lifecycle_cycle_days,
+                  c.lifecycle_default_cycle_days
+        """,
+        figures=SQL(", ").join(
+            SQL("%s AS %s", SQL(f.aggregate, today=today, cycle=cycle), SQL.identifier(f.name))
+            for f in LIVE_FIGURES
+        ),
+    )

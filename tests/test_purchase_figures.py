@@ -1,0 +1,251 @@
+from datetime import timedelta
+
+from freezegun import freeze_time
+
+from odoo.exceptions import AccessError
+from odoo.tests import new_test_user, tagged
+from odoo.tools import SQL
+
+from ..engine.figures import FIGURES, LIVE_FIGURES, STORED_FIGURES
+from .test_lifecycle import TODAY, LifecycleCase
+
+
+@tagged("post_install", "-at_install")
+class TestLivePurchaseFigures(LifecycleCase):
+    """The behavioural figures of SPEC 4c: exact at the moment they are read or searched
+    (today's date, today's orders), without a lifecycle recompute."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        names = ["regular", "once", "never", "quote_only", "company", "child"]
+        cls.p = dict(zip(names, cls.Partner.create([{"name": f"PF {n}"} for n in names]), strict=True))
+        cls.p["company"].is_company = True
+        cls.p["child"].parent_id = cls.p["company"]
+
+    def setUp(self):
+        super().setUp()
+        p, c1 = self.p, self.c1
+        for days_ago, amount in [(10, 1), (40, 2), (200, 4)]:  # 100 per unit
+            self.order(p["regular"], days_ago, c1, amount=amount)
+        self.order(p["once"], 100, c1, amount=5)
+        self.order(p["quote_only"], 3, c1, state="draft")
+        self.order(p["child"], 29, c1)  # counted on the commercial entity
+        self.order(p["company"], 30, c1)
+        self.order(p["never"], 1, self.c2)  # another company's order
+        self.Live = self.Partner.with_company(self.c1)
+
+    def figures(self, partner, *fnames):
+        self.env.invalidate_all()
+        record = partner.with_company(self.c1)
+        return {fname: record[fname] for fname in fnames}
+
+    def search(self, domain):
+        return self.Live.search([("name", "like", "PF "), *domain])
+
+    @freeze_time(TODAY)
+    def test_figures_of_a_regular_customer(self):
+        self.assertEqual(
+            self.figures(
+                self.p["regular"],
+                "days_since_last_purchase",
+                "days_since_first_purchase",
+                "purchase_count_30d",
+                "purchase_count_90d",
+                "purchase_count_365d",
+                "purchase_total_30d",
+                "purchase_total_90d",
+                "purchase_total_365d",
+                "next_purchase_date",
+            ),
+            {
+                "days_since_last_purchase": 10,
+                "days_since_first_purchase": 200,
+                "purchase_count_30d": 1,
+                "purchase_count_90d": 2,
+                "purchase_count_365d": 3,
+                "purchase_total_30d": 100.0,
+                "purchase_total_90d": 300.0,
+                "purchase_total_365d": 700.0,
+                # its own mean gap: (200 - 10) / 2 = 95 days after the last purchase
+                "next_purchase_date": TODAY - timedelta(days=10) + timedelta(days=95),
+            },
+        )
+
+    @freeze_time(TODAY)
+    def test_one_purchase_expects_the_next_after_the_company_cycle(self):
+        # company one's X is 30 days (fixed)
+        self.assertEqual(
+            self.figures(self.p["once"], "next_purchase_date", "days_since_last_purchase", "purchase_count_90d"),
+            {
+                "next_purchase_date": TODAY - timedelta(days=100) + timedelta(days=30),
+                "days_since_last_purchase": 100,
+                "purchase_count_90d": 0,
+            },
+        )
+
+    @freeze_time(TODAY)
+    def test_no_purchase_in_this_company_means_no_days_and_zero_counts(self):
+        for key in ("never", "quote_only"):
+            self.assertEqual(
+                self.figures(self.p[key], "days_since_last_purchase", "purchase_count_365d", "next_purchase_date"),
+                {"days_since_last_purchase": False, "purchase_count_365d": 0, "next_purchase_date": False},
+                key,
+            )
+        self.assertEqual(self.p["never"].with_company(self.c2).days_since_last_purchase, 1)
+
+    @freeze_time(TODAY)
+    def test_last_30_days_include_today_and_not_the_thirtieth_day_back(self):
+        self.assertEqual(
+            self.figures(self.p["child"], "days_since_last_purchase", "purchase_count_30d", "purchase_count_90d"),
+            {"days_since_last_purchase": 29, "purchase_count_30d": 1, "purchase_count_90d": 2},
+        )
+        self.assertEqual(
+            self.search([("purchase_count_30d", ">", 0)]),
+            self.p["regular"] | self.p["company"] | self.p["child"],
+        )
+
+    @freeze_time(TODAY)
+    def test_search_as_plain_numbers(self):
+        p = self.p
+        self.assertEqual(self.search([("days_since_last_purchase", ">", 90)]), p["once"])
+        self.assertEqual(
+            self.search([("days_since_last_purchase", "<=", 30)]), p["regular"] | p["company"] | p["child"]
+        )
+        # without a purchase: not set, and it matches no number
+        self.assertEqual(self.search([("days_since_last_purchase", "=", False)]), p["never"] | p["quote_only"])
+        self.assertEqual(
+            self.search([("purchase_count_365d", "=", 0)]),
+            p["never"] | p["quote_only"],
+            "a count without purchase is 0",
+        )
+        self.assertEqual(self.search([("purchase_total_90d", ">=", 300)]), p["regular"])
+        self.assertEqual(
+            self.search([("next_purchase_date", "<=", TODAY + timedelta(days=7))]),
+            p["once"] | p["company"] | p["child"],
+        )
+
+    def test_today_orders_count_at_once_without_a_lifecycle_run(self):
+        with freeze_time(TODAY):
+            self.assertFalse(self.search([("days_since_last_purchase", "=", 0)]))
+            self.order(self.p["never"], 0, self.c1, amount=2)
+            self.env.flush_all()
+            self.assertEqual(self.search([("days_since_last_purchase", "=", 0)]), self.p["never"])
+            self.assertEqual(self.figures(self.p["never"], "purchase_total_30d")["purchase_total_30d"], 200.0)
+            self.assertFalse(self.env["res.partner.lifecycle"].search([("partner_id", "=", self.p["never"].id)]))
+        # days pass: the same orders, other figures, still without a run
+        with freeze_time(TODAY + timedelta(days=31)):
+            self.assertEqual(
+                self.figures(self.p["never"], "days_since_last_purchase")["days_since_last_purchase"], 31
+            )
+            self.assertNotIn(self.p["never"], self.search([("purchase_count_30d", ">", 0)]))
+
+    @freeze_time(TODAY)
+    def test_segment_on_days_since_last_purchase(self):
+        segment = self.env["res.partner.segment"].create(
+            {
+                "name": "Not bought for 90 days",
+                "company_id": self.c1.id,
+                "domain": "[('name', 'like', 'PF '), ('days_since_last_purchase', '>', 90)]",
+            }
+        )
+        segment.action_recompute()
+        self.assertEqual(segment.partner_ids, self.p["once"])
+        self.order(self.p["once"], 0, self.c1)
+        segment.action_recompute()
+        self.assertFalse(segment.partner_ids, "a purchase today takes the customer out at the next computation")
+
+    @freeze_time(TODAY)
+    def test_several_live_conditions_read_the_orders_once(self):
+        domain = [
+            ("name", "like", "PF "),
+            ("days_since_last_purchase", ">=", 10),
+            ("purchase_count_365d", ">=", 2),
+        ]
+        merged = self.Live._merge_lifecycle_conditions(domain)
+        self.assertEqual(len(merged), 2, merged)
+        self.assertEqual(self.Live._search(merged).select().code.count("FROM sale_order so"), 1)
+        self.assertEqual(self.Live.search(merged), self.p["regular"] | self.p["company"] | self.p["child"])
+        self.assertEqual(self.Live.search(domain), self.Live.search(merged))
+
+    @freeze_time(TODAY)
+    def test_group_and_sort_partners_by_a_live_figure(self):
+        groups = dict(self.Live._read_group([("name", "like", "PF ")], ["days_since_last_purchase"], ["__count"]))
+        self.assertEqual(groups, {10: 1, 29: 2, 100: 1, False: 2})
+        ordered = self.Live.search(
+            [("name", "like", "PF "), ("purchase_count_365d", ">", 0)], order="days_since_last_purchase desc"
+        )
+        self.assertEqual(ordered[0], self.p["once"])
+
+    @freeze_time(TODAY)
+    def test_the_domain_editor_offers_them_as_numbers(self):
+        described = self.Partner.fields_get(
+            ["days_since_last_purchase", "purchase_total_90d", "next_purchase_date"]
+        )
+        self.assertEqual(described["days_since_last_purchase"]["type"], "integer")
+        self.assertEqual(described["next_purchase_date"]["type"], "date")
+        self.assertTrue(all(field["searchable"] for field in described.values()))
+
+    @freeze_time(TODAY)
+    def test_figures_are_for_sales_users_of_the_company(self):
+        salesman = new_test_user(
+            self.env,
+            "pf_salesman",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.c1.id,
+            company_ids=[self.c1.id],
+        )
+        as_salesman = self.Partner.with_user(salesman).with_company(self.c1)
+        self.assertEqual(
+            as_salesman.search([("name", "like", "PF "), ("days_since_last_purchase", ">", 90)]), self.p["once"]
+        )
+        other = new_test_user(
+            self.env,
+            "pf_other_company",
+            groups="sales_team.group_sale_salesman",
+            company_id=self.c2.id,
+            company_ids=[self.c2.id],
+        )
+        self.assertEqual(
+            self.p["regular"].with_user(other).with_company(self.c2).days_since_last_purchase,
+            False,
+            "company two's user sees company two's figures only",
+        )
+        plain = new_test_user(self.env, "pf_plain", groups="base.group_user", company_id=self.c1.id)
+        as_plain = self.Partner.with_user(plain)
+        with self.assertRaises(AccessError):
+            as_plain.search([("days_since_last_purchase", ">", 90)])
+        with self.assertRaises(AccessError):
+            as_plain.search([("name", "like", "PF ")], order="days_since_last_purchase")
+        with self.assertRaises(AccessError):
+            as_plain._read_group([], ["purchase_count_30d"], ["__count"])
+        with self.assertRaises(AccessError):
+            as_plain._merge_lifecycle_conditions(
+                [("days_since_last_purchase", ">", 90), ("purchase_count_365d", ">", 1)]
+            )
+        portal = new_test_user(self.env, "pf_portal", groups="base.group_portal")
+        with self.assertRaises(AccessError):
+            self.env["res.partner.purchase.figures"].with_user(portal).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestOneTruthPerFigure(LifecycleCase):
+    """Every figure of engine.figures is a field of res.partner and of its row model, and a
+    column of its table: the table is the one place to add one."""
+
+    def test_every_figure_is_a_field_and_a_column(self):
+        for figure in FIGURES:
+            field = self.Partner._fields[figure.name]
+            self.assertEqual(field.string, figure.label)
+            self.assertEqual(field.groups, "sales_team.group_sale_salesman")
+            self.assertTrue(field.search and not field.store, figure.name)
+        for model, figures in (
+            ("res.partner.lifecycle", STORED_FIGURES),
+            ("res.partner.purchase.figures", LIVE_FIGURES),
+        ):
+            rows = self.env[model]
+            self.env.cr.execute(SQL("SELECT * FROM %s r LIMIT 0", rows._table_sql))
+            columns = {column.name for column in self.env.cr.description}
+            for figure in figures:
+                self.assertIn(figure.name, rows._fields)
+                self.assertIn(figure.name, columns, f"{rows._name}.{figure.name}")
