@@ -111,6 +111,18 @@ def segment_scenarios(env, today, metrics=True):
             ),
         ),
         (
+            "live: no purchase for 90 days",
+            "[('days_since_last_purchase', '>', 90)]",
+            SQL(
+                """SELECT p.id FROM res_partner p WHERE p.active AND p.commercial_partner_id IN (
+                   SELECT c.commercial_partner_id FROM sale_order s JOIN res_partner c ON c.id = s.partner_id
+                    WHERE s.company_id = %s AND s.state = 'sale'
+                    GROUP BY c.commercial_partner_id HAVING %s - max(s.date_order::date) > 90)""",
+                company,
+                today,
+            ),
+        ),
+        (
             "tag: VIP",
             f"[('category_id', 'in', [{tag.id}])]",
             SQL(
@@ -492,7 +504,7 @@ def check_targets(report):
         out.append({"target": name, "value": value, "limit": target, "met": value <= target})
 
     for seg in report["segments"]:  # the issue's ratio targets: relation and metrics conditions
-        if "reference" in seg and seg["scenario"].startswith(("relation", "metrics")):
+        if "reference" in seg and seg["scenario"].startswith(("relation", "metrics", "live")):
             add(f"{seg['scenario']}: first build / SQL", seg["ratio_first"], RATIO_TARGET)
             add(f"{seg['scenario']}: unchanged rebuild / SQL", seg["ratio_rebuild"], RATIO_TARGET)
     if isinstance(report["lifecycle"], dict):

@@ -68,6 +68,7 @@ class TestBenchSmoke(TransactionCase):
             [
                 "metrics: last purchase last year",
                 "relation: bought last year, not this year",
+                "live: no purchase for 90 days",
                 "tag: VIP",
                 "segment of a segment",
             ],
