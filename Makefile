@@ -1,5 +1,5 @@
 # The two commands of the README, plus the benchmark and the linters.
-.PHONY: run test test-odoo bench bench-smoke lint
+.PHONY: run test test-odoo bench bench-smoke lint pot
 
 run:          ## set up, create a demo database and serve Odoo on http://localhost:8069
 	bash tools/run.sh
@@ -15,3 +15,6 @@ bench:        ## 1M-partner benchmark, table + JSON in bench/results/
 
 lint:
 	bash tools/lint.sh
+
+pot:          ## re-export i18n/partner_segmentation.pot with Odoo's --i18n-export
+	bash tools/pot.sh

@@ -13,5 +13,6 @@ from . import res_partner
 from . import res_company
 from . import res_config_settings
 from . import mailing_list
+from . import mailing_mailing
 from . import mailing_subscription
 from . import partner_segmentation_demo

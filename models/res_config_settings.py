@@ -17,6 +17,19 @@ class ResConfigSettings(models.TransientModel):
     lifecycle_last_run = fields.Datetime(related="company_id.lifecycle_last_run")
 
     def action_recompute_lifecycle(self):
+        """One click: the settings on screen are saved, then the lifecycle is recomputed
+        with them, and the user is told it is done."""
         self.execute()
         self.company_id.action_recompute_lifecycle()
-        return {"type": "ir.actions.client", "tag": "reload"}
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Lifecycle recomputed"),
+                "message": self.env._(
+                    "Settings saved; stages and purchase figures of %s are up to date.", self.company_id.name
+                ),
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "reload"},
+            },
+        }

@@ -6,17 +6,18 @@ from ..engine import membership
 from ..engine.figures import FIGURES
 from ..engine.lifecycle import STAGES as LIFECYCLE_STAGES
 from .base import SEGMENT_FIELDS
-from .res_partner_lifecycle import SALES_FIGURES, figure_fields
+from .res_partner_lifecycle import figure_fields
 
-# Stages are for sales users and segmentation users (marketers).
-STAGE_READERS = f"{SALES_FIGURES},partner_segmentation.group_segment_user"
+# Stages (a coarse classification, not figures) are for every sales user and for
+# segmentation users (marketers).
+STAGE_READERS = "sales_team.group_sale_salesman,partner_segmentation.group_segment_user"
 
 LIFECYCLE = "res.partner.lifecycle"
 LIVE_FIGURES = "res.partner.purchase.figures"
 
 # Each lifecycle field of res.partner -> (the model of the rows it reads for env.company, its
 # column there, its value for a partner without a row): the stage and stored figures are
-# the lifecycle recompute's, live figures a view over the orders.
+# the lifecycle recompute's, live figures a query over the orders at read time.
 ROW_FIELDS = {
     "lifecycle_stage": (LIFECYCLE, "stage", False),
     "lifecycle_stage_since": (LIFECYCLE, "stage_since", False),

@@ -4,9 +4,9 @@ from odoo.tools.sql import create_index
 from ..engine.figures import STORED_FIGURES
 from ..engine.lifecycle import STAGES
 
-# Lifecycle and purchase figures are read from the company's orders: for users who work
-# with orders (Sales / User: Own Documents Only and above).
-SALES_FIGURES = "sales_team.group_sale_salesman"
+# Purchase figures add up every confirmed order of the company: for users who may read all of
+# them (Sales / User: All Documents and above), not for salesmen limited to their own orders.
+SALES_FIGURES = "sales_team.group_sale_salesman_all_leads"
 
 
 def figure_fields(figures, amount_class=fields.Monetary, currency_field=None, **attrs):

@@ -5,7 +5,7 @@ from .res_partner_lifecycle import figure_fields
 
 
 class ResPartnerPurchaseFigures(models.Model):
-    """The live purchase figures of a customer (commercial entity) with one company: a
+    """The live purchase figures of a customer (commercial entity) with the current company: a
     query over the confirmed orders (``_table_query``), computed when read or searched, so
     "days since last purchase" and "purchases in the last 30 days" are those of the user's
     today and of today's orders.
@@ -31,9 +31,11 @@ class ResPartnerPurchaseFigures(models.Model):
     _depends = {
         "sale.order": ["partner_id", "company_id", "state", "date_order", "amount_untaxed", "currency_rate"],
         "res.partner": ["commercial_partner_id"],
-        "res.company": ["lifecycle_cycle_days", "lifecycle_default_cycle_days"],
     }
 
     @property
     def _table_query(self):
-        return figures.live_figures_query(fields.Date.context_today(self))
+        """The current company's customers only: the rows partners read are env.company's."""
+        company = self.env.company
+        cycle = company.sudo()._lifecycle_setting("lifecycle_cycle_days")
+        return figures.live_figures_query(company.id, fields.Date.context_today(self), max(1, cycle))

@@ -41,6 +41,17 @@ CONDITION_FIELDS = {
     "on_join_action_id",
     "on_leave_action_id",
 }
+# Written by the recompute and the scheduler only (in sudo), never by hand: a manager
+# could otherwise postpone a segment's next run forever or fake its size.
+SYSTEM_FIELDS = {
+    "member_count",
+    "last_computed_at",
+    "last_duration",
+    "last_error",
+    "recompute_requested_at",
+    "next_recompute_at",
+    "last_mailing_at",
+}
 # Bounds on what one condition may make PostgreSQL plan, and on how long a check may run.
 MAX_PATH_DEPTH = 6
 MAX_ANY_DEPTH = 4
@@ -299,8 +310,11 @@ class ResPartnerSegment(models.Model):
     # ------------------------------------------------------------------ domain
 
     def _parsed_domain(self):
+        """The conditions as a domain; ``uid`` and today are those of their author (the
+        user who wrote them), whoever runs the recompute."""
         self.ensure_one()
-        return segment_domain.parse(self.env, self.domain)
+        author = self.sudo().author_id
+        return segment_domain.parse(self.env(user=author.id) if author else self.env, self.domain)
 
     def _referenced_segments(self):
         """Segments whose membership this segment's conditions read: every field path that
@@ -557,6 +571,7 @@ class ResPartnerSegment(models.Model):
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
+            self._refuse_system_fields(vals)
             if "author_id" in vals and not self.env.su:
                 raise UserError(self.env._("The author of a segment's conditions is whoever writes them."))
             company = self.env["res.company"].browse(vals.get("company_id", self.env.company.id))
@@ -570,6 +585,7 @@ class ResPartnerSegment(models.Model):
         return segments
 
     def write(self, vals):
+        self._refuse_system_fields(vals)
         if "author_id" in vals and not self.env.su:
             raise UserError(self.env._("The author of a segment's conditions is whoever writes them."))
         self._check_global_segment_author()
@@ -589,6 +605,15 @@ class ResPartnerSegment(models.Model):
         if CONDITION_FIELDS & set(vals) or vals.get("active"):
             self._follow_conditions()
         return res
+
+    def _refuse_system_fields(self, vals):
+        if not self.env.su and SYSTEM_FIELDS & set(vals):
+            raise UserError(
+                self.env._(
+                    "%s are written by the recompute, not by hand.",
+                    ", ".join(sorted(self._fields[fname].string for fname in SYSTEM_FIELDS & set(vals))),
+                )
+            )
 
     def _follow_conditions(self):
         """Members follow newly saved conditions (or an unarchived segment): at once when
@@ -969,25 +994,23 @@ class ResPartnerSegment(models.Model):
         return sender
 
     def action_send_mailing(self):
-        """A draft mailing on contacts whose recipients are this segment's members, read at
-        sending time: nothing is copied."""
+        """A new mailing on contacts whose recipients are this segment's members, read at
+        sending time (nothing is copied). Opened unsaved: backing out leaves no draft."""
         self.ensure_one()
-        mailing_record = self.env["mailing.mailing"].create(
-            {
-                "subject": self.name,
-                "mailing_type": "mail",
-                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-                "mailing_domain": repr([("segment_ids", "in", self.ids)]),
-                "email_from": self._mailing_sender(),
-            }
-        )
-        self.sudo().last_mailing_at = fields.Datetime.now()
         return {
             "type": "ir.actions.act_window",
             "res_model": "mailing.mailing",
-            "res_id": mailing_record.id,
             "view_mode": "form",
+            "views": [(False, "form")],
             "target": "current",
+            "context": {
+                "default_subject": self.name,
+                "default_mailing_type": "mail",
+                "default_mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "default_mailing_domain": repr([("segment_ids", "in", self.ids)]),
+                "default_email_from": self._mailing_sender(),
+                "partner_segmentation_segment_id": self.id,
+            },
         }
 
     @api.model
@@ -1033,6 +1056,14 @@ class ResPartnerSegment(models.Model):
                     self.env._(
                         "Only static segments are filled once from their "
                         "conditions; dynamic ones follow them by themselves."
+                    )
+                )
+            if not segment._parsed_domain():
+                raise UserError(
+                    self.env._(
+                        "“%s” has no conditions: it would add every partner. Write the conditions "
+                        "of the partners to add first.",
+                        segment.name,
                     )
                 )
             self.env.flush_all()

@@ -15,3 +15,4 @@ from . import test_segment_export_http
 from . import test_core_tables
 from . import test_purchase_figures
 from . import test_segment_follow
+from . import test_translations

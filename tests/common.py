@@ -21,14 +21,16 @@ class SegmentCase(TransactionCase):
             login="seg_manager_a",
             company_id=cls.company_a.id,
             company_ids=cls.company_a.ids,
-            groups="base.group_user,sales_team.group_sale_salesman," "partner_segmentation.group_segment_manager",
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
+            "partner_segmentation.group_segment_manager",
         )
         cls.user_b = new_test_user(
             cls.env,
             login="seg_user_b",
             company_id=cls.company_b.id,
             company_ids=cls.company_b.ids,
-            groups="base.group_user,sales_team.group_sale_salesman," "partner_segmentation.group_segment_user",
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
+            "partner_segmentation.group_segment_user",
         )
         cls.tag_vip = cls.env["res.partner.category"].create({"name": "Segment VIP"})
         cls.ghent, cls.lille, cls.paris, cls.vip = cls.Partner.create(

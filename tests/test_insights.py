@@ -55,6 +55,13 @@ class TestSegmentInsights(SegmentCase):
             self.assertEqual(line.shared_count, len(both))
             size = len(line.segment_a_id.partner_ids)
             self.assertAlmostEqual(line.share_percent, 100.0 * len(both) / size if size else 0, 1)
+        totals = dict(
+            self.env["res.partner.segment.overlap.line"]._read_group(
+                [("overlap_id", "=", wizard.id)], ["segment_a_id"], ["shared_count:max"]
+            )
+        )
+        for segment in segments:
+            self.assertEqual(totals[segment], len(segment.partner_ids), "a row's total is the segment's size")
         cell = wizard.line_ids.filtered(
             lambda line: line.segment_a_id == self.ghent_seg and line.segment_b_id == self.vip_seg
         )

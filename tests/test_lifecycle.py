@@ -394,6 +394,21 @@ class TestLifecycleCycle(LifecycleCase):
         self.assertEqual(settings.lifecycle_cycle_days, 365)
         self.assertEqual(settings.lifecycle_cycle_mode, "fixed")
 
+    def test_one_click_saves_the_settings_and_recomputes(self):
+        self.order(self.Partner.create({"name": "Settings buyer"}), 50, self.c2)
+        settings = (
+            self.env["res.config.settings"]
+            .with_company(self.c2)
+            .with_context(allowed_company_ids=self.c2.ids)
+            .create({"lifecycle_cycle_days": 20})
+        )
+        with freeze_time(TODAY):
+            done = settings.action_recompute_lifecycle()
+        self.assertEqual(self.c2.lifecycle_cycle_days, 20, "the value on screen was saved first")
+        self.assertTrue(self.c2.lifecycle_last_run)
+        self.assertEqual(done["tag"], "display_notification")
+        self.assertEqual(done["params"]["next"]["tag"], "reload")
+
 
 @tagged("post_install", "-at_install")
 class TestLifecycleHistory(LifecycleCase):
@@ -572,7 +587,8 @@ class TestLifecycleAccess(LifecycleCase):
             login="lc_user_c2",
             company_id=cls.c2.id,
             company_ids=cls.c2.ids,
-            groups="base.group_user,sales_team.group_sale_salesman," "partner_segmentation.group_segment_user",
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
+            "partner_segmentation.group_segment_user",
         )
         cls.customer = cls.Partner.create({"name": "Shared customer"})
 

@@ -1,7 +1,7 @@
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
-from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tests import Form, TransactionCase, new_test_user, tagged
 
 from ..engine import mailing
 
@@ -206,8 +206,15 @@ class TestSegmentMailing(TransactionCase):
         self.assertEqual(dynamic.partner_ids, self.erin)
 
     def test_send_a_mailing_targets_the_members(self):
+        Mailing = self.env["mailing.mailing"]
+        before = Mailing.search_count([])
         action = self.segment.with_user(self.marketer).action_send_mailing()
-        mailing_record = self.env["mailing.mailing"].browse(action["res_id"])
+        self.assertEqual(Mailing.search_count([]), before, "nothing saved: backing out leaves no draft")
+        self.assertFalse(self.segment.last_mailing_at)
+        form = Form(Mailing.with_user(self.marketer).with_context(**action["context"]))  # as the web client
+        self.assertEqual(form.subject, self.segment.name)
+        mailing_record = form.save()
+        self.assertTrue(self.segment.last_mailing_at, "saving the mailing marks the segment as used")
         self.assertEqual(mailing_record.mailing_model_real, "res.partner")
         self.assertEqual(
             self.env["res.partner"].search(mailing_record._parse_mailing_domain()), self.segment.partner_ids

@@ -191,7 +191,7 @@ class TestLivePurchaseFigures(LifecycleCase):
         salesman = new_test_user(
             self.env,
             "pf_salesman",
-            groups="sales_team.group_sale_salesman",
+            groups="sales_team.group_sale_salesman_all_leads",
             company_id=self.c1.id,
             company_ids=[self.c1.id],
         )
@@ -202,7 +202,7 @@ class TestLivePurchaseFigures(LifecycleCase):
         other = new_test_user(
             self.env,
             "pf_other_company",
-            groups="sales_team.group_sale_salesman",
+            groups="sales_team.group_sale_salesman_all_leads",
             company_id=self.c2.id,
             company_ids=[self.c2.id],
         )
@@ -211,6 +211,16 @@ class TestLivePurchaseFigures(LifecycleCase):
             False,
             "company two's user sees company two's figures only",
         )
+        own_orders = new_test_user(
+            self.env, "pf_own_orders", groups="sales_team.group_sale_salesman", company_id=self.c1.id
+        )
+        self.assertFalse(
+            self.env["sale.order"].with_user(own_orders).search_count([]), "reads no colleague's order"
+        )
+        with self.assertRaises(AccessError, msg="so no figure adding them up"):
+            self.Partner.with_user(own_orders).search([("purchase_total_365d", ">", 0)])
+        with self.assertRaises(AccessError):
+            self.p["regular"].with_user(own_orders).read(["purchase_total"])
         plain = new_test_user(self.env, "pf_plain", groups="base.group_user", company_id=self.c1.id)
         as_plain = self.Partner.with_user(plain)
         with self.assertRaises(AccessError):
@@ -237,7 +247,7 @@ class TestOneTruthPerFigure(LifecycleCase):
         for figure in FIGURES:
             field = self.Partner._fields[figure.name]
             self.assertEqual(field.string, figure.label)
-            self.assertEqual(field.groups, "sales_team.group_sale_salesman")
+            self.assertEqual(field.groups, "sales_team.group_sale_salesman_all_leads")
             self.assertTrue(field.search and not field.store, figure.name)
         for model, figures in (
             ("res.partner.lifecycle", STORED_FIGURES),

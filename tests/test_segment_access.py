@@ -26,7 +26,7 @@ class AccessCase(SegmentCase):
             login="seg_manager_b",
             company_id=cls.company_b.id,
             company_ids=cls.company_b.ids,
-            groups="base.group_user,sales_team.group_sale_salesman,"
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
             "mass_mailing.group_mass_mailing_user,"
             "partner_segmentation.group_segment_manager",
         )
@@ -746,3 +746,73 @@ class TestRedTeamFourthRound(AccessCase):
 
     def test_not_in_nothing_is_everyone(self):
         self.assertIn(self.ghent, self.Partner.with_user(self.user_b).search([("segment_ids", "not in", [])]))
+
+
+@tagged("post_install", "-at_install")
+class TestRedTeamFifthRound(AccessCase):
+    """Round 5, on the live figures and the recompute on save."""
+
+    def test_salesman_of_own_orders_gets_no_figure_of_colleagues_orders(self):
+        own = new_test_user(self.env, login="seg_own_orders", groups="sales_team.group_sale_salesman")
+        with self.assertRaises(AccessError):
+            self.Partner.with_user(own).search([("purchase_total_365d", ">", 0)])
+        with self.assertRaises(AccessError):
+            self.env["res.partner.purchase.figures"].with_user(own).search_read([])
+
+    def test_history_and_events_are_written_by_the_recompute_only(self):
+        shared = self.make_segment("[('city', '=', 'Ghent')]", name="Shared history")
+        shared.action_recompute()
+        History = self.env["res.partner.segment.history"].with_user(self.manager_b)
+        with self.assertRaises(AccessError):
+            History.create({"segment_id": shared.id, "member_count": 99999})
+        with self.assertRaises(AccessError):
+            shared.history_ids.with_user(self.manager_b).write({"member_count": 42})
+        with self.assertRaises(AccessError):
+            shared.history_ids.with_user(self.manager_b).unlink()
+        with self.assertRaises(AccessError):
+            self.env["res.partner.segment.event"].with_user(self.manager_b).create(
+                {"segment_id": shared.id, "partner_id": self.secret.id, "kind": "left", "date": "2026-01-01"}
+            )
+
+    def test_scheduling_fields_are_not_written_by_hand(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]", name="Scheduled")
+        for vals in (
+            {"recompute_requested_at": "2099-01-01"},
+            {"member_count": 999999},
+            {"last_computed_at": "2099-01-01"},
+        ):
+            with self.assertRaises(UserError, msg=vals):
+                segment.with_user(self.manager_a).write(vals)
+        with self.assertRaises(UserError):
+            self.Segment.with_user(self.manager_a).create({"name": "Faked", "member_count": 5})
+        self.assertEqual(segment.member_count, 0)
+
+    def test_uid_in_conditions_is_the_author_whoever_recomputes(self):
+        self.lille.user_id = self.manager_a
+        segment = self.Segment.with_user(self.manager_a).create(
+            {"name": "My customers", "domain": "[('user_id', '=', uid)]"}
+        )
+        self.Segment._cron_recompute()  # the scheduler runs as the superuser
+        self.assertEqual(self.members(segment), self.lille)
+
+    def test_mailing_recipients_by_figures_only_from_users_who_read_them(self):
+        marketer = new_test_user(
+            self.env,
+            login="seg_marketer_no_sales",
+            groups="base.group_user,mass_mailing.group_mass_mailing_user",
+        )
+        Mailing = self.env["mailing.mailing"].with_user(marketer)
+        values = {
+            "subject": "Big spenders",
+            "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+        }
+        for domain in (
+            "[('purchase_total_365d', '>', 5000)]",
+            "[('child_ids', 'any', [('days_since_last_purchase', '<', 30)])]",
+        ):
+            with self.assertRaises(ValidationError, msg=domain):
+                Mailing.create({**values, "mailing_domain": domain})
+        Mailing.create({**values, "mailing_domain": "[('city', '=', 'Ghent')]"})
+        self.env["mailing.mailing"].with_user(self.manager_b).create(
+            {**values, "mailing_domain": "[('purchase_total_365d', '>', 5000)]"}
+        )

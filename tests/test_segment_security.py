@@ -1,5 +1,5 @@
 from odoo.exceptions import AccessError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 
 from .common import SegmentCase
 
@@ -94,3 +94,19 @@ class TestSegmentSecurity(SegmentCase):
         self.assertEqual(
             History.search([("segment_id", "in", (self.seg_a | self.seg_b).ids)]).segment_id, self.seg_b
         )
+
+    def test_groups_sit_under_marketing_with_sensible_defaults(self):
+        category = self.env.ref("partner_segmentation.module_category_partner_segmentation")
+        self.assertEqual(category.parent_id, self.env.ref("base.module_category_marketing"), "not under Other")
+        segment_user = self.env.ref("partner_segmentation.group_segment_user")
+        marketer = new_test_user(
+            self.env, login="seg_default_marketer", groups="mass_mailing.group_mass_mailing_user"
+        )
+        sales_manager = new_test_user(
+            self.env, login="seg_default_sales_manager", groups="sales_team.group_sale_manager"
+        )
+        salesman = new_test_user(self.env, login="seg_default_salesman", groups="sales_team.group_sale_salesman")
+        self.assertIn(segment_user, marketer.groups_id)
+        self.assertIn(segment_user, sales_manager.groups_id)
+        self.assertNotIn(segment_user, salesman.groups_id, "a salesman gets segments only when given them")
+        self.assertTrue(self.Segment.with_user(marketer).search([("id", "=", self.seg_a.id)]))

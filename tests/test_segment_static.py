@@ -59,7 +59,10 @@ class TestStaticSegments(SegmentCase):
             .create({"segment_id": self.static_a.id})
         )
         self.assertEqual(wizard.partner_ids, partners)
-        wizard.action_apply()
+        done = wizard.action_apply()
+        self.assertEqual(done["tag"], "display_notification", "the user is told what was done")
+        self.assertIn("2 partners added", done["params"]["message"])
+        self.assertIn("now has 2 members", done["params"]["message"])
         wizard.action_apply()  # adding twice changes nothing
         self.assertEqual(self.members(self.static_a), partners)
         self.assertEqual(self.static_a.member_count, 2)
@@ -94,6 +97,14 @@ class TestStaticSegments(SegmentCase):
         self.ghent.city = "Bruges"
         self.static_a.action_recompute()
         self.assertIn(self.ghent, self.members(self.static_a), "static: kept as filled")
+
+    def test_fill_from_empty_conditions_is_refused(self):
+        for empty in (False, "[]"):
+            self.static_a.domain = empty
+            with self.assertRaises(UserError) as caught:
+                self.static_a.action_fill_from_domain()
+            self.assertIn("every partner", str(caught.exception))
+        self.assertFalse(self.members(self.static_a))
 
     def test_fill_from_domain_refused_on_dynamic(self):
         with self.assertRaises(UserError):

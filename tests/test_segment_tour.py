@@ -9,7 +9,7 @@ class TestSegmentTour(HttpCase):
     def test_create_dynamic_segment_in_the_web_client(self):
         self.env["res.partner"].create([{"name": f"Tour partner {i}", "city": "Tourcity"} for i in range(3)])
         self.start_tour(
-            "/odoo/action-partner_segmentation.res_partner_segment_action?debug=1",
+            "/odoo/action-partner_segmentation.res_partner_segment_action",
             "partner_segmentation_segment_tour",
             login="admin",
         )

@@ -47,4 +47,25 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
         self.env["res.partner"].invalidate_model(["segment_ids", "static_segment_ids"])
         segment.invalidate_recordset(["partner_ids"])
         segment.sudo()._refresh_member_count()
-        return {"type": "ir.actions.act_window_close"}
+        figures = {
+            "count": len(self.partner_ids),
+            "segment": segment.name,
+            "members": segment.visible_member_count,
+        }
+        if self.operation == "add":
+            message = self.env._(
+                "%(count)s partners added to “%(segment)s”: it now has %(members)s members.", **figures
+            )
+        else:
+            message = self.env._(
+                "%(count)s partners removed from “%(segment)s”: it now has %(members)s members.", **figures
+            )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.act_window_close"},
+            },
+        }

@@ -60,7 +60,9 @@ class ResPartnerSegmentOverlapLine(models.TransientModel):
     overlap_id = fields.Many2one("res.partner.segment.overlap", required=True, ondelete="cascade")
     segment_a_id = fields.Many2one("res.partner.segment", "Segment", required=True)
     segment_b_id = fields.Many2one("res.partner.segment", "Shared with", required=True)
-    shared_count = fields.Integer("Shared partners", aggregator="sum")
+    # max, not sum: a row's total is then the segment's own size (its cell with itself), not
+    # a sum of pair counts that means nothing
+    shared_count = fields.Integer("Shared partners", aggregator="max")
     share_percent = fields.Float("Share of segment (%)", digits=(5, 1), aggregator="max")
 
     def action_open_partners(self):

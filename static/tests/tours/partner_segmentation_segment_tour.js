@@ -2,10 +2,11 @@
 
 import { registry } from "@web/core/registry";
 
-// A marketer builds a dynamic segment in the web client: conditions typed in the domain
-// editor, the live count shown before saving, then a recompute fills the member count.
+// A marketer builds a dynamic segment in the web client, without debug mode: a condition
+// picked in the domain editor, the live count shown before saving, the members counted as
+// soon as it is saved, then listed.
 registry.category("web_tour.tours").add("partner_segmentation_segment_tour", {
-    url: "/odoo/action-partner_segmentation.res_partner_segment_action?debug=1",
+    url: "/odoo/action-partner_segmentation.res_partner_segment_action",
     steps: () => [
         {
             trigger: ".o_list_button_add",
@@ -16,13 +17,32 @@ registry.category("web_tour.tours").add("partner_segmentation_segment_tour", {
             run: "edit Tourcity customers",
         },
         {
-            trigger: ".o_domain_selector_debug_container textarea",
-            run: `edit [("city", "=", "Tourcity")]`,
+            trigger: "div[name=domain] a:contains('New Rule')",
+            run: "click",
         },
         {
-            content: "leave the code editor so that the domain is applied",
-            trigger: "div[name=name] input",
+            trigger: "div[name=domain] .o_tree_editor_condition .o_model_field_selector",
             run: "click",
+        },
+        {
+            trigger: ".o_model_field_selector_popover_search input",
+            run: "edit City",
+        },
+        {
+            trigger: ".o_model_field_selector_popover_item_name:contains('City')",
+            run: "click",
+        },
+        {
+            content: "the operator: is equal to",
+            trigger: "div[name=domain] .o_tree_editor_condition select:first",
+            run(helpers) {
+                const option = [...helpers.anchor.options].find((o) => o.textContent.trim() === "=");
+                return helpers.select(option.value);
+            },
+        },
+        {
+            trigger: "div[name=domain] .o_tree_editor_editor input",
+            run: "edit Tourcity && press Tab",
         },
         {
             content: "the live count shows the partners that match before saving",
@@ -33,11 +53,7 @@ registry.category("web_tour.tours").add("partner_segmentation_segment_tour", {
             run: "click",
         },
         {
-            trigger: "button[name=action_recompute]",
-            run: "click",
-        },
-        {
-            content: "after the recompute the members smart button counts them",
+            content: "saved: the members smart button counts them",
             trigger: "button[name=action_view_members] .o_stat_value:contains(3)",
         },
         {

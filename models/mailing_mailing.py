@@ -1,0 +1,49 @@
+from odoo import api, fields, models
+from odoo.exceptions import ValidationError
+
+from ..engine import domain as segment_domain
+from .res_partner import ROW_FIELDS
+
+
+class MailingMailing(models.Model):
+    _inherit = "mailing.mailing"
+
+    @api.model_create_multi
+    def create(self, vals_list):
+        """A mailing saved from a segment's *Send a mailing* marks the segment as used in a
+        mailing (the audit's "never used in a mailing")."""
+        mailings = super().create(vals_list)
+        segment_id = self.env.context.get("partner_segmentation_segment_id")
+        if isinstance(segment_id, int):
+            segment = self.env["res.partner.segment"].browse(segment_id).exists()._filtered_access("read")
+            segment.sudo().last_mailing_at = fields.Datetime.now()
+        return mailings
+
+    @api.constrains("mailing_domain", "mailing_model_id")
+    def _check_partner_figures_readable(self):
+        """Recipients on contacts are selected by the mailing queue as the superuser: a
+        condition on a stage or a purchase figure is accepted only from a user who may read
+        it (a marketer without sales rights cannot select customers by what they bought)."""
+        if self.env.su:
+            return
+        Partner = self.env["res.partner"]
+        for mailing in self.filtered(lambda m: m.mailing_model_real == "res.partner"):
+            for fname in self._figure_fields_in(mailing._parse_mailing_domain()):
+                if not Partner._fields[fname].is_accessible(self.env):
+                    raise ValidationError(
+                        self.env._(
+                            "You may not select recipients by “%s”: it is for users who may read "
+                            "every sales order of the company.",
+                            Partner._fields[fname].string,
+                        )
+                    )
+
+    @api.model
+    def _figure_fields_in(self, domain):
+        """The lifecycle fields (stages, purchase figures) a domain reads, at any depth."""
+        found = set()
+        for path, _operator, value in segment_domain.leaves(domain):
+            found |= {name for name in path.split(".") if name in ROW_FIELDS}
+            if isinstance(value, list | tuple):
+                found |= self._figure_fields_in(value)
+        return found
