@@ -43,14 +43,19 @@ ensure_venv() {
 
 ensure_postgres() {
   if pg_isready -q 2>/dev/null && psql -d postgres -Atc 'select 1' >/dev/null 2>&1; then return; fi
+  if ! command -v pg_lsclusters >/dev/null 2>&1 && [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+    log "PostgreSQL is not installed: installing Debian's postgresql package (apt-get)"
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq postgresql >/dev/null
+  fi
   if command -v pg_lsclusters >/dev/null 2>&1; then
     local ver; ver=$(pg_lsclusters -h | awk 'NR==1{print $1}')
     if [ -n "$ver" ]; then
       log "Starting PostgreSQL $ver"
       pg_ctlcluster --skip-systemctl-redirect "$ver" main start || true
       sleep 2
-      psql -d postgres -Atc 'select 1' >/dev/null 2>&1 || \
-        su postgres -c "createuser --superuser $(id -un)" || true
+      psql -d postgres -Atc 'select 1' >/dev/null 2>&1 || {
+        log "Creating the PostgreSQL role $(id -un) (superuser, for throw-away databases)"
+        su postgres -c "createuser --superuser $(id -un)" || true; }
     fi
   fi
   psql -d postgres -Atc 'select 1' >/dev/null 2>&1 || {

@@ -11,6 +11,9 @@ if ! psql -d postgres -Atc "select 1 from pg_database where datname='$DB'" | gre
   log "Creating database $DB with the addon and its demo data (a few minutes the first time)"
   odoo_bin -d "$DB" -i partner_segmentation --stop-after-init --log-level=warn
   # Odoo 18 creates admin with password 'admin' on a demo database.
+else
+  log "Updating partner_segmentation in $DB (this checkout's version)"
+  odoo_bin -d "$DB" -u partner_segmentation --stop-after-init --log-level=warn
 fi
 log "Serving Odoo on http://localhost:$PORT (login admin / admin). Ctrl-C stops it."
 exec "$PY" "$ODOO_SRC/odoo-bin" -c "$ODOO_CONF" -d "$DB" --http-port="$PORT"

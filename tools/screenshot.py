@@ -2,6 +2,7 @@
 
     python tools/screenshot.py http://localhost:8069 /odoo/action-... out.png  [more pairs]
     SHOT_LOGIN=user SHOT_PASSWORD=secret python tools/screenshot.py ...   # not admin
+    SHOT_HEIGHT=1300 python tools/screenshot.py ...                       # a taller window
 
 A step may be ``js:<expression>`` instead of a URL: run in the open page (``env`` is the web
 client's environment, e.g. ``env.services.action.doAction({...})``), then the shot is taken.
@@ -84,7 +85,7 @@ class Browser:
 
 
 def main(base, *pairs):
-    browser = Browser()
+    browser = Browser(height=int(os.environ.get("SHOT_HEIGHT", "900")))
     try:
         browser.goto(f"{base}/web/login", settle=2)
         login = json.dumps(os.environ.get("SHOT_LOGIN", "admin"))
