@@ -2,19 +2,17 @@
 
 import { registry } from "@web/core/registry";
 
-// A marketer builds a dynamic segment in the web client, without debug mode: a condition
-// picked in the domain editor, the live count shown before saving, the members counted as
-// soon as it is saved, then listed.
-registry.category("web_tour.tours").add("partner_segmentation_segment_tour", {
-    url: "/odoo/action-partner_segmentation.res_partner_segment_action",
-    steps: () => [
+// A new segment named `name` with one condition picked in the domain editor, as a marketer
+// does it: the field by its label, the operator from the list, the value typed, no code.
+function newSegmentSteps(name, fieldLabel, operator, value) {
+    return [
         {
             trigger: ".o_list_button_add",
             run: "click",
         },
         {
             trigger: "div[name=name] input",
-            run: "edit Tourcity customers",
+            run: `edit ${name}`,
         },
         {
             trigger: "div[name=domain] a:contains('New Rule')",
@@ -26,24 +24,35 @@ registry.category("web_tour.tours").add("partner_segmentation_segment_tour", {
         },
         {
             trigger: ".o_model_field_selector_popover_search input",
-            run: "edit City",
+            run: `edit ${fieldLabel}`,
         },
         {
-            trigger: ".o_model_field_selector_popover_item_name:contains('City')",
+            trigger: `.o_model_field_selector_popover_item_name:contains('${fieldLabel}')`,
             run: "click",
         },
         {
-            content: "the operator: is equal to",
+            content: `the operator ${operator}, picked from the list`,
             trigger: "div[name=domain] .o_tree_editor_condition select:first",
             run(helpers) {
-                const option = [...helpers.anchor.options].find((o) => o.textContent.trim() === "=");
+                const option = [...helpers.anchor.options].find((o) => o.textContent.trim() === operator);
                 return helpers.select(option.value);
             },
         },
         {
+            content: "a plain value, no code",
             trigger: "div[name=domain] .o_tree_editor_editor input",
-            run: "edit Tourcity && press Tab",
+            run: `edit ${value} && press Tab`,
         },
+    ];
+}
+
+// A marketer builds a dynamic segment in the web client, without debug mode: a condition
+// picked in the domain editor, the live count shown before saving, the members counted as
+// soon as it is saved, then listed.
+registry.category("web_tour.tours").add("partner_segmentation_segment_tour", {
+    url: "/odoo/action-partner_segmentation.res_partner_segment_action",
+    steps: () => [
+        ...newSegmentSteps("Tourcity customers", "City", "=", "Tourcity"),
         {
             content: "the live count shows the partners that match before saving",
             trigger: "div[name=domain_match_count]:contains(3)",
@@ -71,43 +80,7 @@ registry.category("web_tour.tours").add("partner_segmentation_segment_tour", {
 // on this segment only.
 registry.category("web_tour.tours").add("partner_segmentation_no_code_tour", {
     steps: () => [
-        {
-            trigger: ".o_list_button_add",
-            run: "click",
-        },
-        {
-            trigger: "div[name=name] input",
-            run: "edit Not bought for 90 days",
-        },
-        {
-            trigger: "div[name=domain] a:contains('New Rule')",
-            run: "click",
-        },
-        {
-            trigger: "div[name=domain] .o_tree_editor_condition .o_model_field_selector",
-            run: "click",
-        },
-        {
-            trigger: ".o_model_field_selector_popover_search input",
-            run: "edit Days since last purchase",
-        },
-        {
-            trigger: ".o_model_field_selector_popover_item_name:contains('Days since last purchase')",
-            run: "click",
-        },
-        {
-            content: "the operator: greater than",
-            trigger: "div[name=domain] .o_tree_editor_condition select:first",
-            run(helpers) {
-                const option = [...helpers.anchor.options].find((o) => o.textContent.trim() === ">");
-                return helpers.select(option.value);
-            },
-        },
-        {
-            content: "a plain number, no date and no code",
-            trigger: "div[name=domain] .o_tree_editor_editor input",
-            run: "edit 90 && press Tab",
-        },
+        ...newSegmentSteps("Not bought for 90 days", "Days since last purchase", ">", "90"),
         {
             content: "the live count: the one customer whose last purchase is older than 90 days",
             trigger: "div[name=domain_match_count]:contains(1)",
