@@ -21,14 +21,18 @@ class MailingMailing(models.Model):
 
     @api.constrains("mailing_domain", "mailing_model_id")
     def _check_partner_figures_readable(self):
-        """Recipients on contacts are selected by the mailing queue as the superuser: a
-        condition on a stage or a purchase figure is accepted only from a user who may read
-        it (a marketer without sales rights cannot select customers by what they bought)."""
+        """Recipients are selected by the mailing queue as the superuser: a condition on a
+        stage or a purchase figure (on contacts, or reached through ``partner_id``) is
+        accepted only from a user who may read it (a marketer without sales rights cannot
+        select customers by what they bought)."""
         if self.env.su:
             return
         Partner = self.env["res.partner"]
-        for mailing in self.filtered(lambda m: m.mailing_model_real == "res.partner"):
-            for fname in self._figure_fields_in(mailing._parse_mailing_domain()):
+        for mailing in self:  # any recipient model: orders and leads reach them by partner_id.
+            domain = mailing._parse_mailing_domain()
+            if not isinstance(domain, list | tuple):
+                raise ValidationError(self.env._("The recipients' filter must be a list of conditions."))
+            for fname in self._figure_fields_in(domain):
                 if not Partner._fields[fname].is_accessible(self.env):
                     raise ValidationError(
                         self.env._(

@@ -298,7 +298,7 @@ class ResPartnerSegment(models.Model):
                 continue
             try:
                 with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
-                    domain = segment._parsed_domain()
+                    domain = segment_domain.parse(self.env, segment.domain)  # uid: the editor's
                     Partner = segment._user_partner_env()
                     segment._check_conditions_readable(domain, Partner)
                     self._set_local("statement_timeout", COUNT_TIMEOUT)
@@ -314,7 +314,11 @@ class ResPartnerSegment(models.Model):
         user who wrote them), whoever runs the recompute."""
         self.ensure_one()
         author = self.sudo().author_id
-        return segment_domain.parse(self.env(user=author.id) if author else self.env, self.domain)
+        if not author:
+            return segment_domain.parse(self.env, self.domain)
+        return segment_domain.parse(
+            self.env(user=author.id, context=dict(self.env.context, tz=author.tz)), self.domain
+        )
 
     def _referenced_segments(self):
         """Segments whose membership this segment's conditions read: every field path that
@@ -475,7 +479,7 @@ class ResPartnerSegment(models.Model):
         has_includes, has_excludes = self.env.cr.fetchone()
         return membership.selection_with_pins(self._domain_query(), self.id, has_includes, has_excludes)
 
-    @api.constrains("domain", "segment_type", "company_id")
+    @api.constrains("domain", "segment_type", "company_id", "author_id")
     def _check_domain(self):
         """Conditions are checked as the user who writes them (fields that user may not
         read or that cannot be searched are refused), then run once, returning no row, as
@@ -570,8 +574,9 @@ class ResPartnerSegment(models.Model):
 
     @api.model_create_multi
     def create(self, vals_list):
+        defaults = {key[8:]: value for key, value in self.env.context.items() if key.startswith("default_")}
         for vals in vals_list:
-            self._refuse_system_fields(vals)
+            self._refuse_system_fields({**defaults, **vals})
             if "author_id" in vals and not self.env.su:
                 raise UserError(self.env._("The author of a segment's conditions is whoever writes them."))
             company = self.env["res.company"].browse(vals.get("company_id", self.env.company.id))
@@ -626,6 +631,7 @@ class ResPartnerSegment(models.Model):
             .get_param("partner_segmentation.recompute_on_save_limit", DEFAULT_RECOMPUTE_ON_SAVE_LIMIT)
         )
         dynamic = self.sudo().filtered(lambda s: s.active and s.segment_type == "dynamic")
+        dynamic.with_env(self.env)._check_triggering_user()
         later = self.browse()
         for segment in dynamic._in_dependency_order():
             if segment._expected_size() > limit or segment._recompute_one() is None:
@@ -641,9 +647,30 @@ class ResPartnerSegment(models.Model):
         )
         segments.filtered(lambda s: any(fname in (s.domain or "") for fname in ROW_FIELDS))._request_recompute()
 
+    def _check_triggering_user(self):
+        """A user who has the system's segments (no author: computed in sudo) computed --
+        by recomputing or unarchiving them -- must be able to read their conditions: the
+        members then tell what those conditions select (a purchase threshold...)."""
+        if self.env.su:
+            return
+        for segment in self.filtered(lambda s: not s.sudo().author_id and s.segment_type == "dynamic"):
+            try:
+                segment._check_conditions_readable(segment._parsed_domain(), segment._user_partner_env())
+            except segment_domain.DomainError as exc:
+                raise UserError(
+                    self.env._(
+                        "You may not have segment “%(name)s” computed: %(reason)s.", name=segment.name, reason=exc
+                    )
+                ) from None
+
     def _expected_size(self):
-        """The number of members PostgreSQL's planner expects, without computing them."""
-        return membership.estimated_rows(self.env.cr, self._membership_selection())
+        """The number of members PostgreSQL's planner expects, without computing them
+        (unknown when the conditions cannot be planned: the recompute records why)."""
+        try:
+            with self.env.cr.savepoint(flush=False):
+                return membership.estimated_rows(self.env.cr, self._membership_selection())
+        except (AccessError, UserError, ValueError, segment_domain.DomainError):
+            return float("inf")
 
     def _request_recompute(self):
         """Have the scheduler recompute these segments now (its job is woken)."""
@@ -750,6 +777,7 @@ class ResPartnerSegment(models.Model):
         scheduler) is refused with a message."""
         self.check_access("write")
         self._check_manager(self.env._("Only segmentation managers can recompute segments."))
+        self._check_triggering_user()
         for segment in self.sudo()._in_dependency_order():
             if segment._recompute_one() is None:
                 raise UserError(

@@ -816,3 +816,81 @@ class TestRedTeamFifthRound(AccessCase):
         self.env["mailing.mailing"].with_user(self.manager_b).create(
             {**values, "mailing_domain": "[('purchase_total_365d', '>', 5000)]"}
         )
+
+
+@tagged("post_install", "-at_install")
+class TestRedTeamSixthRound(AccessCase):
+    """Round 6, a review of round 5's fixes."""
+
+    def setUp(self):
+        super().setUp()
+        self.no_figures = new_test_user(
+            self.env,
+            login="seg_manager_no_figures",
+            groups="base.group_user,partner_segmentation.group_segment_manager",
+        )
+
+    def test_system_segment_on_figures_is_not_computed_for_a_user_who_may_not_read_them(self):
+        vip = self.env.ref("partner_segmentation.segment_template_vip")
+        self.assertFalse(vip.author_id, "a system segment: computed in sudo")
+        for trigger in (lambda s: s.action_unarchive(), lambda s: s.action_recompute()):
+            with self.assertRaises(UserError):
+                trigger(vip.with_user(self.no_figures))
+        self.assertFalse(vip.last_computed_at)
+        vip.with_user(self.manager_a).action_unarchive()  # a user who reads purchase figures
+        vip.with_user(self.manager_a).action_recompute()
+        self.assertTrue(vip.last_computed_at)
+
+    def test_mailings_on_orders_or_leads_cannot_select_by_figures_either(self):
+        marketer = new_test_user(
+            self.env, login="seg_marketer_orders", groups="base.group_user,mass_mailing.group_mass_mailing_user"
+        )
+        with self.assertRaises(ValidationError):
+            self.env["mailing.mailing"].with_user(marketer).create(
+                {
+                    "subject": "Orders of big spenders",
+                    "mailing_model_id": self.env["ir.model"]._get_id("sale.order"),
+                    "mailing_domain": "[('partner_id.purchase_total_365d', '>', 5000)]",
+                }
+            )
+        with self.assertRaises(ValidationError) as caught:
+            self.env["mailing.mailing"].with_user(marketer).create(
+                {
+                    "subject": "Odd filter",
+                    "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "mailing_domain": "1",
+                }
+            )
+        self.assertIn("list of conditions", str(caught.exception))
+
+    def test_system_fields_are_not_set_through_context_defaults(self):
+        with self.assertRaises(UserError):
+            self.Segment.with_user(self.manager_a).with_context(default_last_mailing_at="2099-01-01").create(
+                {"name": "Faked use", "domain": "[('city', '=', 'Ghent')]"}
+            )
+
+    def test_live_count_uses_the_editor_not_the_last_author(self):
+        self.lille.user_id = self.manager_a
+        segment = self.Segment.with_user(self.manager_a).create(
+            {"name": "Mine", "domain": "[('user_id', '=', uid)]"}
+        )
+        self.assertEqual(segment.with_user(self.manager_a).domain_match_count, 1)
+        colleague = new_test_user(
+            self.env,
+            login="seg_manager_a2",
+            company_id=self.company_a.id,
+            company_ids=self.company_a.ids,
+            groups="base.group_user,partner_segmentation.group_segment_manager",
+        )
+        segment.invalidate_recordset(["domain_match_count"])
+        self.assertEqual(
+            segment.with_user(colleague).domain_match_count, 0, "what saving would give: the colleague's own"
+        )
+
+    def test_pins_by_a_user_without_figure_rights_are_refused_cleanly(self):
+        spenders = self.Segment.with_user(self.manager_a).create(
+            {"name": "Spenders", "domain": "[('purchase_total_365d', '>', 0)]"}
+        )
+        with self.assertRaises(UserError) as caught:  # ValidationError is one
+            spenders.with_user(self.no_figures).include_partner_ids = self.ghent
+        self.assertNotIsInstance(caught.exception, AccessError)
