@@ -191,7 +191,14 @@ class ResPartner(models.Model):
     )
     # purchase_count, days_since_last_purchase, purchase_total_30d...: one per figure
     locals().update(
-        figure_fields(FIGURES, amount_class=fields.Float, compute="_compute_lifecycle", search=_search_lifecycle)
+        figure_fields(
+            FIGURES,
+            amount_class=fields.Float,
+            compute=lambda fname: "_compute_live_figures"
+            if ROW_FIELDS[fname][0] == LIVE_FIGURES
+            else "_compute_lifecycle",
+            search=_search_lifecycle,
+        )
     )
     lifecycle_transition_ids = fields.One2many(
         "res.partner.lifecycle.transition", "partner_id", string="Stage history"
@@ -200,21 +207,28 @@ class ResPartner(models.Model):
     @api.depends_context("company")
     @api.depends("commercial_partner_id")
     def _compute_lifecycle(self):
-        values = {fname: {} for fname in ROW_FIELDS}  # field -> {commercial partner: value}
-        for model in (LIFECYCLE, LIVE_FIGURES):
-            fnames = [fname for fname, (row_model, _column, _default) in ROW_FIELDS.items() if row_model == model]
-            columns = [ROW_FIELDS[fname][1] for fname in fnames]
-            rows = self._rows(model).search_read(
-                [("company_id", "=", self.env.company.id), ("partner_id", "in", self.commercial_partner_id.ids)],
-                ["partner_id", *columns],
-                load=None,
-            )
-            for row in rows:
-                for fname in fnames:
-                    values[fname][row["partner_id"]] = row[ROW_FIELDS[fname][1]]
+        self._read_rows(LIFECYCLE)
+
+    @api.depends_context("company")
+    @api.depends("commercial_partner_id")
+    def _compute_live_figures(self):
+        """Apart from the stored ones: a list showing stages does not aggregate orders."""
+        self._read_rows(LIVE_FIGURES)
+
+    def _read_rows(self, model):
+        """Set the fields read from ``model``'s rows, for env.company, in one query."""
+        fnames = [fname for fname, (row_model, _column, _default) in ROW_FIELDS.items() if row_model == model]
+        rows = self._rows(model).search_read(
+            [("company_id", "=", self.env.company.id), ("partner_id", "in", self.commercial_partner_id.ids)],
+            ["partner_id", *(ROW_FIELDS[fname][1] for fname in fnames)],
+            load=None,
+        )
+        by_partner = {row["partner_id"]: row for row in rows}
         for partner in self:
-            for fname, (_model, _column, default) in ROW_FIELDS.items():
-                partner[fname] = values[fname].get(partner.commercial_partner_id.id, default)
+            row = by_partner.get(partner.commercial_partner_id.id)
+            for fname in fnames:
+                _model, column, default = ROW_FIELDS[fname]
+                partner[fname] = row[column] if row else default
 
     def _search_lifecycle_field(self, fname, operator, value):
         """Partners whose commercial entity's row for env.company satisfies the condition on
