@@ -31,11 +31,13 @@ function newSegmentSteps(name, fieldLabel, operator, value) {
             run: "click",
         },
         {
-            content: `the operator ${operator}, picked from the list`,
-            trigger: "div[name=domain] .o_tree_editor_condition select:first",
-            run(helpers) {
+            content: `the operator ${operator}, picked from the list of that field's operators`,
+            trigger: `div[name=domain] .o_tree_editor_condition:has(.o_model_field_selector_chain_part:contains('${fieldLabel}')) select:first`,
+            async run(helpers) {
                 const option = [...helpers.anchor.options].find((o) => o.textContent.trim() === operator);
-                return helpers.select(option.value);
+                await helpers.select(option.value);
+                // the value editor is rendered again for the new operator: let it settle
+                await new Promise((resolve) => setTimeout(resolve, 500));
             },
         },
         {
