@@ -34,8 +34,18 @@ function newSegmentSteps(name, fieldLabel, operator, value) {
             content: `the operator ${operator}, picked from the list of that field's operators`,
             trigger: `div[name=domain] .o_tree_editor_condition:has(.o_model_field_selector_chain_part:contains('${fieldLabel}')) select:first`,
             async run(helpers) {
-                const option = [...helpers.anchor.options].find((o) => o.textContent.trim() === operator);
-                await helpers.select(option.value);
+                // the operators follow the picked field once the editor has rendered again:
+                // wait for the option rather than take the list of the field before
+                const selector = "div[name=domain] .o_tree_editor_condition select";
+                let option;
+                for (let tries = 0; !option && tries < 50; tries++) {
+                    const select = document.querySelector(selector);
+                    option = select && [...select.options].find((o) => o.textContent.trim() === operator);
+                    if (!option) {
+                        await new Promise((resolve) => setTimeout(resolve, 100));
+                    }
+                }
+                await helpers.select(option.value, selector);
                 // the value editor is rendered again for the new operator: let it settle
                 await new Promise((resolve) => setTimeout(resolve, 500));
             },
