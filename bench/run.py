@@ -30,7 +30,7 @@ else:  # run as a script: python bench/run.py
     import generate as generator
 
 RATIO_TARGET = 3.0  # segment recompute within 3x the hand-written SQL
-TARGETS = {"lifecycle_s": 60, "mailing_first_s": 30, "mailing_resync_s": 5, "memory_growth_mb": 200}
+TARGETS = {"form_s": 0.3, "lifecycle_s": 60, "mailing_first_s": 30, "mailing_resync_s": 5, "memory_growth_mb": 200}
 NOT_AVAILABLE = "not available yet"
 
 
@@ -406,20 +406,24 @@ def measure_mailing(env, segment, repeats, commit):
 
 
 def bench_user(env):
-    """An internal segmentation user of the bench company, as exports are made: Odoo's
-    partner rules apply to what it downloads."""
+    """An internal segmentation user of the bench company who reads purchase figures, as
+    exports and explanations are made: Odoo's partner rules apply to what it reads."""
     Users = env["res.users"].sudo().with_context(active_test=False)
-    user = Users.search([("login", "=", "bench_export_user")], limit=1) or Users.create(
-        {
-            "name": "Bench export user",
-            "login": "bench_export_user",
-            "company_id": env.company.id,
-            "company_ids": [(6, 0, env.company.ids)],
-            "groups_id": [
-                (6, 0, [env.ref("base.group_user").id, env.ref("partner_segmentation.group_segment_user").id])
-            ],
-        }
+    groups = (
+        "base.group_user",
+        "partner_segmentation.group_segment_user",
+        "sales_team.group_sale_salesman_all_leads",
     )
+    values = {
+        "company_id": env.company.id,
+        "company_ids": [(6, 0, env.company.ids)],
+        "groups_id": [(6, 0, [env.ref(xmlid).id for xmlid in groups])],
+    }
+    user = Users.search([("login", "=", "bench_export_user")], limit=1)
+    if user:
+        user.write(values)
+    else:
+        user = Users.create({"name": "Bench export user", "login": "bench_export_user", **values})
     return user
 
 
@@ -461,6 +465,44 @@ def measure_search(env, segment, repeats, by_stage=True):
     return out
 
 
+def form_spec(Segment):
+    """What the web client reads when the segment form opens: every field of the form
+    view, relations with their display names (the x2many lists limited as the view does)."""
+    fields = Segment.get_views([(False, "form")])["models"][Segment._name]["fields"]
+    spec = {}
+    for name, field in fields.items():
+        if field["type"] in ("many2one", "many2many", "one2many"):
+            spec[name] = {"fields": {"display_name": {}}, **({"limit": 40} if field["type"] != "many2one" else {})}
+        else:
+            spec[name] = {}
+    return spec
+
+
+def measure_forms(env, segments, repeats):
+    """What a user waits for every time: opening a segment's form (a ``web_read`` of the
+    form's fields, as a company user) and the "Why?" of one member, per scenario."""
+    user = bench_user(env)
+    Explain = env["res.partner.segment.explain.wizard"].with_user(user)
+    spec = form_spec(env["res.partner.segment"].with_user(user))
+    out = {}
+    for name, segment in segments.items():
+        as_user = segment.with_user(user)
+        env.cr.execute(
+            SQL("SELECT partner_id FROM %s WHERE segment_id = %s LIMIT 1", member_table(env), segment.id)
+        )
+        partner_id = env.cr.fetchone()[0]
+
+        def open_form(s=as_user):
+            s.invalidate_recordset()
+            return s.web_read(spec)
+
+        def explain(s=segment, p=partner_id):
+            return Explain.create({"segment_id": s.id, "partner_id": p}).line_ids.mapped("met")
+
+        out[name] = {"open_form": timed(open_form, repeats), "why": timed(explain, repeats)}
+    return out
+
+
 def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, naive_timeout=300, log=quiet):
     """Every measurement of the bench; returns a JSON-able dict. Sections whose code is
     not installed yet are reported as NOT_AVAILABLE."""
@@ -485,6 +527,8 @@ def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, n
         report["export"] = measure_export(env, mail_segment, repeats)
     else:
         report["mailing"] = NOT_AVAILABLE
+    log("segment form and Why? as a company user")
+    report["forms"] = measure_forms(env, segments, repeats)
     log("partner list searches")
     report["search"] = measure_search(env, segments["tag: VIP"], repeats, by_stage=have["lifecycle"])
     report["memory"] = {
@@ -520,6 +564,9 @@ def check_targets(report):
             report["mailing"]["unchanged_resync"]["median"],
             TARGETS["mailing_resync_s"],
         )
+    for name, times in report.get("forms", {}).items():
+        add(f"{name}: open the segment form (s)", times["open_form"]["median"], TARGETS["form_s"])
+        add(f"{name}: Why? of one member (s)", times["why"]["median"], TARGETS["form_s"])
     add("Odoo process memory growth (MB)", report["memory"]["growth_mb"], TARGETS["memory_growth_mb"])
     return out
 
@@ -565,6 +612,17 @@ def export_lines(report):
         f"CSV): superuser {export['superuser']['min']}/{export['superuser']['median']} s, "
         f"company user (rights applied) {export['company_user']['min']}/"
         f"{export['company_user']['median']} s"
+    ]
+
+
+def form_lines(report):
+    def span(times):
+        return f"{times['min']}/{times['median']} s"
+
+    return [
+        f"{name}: open the segment form {span(times['open_form'])}, Why? of one member {span(times['why'])} "
+        f"(target <= {TARGETS['form_s']} s)"
+        for name, times in report.get("forms", {}).items()
     ]
 
 
@@ -652,6 +710,7 @@ def table(report):
             f"partner list search {name} (80 rows + count): "
             + (f"{result['min']}/{result['median']} s" if isinstance(result, dict) else result)
         )
+    lines += form_lines(report)
     mem = report["memory"]
     lines.append(
         f"Odoo process memory: {mem['start_mb']} MB at start, peak {mem['peak_mb']} MB "

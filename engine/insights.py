@@ -44,8 +44,16 @@ NORMALIZED_PHONE = SQL(f"""CASE
          WHEN c.phone_code IS NOT NULL THEN '+' || c.phone_code || ltrim({_DIGITS}, '0')
          ELSE '+' || {_DIGITS}
        END""")
-FIRST_NAME = SQL("nullif(lower(btrim(split_part(btrim(p.name), ' ', 1))), '')")
-LAST_NAME = SQL("nullif(lower(btrim(substr(btrim(p.name), length(split_part(btrim(p.name), ' ', 1)) + 1))), '')")
+# A person's name is split into first and last names; a company's is not a person's name
+# and goes whole into the Company column instead.
+FIRST_NAME = SQL("CASE WHEN NOT p.is_company THEN nullif(lower(btrim(split_part(btrim(p.name), ' ', 1))), '') END")
+LAST_NAME = SQL(
+    "CASE WHEN NOT p.is_company THEN "
+    "nullif(lower(btrim(substr(btrim(p.name), length(split_part(btrim(p.name), ' ', 1)) + 1))), '') END"
+)
+COMPANY_NAME = SQL(
+    "nullif(btrim(coalesce(p.commercial_company_name, CASE WHEN p.is_company THEN p.name END)), '')"
+)
 
 
 def csv_safe(expression):
@@ -75,13 +83,15 @@ def export_query(segment_id, kind, visible=None):
     if kind == "audience":
         return SQL(
             """SELECT %(email)s AS "Email", %(phone)s AS "Phone", %(first)s AS "First Name",
-                      %(last)s AS "Last Name", upper(c.code) AS "Country", %(zip)s AS "Zip"
+                      %(last)s AS "Last Name", %(company)s AS "Company", upper(c.code) AS "Country",
+                      %(zip)s AS "Zip"
                %(source)s AND (p.email IS NOT NULL OR coalesce(p.phone, p.mobile) IS NOT NULL)
                ORDER BY p.id""",
             email=_sha256(NORMALIZED_EMAIL),
             phone=_sha256(NORMALIZED_PHONE),
             first=_sha256(FIRST_NAME),
             last=_sha256(LAST_NAME),
+            company=csv_safe(COMPANY_NAME),
             zip=csv_safe(SQL("p.zip")),
             source=source,
         )

@@ -157,7 +157,7 @@ class ResPartner(models.Model):
         return {
             "type": "ir.actions.act_window",
             "name": self.env._("Why is this partner in a segment?"),
-            "res_model": "res.partner.segment.explain",
+            "res_model": "res.partner.segment.explain.wizard",
             "view_mode": "form",
             "target": "new",
             "context": {"default_partner_id": self.id},

@@ -35,7 +35,16 @@ class ResPartnerPurchaseFigures(models.Model):
 
     @property
     def _table_query(self):
-        """The current company's customers only: the rows partners read are env.company's."""
+        """The current company's customers only: the rows partners read are env.company's.
+        Code explaining one partner narrows it to that customer with a ``frozenset`` in
+        context key ``partner_segmentation_figures_of``: a type no RPC context can hold, so
+        a caller cannot shrink the figures a segment is computed from."""
         company = self.env.company
         cycle = company.sudo()._lifecycle_setting("lifecycle_cycle_days")
-        return figures.live_figures_query(company.id, fields.Date.context_today(self), max(1, cycle))
+        customers = self.env.context.get("partner_segmentation_figures_of")
+        return figures.live_figures_query(
+            company.id,
+            fields.Date.context_today(self),
+            max(1, cycle),
+            customers if isinstance(customers, frozenset) and customers else None,
+        )

@@ -101,6 +101,12 @@ class ResPartnerSegment(models.Model):
         "res.partner", membership.MEMBER_TABLE, "segment_id", "partner_id", string="Members", copy=False
     )
     member_count = fields.Integer(readonly=True, copy=False, default=0)
+    counts_partial = fields.Boolean(
+        "Counts limited to your companies",
+        compute="_compute_visible_member_count",
+        help="A segment shared with all companies, shown to a user working in some of them: "
+        "its counts are of the members that user may read.",
+    )
     visible_member_count = fields.Integer(
         "Members you may read",
         compute="_compute_visible_member_count",
@@ -199,6 +205,7 @@ class ResPartnerSegment(models.Model):
         compute="_compute_domain_match_count",
         help="Partners the conditions select right now, before saving.",
     )
+    domain_match_counted = fields.Boolean(compute="_compute_domain_match_count")
 
     _sql_constraints = [
         (
@@ -258,27 +265,34 @@ class ResPartnerSegment(models.Model):
                 segment.depends_on_ids = False
 
     @api.depends("member_count", "company_id")
-    @api.depends_context("uid")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_visible_member_count(self):
         """A company's segment holds what its users may read: its stored count. A shared
-        segment holds every company's partners: a user of fewer companies gets the count
-        of the members that user may read, in one grouped query."""
+        segment holds every company's partners: a user working in fewer companies (those
+        allowed, or those selected in the company switcher) gets the count of the members
+        that user may read there, in one grouped query -- the count the members list shows."""
         partial = self.browse()
-        if not self.env.su and not self._is_user_of_every_company():
+        if not self.env.su and not self._works_in_every_company():
             partial = self.filtered(lambda s: s.id and not s.company_id)
         counts = membership.count_members(self.env.cr, partial.ids, partial and self._readable_partners_sql())
         for segment in self:
             segment.visible_member_count = counts[segment.id] if segment in partial else segment.member_count
+            segment.counts_partial = segment in partial
 
     def _read_format(self, fnames, load="_classic_read"):
         """A user of some companies reads, as a shared segment's member count, the count of
         the members that user may read (the stored count holds every company's)."""
         result = super()._read_format(fnames, load)
-        if "member_count" in fnames and not self.env.su and not self._is_user_of_every_company():
+        if "member_count" in fnames and not self.env.su and not self._works_in_every_company():
             shown = {segment.id: segment.visible_member_count for segment in self}
             for values in result:
                 values["member_count"] = shown.get(values["id"], values["member_count"])
         return result
+
+    @api.model
+    def _works_in_every_company(self):
+        """Whether the companies the user works in now (``env.companies``) are all of them."""
+        return not self.env["res.company"].sudo().search_count([("id", "not in", self.env.companies.ids)])
 
     @api.model
     def _is_user_of_every_company(self):
@@ -294,7 +308,12 @@ class ResPartnerSegment(models.Model):
         may_count = self.env.su or self.env.user.has_group("partner_segmentation.group_segment_user")
         for segment in self:
             segment.domain_match_count = 0
-            if not may_count:
+            # counted while the conditions are edited (a record of the form's onchange), not
+            # on every open of a saved segment: at a million partners a count takes seconds
+            segment.domain_match_counted = editing = isinstance(segment.id, models.NewId) and bool(
+                (segment.domain or "").strip() not in ("", "[]")
+            )
+            if not may_count or not editing:
                 continue
             try:
                 with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
@@ -1102,6 +1121,21 @@ class ResPartnerSegment(models.Model):
         self.invalidate_recordset(["partner_ids"])
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self._refresh_member_count()
+
+    def action_count_matches(self):
+        """The live count of a saved segment's conditions, on demand (the form counts only
+        while conditions are edited)."""
+        self.ensure_one()
+        count = self.new(origin=self).domain_match_count
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.name,
+                "message": self.env._("%s partners match these conditions now.", count),
+                "type": "info",
+            },
+        }
 
     def action_view_members(self):
         self.ensure_one()

@@ -108,6 +108,14 @@ class TestBenchSmoke(TransactionCase):
         self.assertGreater(export["size_bytes"], 900 * 20)
         self.assertIn("members export of 900 partners", run.table(report))
         self.assertEqual(set(report["search"]), {"by lifecycle stage", "by segment"})
+        self.assertEqual(set(report["forms"]), {s["scenario"] for s in built} - {"segment of a segment"})
+        for times in report["forms"].values():
+            self.assertGreater(times["open_form"]["median"], 0)
+            self.assertGreater(times["why"]["median"], 0)
+        self.assertIn(
+            "live: no purchase for 90 days: Why? of one member (s)", [t["target"] for t in report["targets"]]
+        )
+        self.assertIn("open the segment form", run.table(report))
         self.assertLess(report["memory"]["growth_mb"], run.TARGETS["memory_growth_mb"])
         names = [t["target"] for t in report["targets"]]
         self.assertIn("lifecycle recompute, all partners (s)", names)

@@ -31,7 +31,7 @@ class TestInsightTours(HttpCase):
             login="admin",
         )
         # the matrix the tour opened: A (3 in Tourville) and B (3 with an email) share 2
-        lines = self.env["res.partner.segment.overlap.line"].search([])
+        lines = self.env["res.partner.segment.overlap.wizard.line"].search([])
         shared = {(line.segment_a_id.name, line.segment_b_id.name): line.shared_count for line in lines}
         self.assertEqual(shared[("Tour overlap A", "Tour overlap B")], 2)
         self.assertEqual(shared[("Tour overlap A", "Tour overlap A")], 3)
@@ -39,7 +39,7 @@ class TestInsightTours(HttpCase):
     def test_explanation_in_the_web_client(self):
         self.start_tour(f"/odoo/contacts/{self.shared[0].id}", "partner_segmentation_explain_tour", login="admin")
         # the dialog explained without saving anything
-        self.assertFalse(self.env["res.partner.segment.explain"].search([]))
+        self.assertFalse(self.env["res.partner.segment.explain.wizard"].search([]))
         self.assertIn(
             self.shared[0], self.env["res.partner.segment"].search([("name", "=", "Tour overlap A")]).partner_ids
         )

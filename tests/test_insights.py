@@ -5,9 +5,11 @@ from datetime import date, timedelta
 
 from freezegun import freeze_time
 
-from odoo.tests import tagged
+from odoo.exceptions import AccessError, ValidationError
+from odoo.tests import new_test_user, tagged
 
 from ..engine import insights
+from ..engine.lifecycle import STAGES
 from .common import SegmentCase
 
 
@@ -44,7 +46,7 @@ class TestSegmentInsights(SegmentCase):
         segments = self.ghent_seg | self.vip_seg | self.mail_seg
         segments.action_recompute()
         wizard = (
-            self.env["res.partner.segment.overlap"]
+            self.env["res.partner.segment.overlap.wizard"]
             .with_user(self.manager_a)
             .create({"segment_ids": [(6, 0, segments.ids)]})
         )
@@ -56,7 +58,7 @@ class TestSegmentInsights(SegmentCase):
             size = len(line.segment_a_id.partner_ids)
             self.assertAlmostEqual(line.share_percent, 100.0 * len(both) / size if size else 0, 1)
         totals = dict(
-            self.env["res.partner.segment.overlap.line"]._read_group(
+            self.env["res.partner.segment.overlap.wizard.line"]._read_group(
                 [("overlap_id", "=", wizard.id)], ["segment_a_id"], ["shared_count:max"]
             )
         )
@@ -77,7 +79,7 @@ class TestSegmentInsights(SegmentCase):
 
     def explain(self, partner, segment):
         return (
-            self.env["res.partner.segment.explain"]
+            self.env["res.partner.segment.explain.wizard"]
             .with_user(self.manager_a)
             .create({"partner_id": partner.id, "segment_id": segment.id})
         )
@@ -103,6 +105,72 @@ class TestSegmentInsights(SegmentCase):
         self.assertEqual(fails.line_ids[0].partner_value, "Lille")
         self.assertEqual(fails.line_ids[2].partner_value, "(none)")
         self.assertIn("Does not meet", fails.verdict)
+
+    def test_explanation_words_conditions_as_the_domain_editor_does(self):
+        """Field labels, the editor's operator words, stage labels and records by name;
+        for a *match* condition, the orders that decided with their date and amount."""
+        segment = self.make_segment(
+            f"[('city', '=', 'Ghent'), ('category_id', 'in', [{self.tag_vip.id}]), ('email', '!=', False), "
+            "('lifecycle_stage', 'in', ['onetime', 'dormant']), "
+            "('sale_order_ids', 'any', ['|', ('state', '=', 'sale'), ('amount_untaxed', '>', 5)]), "
+            "('days_since_last_purchase', '>', 30)]",
+            name="Worded",
+        )
+        order = self.confirmed_order(self.vip, "2026-01-05")
+        order.user_id = self.manager_a
+        self.company_a.action_recompute_lifecycle()
+        segment.action_recompute()
+        lines = self.explain(self.vip, segment).line_ids
+        self.assertEqual(
+            lines.mapped("condition"),
+            [
+                "City = Ghent",
+                "Tags is in Segment VIP",
+                "Email is set",
+                "Lifecycle stage is in One-time, Dormant",
+                "Sales Order match (Status = Sales Order or Untaxed Amount > 5)",
+                "Days since last purchase > 30",
+            ],
+        )
+        self.assertTrue(lines[5].met, "the live figure of this one customer, counted from today")
+        self.assertEqual(lines[5].partner_value, str((date.today() - date(2026, 1, 5)).days))
+        stage = self.vip.with_company(self.company_a).lifecycle_stage
+        self.assertTrue(stage)
+        self.assertEqual(lines[3].partner_value, dict(STAGES)[stage], "the stage's label, not its key")
+        decided = lines[4].partner_value
+        self.assertIn(order.name, decided)
+        self.assertIn("01/05/2026", decided, "the date that decided")
+        self.assertIn("10.00", decided, "the amount that decided")
+        self.env["sale.order"].create(  # a small quotation: neither confirmed nor over 5
+            {
+                "partner_id": self.lille.id,
+                "user_id": self.manager_a.id,
+                "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": 0.25})],
+            }
+        )
+        lille_lines = self.explain(self.lille, segment).line_ids
+        self.assertEqual(lille_lines[5].partner_value, "(empty)", "no purchase: no day count")
+        self.assertFalse(lille_lines[5].met)
+        lille = lille_lines[4]
+        self.assertFalse(lille.met)
+        self.assertEqual(lille.partner_value, "1 Sales Order, none matching")
+
+    def test_figures_narrowed_to_one_customer_only_from_code(self):
+        """The Why? reads the figures of one customer; a context from a client (JSON: a
+        list) cannot narrow the figures a segment is computed from."""
+        Figures = self.env["res.partner.purchase.figures"]
+        narrowed = Figures.with_context(partner_segmentation_figures_of=frozenset(self.vip.ids))._table_query
+        self.assertIn("commercial_partner_id IN", narrowed.code)
+        from_client = Figures.with_context(partner_segmentation_figures_of=self.vip.ids)._table_query
+        self.assertNotIn("commercial_partner_id IN", from_client.code)
+
+    def test_why_opens_on_a_segment_of_the_partner(self):
+        self.ghent_seg.action_recompute()
+        Explain = self.env["res.partner.segment.explain.wizard"].with_user(self.manager_a)
+        defaults = Explain.with_context(active_model="res.partner", active_id=self.ghent.id).default_get(
+            ["partner_id", "segment_id"]
+        )
+        self.assertEqual(defaults["segment_id"], self.ghent_seg.id)
 
     def test_explanation_says_when_a_pin_or_exclusion_decided(self):
         segment = self.make_segment(
@@ -182,12 +250,28 @@ class TestSegmentInsights(SegmentCase):
             }
         )
         plus = self.Partner.create({"name": "Plus Phone", "phone": "+32 (0)9 111 22 33", "city": "Audience"})
+        company = self.Partner.create(
+            {"name": "Brasserie De Koninck", "is_company": True, "email": "info@dekoninck.be", "city": "Audience"}
+        )
+        self.Partner.create(
+            {"name": "Jo Peeters", "parent_id": company.id, "email": "jo@dekoninck.be", "city": "Audience"}
+        )
         segment = self.make_segment("[('city', '=', 'Audience')]")
         segment.action_recompute()
         stream = io.BytesIO()
         insights.copy_csv(self.env.cr, insights.export_query(segment.id, "audience"), stream)
         rows = list(csv.DictReader(io.StringIO(stream.getvalue().decode())))
-        self.assertEqual(list(rows[0].keys()), ["Email", "Phone", "First Name", "Last Name", "Country", "Zip"])
+        self.assertEqual(
+            list(rows[0].keys()), ["Email", "Phone", "First Name", "Last Name", "Company", "Country", "Zip"]
+        )
+        by_email = {row["Email"]: row for row in rows}
+        brewery = by_email[sha("info@dekoninck.be")]
+        self.assertEqual((brewery["First Name"], brewery["Last Name"]), ("", ""), "a company is not split")
+        self.assertEqual(brewery["Company"], "Brasserie De Koninck", "a company's name goes whole")
+        jo = by_email[sha("jo@dekoninck.be")]
+        self.assertEqual((jo["First Name"], jo["Last Name"]), (sha("jo"), sha("peeters")))
+        self.assertEqual(jo["Company"], "Brasserie De Koninck", "a contact carries its company's name")
+        rows = [row for row in rows if row not in (brewery, jo)]
         first = rows[0] if rows[0]["Zip"] else rows[1]
         self.assertEqual(first["Email"], sha("emile.vd@example.com"))
         self.assertEqual(first["Phone"], sha("+32472123456"))
@@ -202,13 +286,46 @@ class TestSegmentInsights(SegmentCase):
 
 @tagged("post_install", "-at_install")
 class TestSegmentTemplates(SegmentCase):
-    def test_templates_are_shipped_inactive_and_select_the_right_partners(self):
-        xmlids = ["last_year_not_this_year", "sleeping", "vip", "no_email", "new_this_month", "one_time"]
-        templates = {x: self.env.ref(f"partner_segmentation.segment_template_{x}") for x in xmlids}
-        self.assertFalse(any(t.active for t in templates.values()))
+    XMLIDS = ("last_year_not_this_year", "sleeping", "vip", "no_email", "new_this_month", "one_time")
+
+    def test_templates_select_the_right_partners(self):
+        templates = {x: self.env.ref(f"partner_segmentation.template_{x}") for x in self.XMLIDS}
         company = self.env.ref("base.main_company")
         with freeze_time("2026-06-15"):
             self._check_templates(templates, company, date(2026, 6, 15))
+
+    def test_a_template_makes_a_segment_of_the_users_company_in_every_company(self):
+        manager_b = new_test_user(
+            self.env,
+            login="seg_template_manager_b",
+            company_id=self.company_b.id,
+            company_ids=self.company_b.ids,
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
+            "partner_segmentation.group_segment_manager",
+        )
+        sleeping = self.env.ref("partner_segmentation.template_sleeping")
+        for user, company in ((self.manager_a, self.company_a), (manager_b, self.company_b)):
+            action = sleeping.with_user(user).action_use()
+            segment = self.Segment.browse(action["res_id"])
+            self.assertEqual((action["res_model"], segment.company_id), ("res.partner.segment", company))
+            self.assertEqual((segment.name, segment.domain), (sleeping.name, sleeping.domain))
+            self.assertEqual((segment.segment_type, segment.author_id), ("dynamic", user))
+        self.assertEqual(
+            self.Segment.search_count([("name", "=", sleeping.name)]), 2, "the template stays as it was"
+        )
+        with self.assertRaises(AccessError):
+            sleeping.with_user(self.user_b).action_use()  # a segmentation user does not create segments
+
+    def test_a_template_is_refused_to_a_user_who_may_not_read_its_conditions(self):
+        no_figures = new_test_user(
+            self.env,
+            login="seg_template_no_figures",
+            groups="base.group_user,partner_segmentation.group_segment_manager",
+        )
+        vip = self.env.ref("partner_segmentation.template_vip").with_user(no_figures)
+        self.assertTrue(vip.name, "the gallery is open to every segmentation user")
+        with self.assertRaises(ValidationError):
+            vip.action_use()
 
     def _check_templates(self, templates, company, today):
         old, recent, big = self.Partner.create(
@@ -224,11 +341,12 @@ class TestSegmentTemplates(SegmentCase):
         order = self.confirmed_order(big, today - timedelta(days=30), company)
         order.order_line.product_uom_qty = 2000  # 2000 x 10 = 20000 untaxed
         company.action_recompute_lifecycle()
-        for template in templates.values():
-            template.active = True
-            template.action_recompute()
-            self.assertFalse(template.last_error, template.name)
-        members = {x: t.partner_ids & (old | recent | big) for x, t in templates.items()}
+        segments = {}
+        for xmlid, template in templates.items():
+            segments[xmlid] = self.Segment.browse(template.with_company(company).action_use()["res_id"])
+            segments[xmlid].action_recompute()
+            self.assertFalse(segments[xmlid].last_error, template.name)
+        members = {x: s.partner_ids & (old | recent | big) for x, s in segments.items()}
         self.assertEqual(members["sleeping"], old)
         self.assertEqual(members["vip"], big)
         self.assertEqual(members["no_email"], recent)

@@ -614,14 +614,15 @@ class TestLifecycleAccess(LifecycleCase):
         with self.assertRaises(UserError):
             self.c2.with_user(self.user_c2).action_recompute_lifecycle()
 
-    def test_ready_made_segments_are_shipped_inactive(self):
-        for xmlid in ("segment_lifecycle_reactivation", "segment_lifecycle_new", "segment_lifecycle_active"):
-            segment = self.env.ref(f"partner_segmentation.{xmlid}")
-            self.assertFalse(segment.active)
-            self.assertIn("lifecycle_stage", segment.domain)
-        reactivation = self.env.ref("partner_segmentation.segment_lifecycle_reactivation")
-        self.order(self.customer, 400, self.env.ref("base.main_company"))
-        self.recompute(self.env.ref("base.main_company"))
-        reactivation.active = True
+    def test_ready_made_lifecycle_segments_are_templates(self):
+        for xmlid in ("template_lifecycle_reactivation", "template_lifecycle_new", "template_lifecycle_active"):
+            template = self.env.ref(f"partner_segmentation.{xmlid}")
+            self.assertEqual(template.category, "lifecycle")
+            self.assertIn("lifecycle_stage", template.domain)
+        template = self.env.ref("partner_segmentation.template_lifecycle_reactivation")
+        main = self.env.ref("base.main_company")
+        self.order(self.customer, 400, main)
+        self.recompute(main)
+        reactivation = self.env["res.partner.segment"].browse(template.with_company(main).action_use()["res_id"])
         reactivation.action_recompute()
         self.assertIn(self.customer, reactivation.partner_ids)

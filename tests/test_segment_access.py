@@ -190,7 +190,7 @@ class TestStaticAndPush(AccessCase):
         self.assertNotIn("alice@secret.example", contacts.mapped("email_normalized"))
 
     def test_overlap_counts_only_partners_the_user_may_read(self):
-        Overlap = self.env["res.partner.segment.overlap"]
+        Overlap = self.env["res.partner.segment.overlap.wizard"]
         size = len(self.members(self.global_segment))
         for user, expected in ((self.env.user, size), (self.user_b, size - 1)):
             overlap = Overlap.with_user(user).create({"segment_ids": [(6, 0, self.global_segment.ids)]})
@@ -217,7 +217,7 @@ class TestExplanation(AccessCase):
 
     def explain(self, user, segment, partner):
         return (
-            self.env["res.partner.segment.explain"]
+            self.env["res.partner.segment.explain.wizard"]
             .with_user(user)
             .create({"segment_id": segment.id, "partner_id": partner.id})
         )
@@ -277,6 +277,31 @@ class TestEventsAndCounts(AccessCase):
         shared = [("segment_id", "=", self.global_segment.id)]
         self.assertTrue(History.search(shared))
         self.assertFalse(History.with_user(self.user_b).search(shared))
+
+    def test_counts_on_the_form_agree_with_the_members_list_in_the_selected_companies(self):
+        """One form, one truth: the Members button, the members list and the live count
+        agree for a user of every company who works in one of them, and say so."""
+        everywhere = new_test_user(
+            self.env,
+            login="seg_user_everywhere",
+            company_id=self.company_b.id,
+            company_ids=self.env["res.company"].search([]).ids,
+            groups="base.group_user,partner_segmentation.group_segment_user",
+        )
+        segment = self.global_segment.with_user(everywhere)
+        all_of_them = segment.with_context(allowed_company_ids=self.env["res.company"].search([]).ids)
+        self.assertFalse(all_of_them.counts_partial)
+        self.assertEqual(all_of_them.visible_member_count, len(self.members(self.global_segment)))
+        in_b = segment.with_context(allowed_company_ids=self.company_b.ids)
+        listed = self.Partner.with_user(everywhere).with_context(allowed_company_ids=self.company_b.ids)
+        listed = listed.search_count(in_b.action_view_members()["domain"])
+        self.assertTrue(in_b.counts_partial, "the form labels the counts as the user's")
+        self.assertEqual(in_b.visible_member_count, listed)
+        self.assertEqual(in_b.read(["member_count"])[0]["member_count"], listed)
+        self.assertLess(listed, len(self.members(self.global_segment)))
+        self.assertEqual(
+            in_b.new(origin=in_b).domain_match_count, listed, "the live count is of the same partners"
+        )
 
     def test_merge_leaves_a_partner_excluded_not_both(self):
         twin = self.Partner.create({"name": "Ghent twin", "city": "Ghent"})
@@ -703,22 +728,22 @@ class TestRedTeamFourthRound(AccessCase):
 
     def test_wizards_are_their_creator_only(self):
         explain = (
-            self.env["res.partner.segment.explain"]
+            self.env["res.partner.segment.explain.wizard"]
             .with_user(self.manager_a)
             .create({"segment_id": self.global_segment.id, "partner_id": self.secret.id})
         )
         self.assertTrue(explain.line_ids)
-        Line = self.env["res.partner.segment.explain.line"].with_user(self.user_b)
+        Line = self.env["res.partner.segment.explain.wizard.line"].with_user(self.user_b)
         self.assertFalse(Line.search([("explain_id", "=", explain.id)]))
         with self.assertRaises(AccessError):
             explain.with_user(self.user_b).read(["verdict"])
         overlap = (
-            self.env["res.partner.segment.overlap"]
+            self.env["res.partner.segment.overlap.wizard"]
             .with_user(self.manager_a)
             .create({"segment_ids": [(6, 0, self.global_segment.ids)]})
         )
         overlap.action_compute()
-        self.assertFalse(self.env["res.partner.segment.overlap.line"].with_user(self.user_b).search([]))
+        self.assertFalse(self.env["res.partner.segment.overlap.wizard.line"].with_user(self.user_b).search([]))
 
     def test_users_segments_through_their_partner(self):
         seg_a = self.make_segment("[('user_ids', '!=', False)]", name="A users", company_id=self.company_a.id)
@@ -831,7 +856,9 @@ class TestRedTeamSixthRound(AccessCase):
         )
 
     def test_system_segment_on_figures_is_not_computed_for_a_user_who_may_not_read_them(self):
-        vip = self.env.ref("partner_segmentation.segment_template_vip")
+        vip = self.env["res.partner.segment"].create(
+            {"name": "System VIP", "domain": "[('purchase_total_365d', '>', 10000)]", "active": False}
+        )
         self.assertFalse(vip.author_id, "a system segment: computed in sudo")
         for trigger in (lambda s: s.action_unarchive(), lambda s: s.action_recompute()):
             with self.assertRaises(UserError):
@@ -874,7 +901,7 @@ class TestRedTeamSixthRound(AccessCase):
         segment = self.Segment.with_user(self.manager_a).create(
             {"name": "Mine", "domain": "[('user_id', '=', uid)]"}
         )
-        self.assertEqual(segment.with_user(self.manager_a).domain_match_count, 1)
+        self.assertEqual(segment.with_user(self.manager_a).new(origin=segment).domain_match_count, 1)
         colleague = new_test_user(
             self.env,
             login="seg_manager_a2",
@@ -882,9 +909,10 @@ class TestRedTeamSixthRound(AccessCase):
             company_ids=self.company_a.ids,
             groups="base.group_user,partner_segmentation.group_segment_manager",
         )
-        segment.invalidate_recordset(["domain_match_count"])
         self.assertEqual(
-            segment.with_user(colleague).domain_match_count, 0, "what saving would give: the colleague's own"
+            segment.with_user(colleague).new(origin=segment).domain_match_count,
+            0,
+            "what saving would give: the colleague's own",
         )
 
     def test_pins_by_a_user_without_figure_rights_are_refused_cleanly(self):

@@ -174,6 +174,20 @@ class TestSegmentMembership(SegmentCase):
             segment = form.save()
         self.assertEqual(segment.member_count, 0, "nothing is computed before a recompute")
 
+    def test_opening_a_saved_segment_does_not_count_its_conditions(self):
+        """A saved segment's form opens without counting (seconds at a million partners):
+        the count follows edits of the conditions, or is asked for."""
+        segment = self.make_segment("[('city', '=', 'Lille')]")
+        as_manager = segment.with_user(self.manager_a)
+        read = as_manager.web_read({"domain_match_count": {}, "domain_match_counted": {}})[0]
+        self.assertEqual((read["domain_match_count"], read["domain_match_counted"]), (0, False))
+        with Form(as_manager) as form:
+            form.domain = "[('city', 'in', ['Lille', 'Paris'])]"
+            self.assertTrue(form.domain_match_counted)
+            self.assertEqual(form.domain_match_count, 2)
+        notification = as_manager.action_count_matches()
+        self.assertEqual(notification["params"]["message"], "2 partners match these conditions now.")
+
     def test_members_and_segments_actions(self):
         segment = self.make_segment("[('city', '=', 'Ghent')]")
         segment.action_recompute()

@@ -43,3 +43,28 @@ class TestSegmentTour(HttpCase):
         self.assertEqual(segment.partner_ids.mapped("name"), ["Tour last week", "Tour long ago"])
         self.assertEqual(len(segment.history_ids), 2, "computed at each save")
         self.assertTrue(other.history_ids, "another segment's history exists, and the chart left it out")
+
+    def test_a_segment_from_the_template_gallery(self):
+        Partner = self.env["res.partner"]
+        product = self.env["product.product"].create({"name": "Gallery product", "list_price": 10})
+        today = fields.Date.context_today(Partner)
+        for days_ago in (200, 400, 20):
+            order = self.env["sale.order"].create(
+                {
+                    "partner_id": Partner.create({"name": f"Gallery {days_ago}"}).id,
+                    "order_line": [(0, 0, {"product_id": product.id})],
+                }
+            )
+            order.action_confirm()
+            order.date_order = today - timedelta(days=days_ago)
+        Segment = self.env["res.partner.segment"]
+        before = Segment.search([])
+        self.start_tour(
+            "/odoo/action-partner_segmentation.res_partner_segment_action",
+            "partner_segmentation_template_tour",
+            login="admin",
+        )
+        segment = Segment.search([]) - before
+        self.assertEqual(segment.name, "Sleeping clients (no purchase for 6 months)")
+        self.assertEqual(segment.company_id, self.env.ref("base.user_admin").company_id)
+        self.assertEqual(sorted(segment.partner_ids.mapped("name")), ["Gallery 200", "Gallery 400"])

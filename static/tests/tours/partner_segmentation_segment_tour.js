@@ -136,3 +136,32 @@ registry.category("web_tour.tours").add("partner_segmentation_no_code_tour", {
         },
     ],
 });
+
+// A marketer starts from a ready-made segment: the gallery, one click, a segment of the
+// current company whose members are counted at once.
+registry.category("web_tour.tours").add("partner_segmentation_template_tour", {
+    url: "/odoo/action-partner_segmentation.res_partner_segment_action",
+    steps: () => [
+        {
+            content: "the gallery is one click away from the segments",
+            trigger: ".o_control_panel button:contains('New from template')",
+            run: "click",
+        },
+        {
+            content: "ready-made segments grouped by what they read",
+            trigger: ".o_kanban_group:contains('Lifecycle') .o_kanban_record:contains('Active customers')",
+        },
+        {
+            trigger: ".o_kanban_record:contains('Sleeping clients') button[name=action_use]",
+            run: "click",
+        },
+        {
+            content: "a new segment of the user's company, named after the template",
+            trigger: ".o_breadcrumb .active:contains('Sleeping clients')",
+        },
+        {
+            content: "its members were counted when it was created",
+            trigger: "button[name=action_view_members] .o_stat_value:contains(2)",
+        },
+    ],
+});

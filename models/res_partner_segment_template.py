@@ -1,0 +1,43 @@
+from odoo import fields, models
+
+
+class ResPartnerSegmentTemplate(models.Model):
+    """A ready-made segment: conditions to start from, offered in every company. Using one
+    creates a segment of the user's current company, written by that user (so it is
+    checked and computed with that user's rights, like a segment typed by hand)."""
+
+    _name = "res.partner.segment.template"
+    _description = "Ready-made segment"
+    _order = "sequence, id"
+
+    name = fields.Char(required=True, translate=True)
+    sequence = fields.Integer(default=10)
+    category = fields.Selection(
+        [("purchases", "Purchases"), ("lifecycle", "Lifecycle"), ("contact", "Contact data")],
+        required=True,
+        default="purchases",
+    )
+    description = fields.Text(translate=True)
+    domain = fields.Char("Conditions", required=True, default="[]")
+
+    def action_use(self):
+        """A new segment of the current company from this template, opened in its form:
+        members follow at once on a small database, or the scheduler is woken."""
+        self.ensure_one()
+        segment = self.env["res.partner.segment"].create(
+            {
+                "name": self.name,
+                "description": self.description,
+                "domain": self.domain,
+                "segment_type": "dynamic",
+                "company_id": self.env.company.id,
+            }
+        )
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner.segment",
+            "res_id": segment.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
