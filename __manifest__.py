@@ -32,6 +32,10 @@
         "demo/partner_segmentation_demo.xml",
     ],
     "assets": {
+        "web.assets_backend": [
+            "partner_segmentation/static/src/fields/*",
+            "partner_segmentation/static/src/scss/*",
+        ],
         "web.assets_tests": [
             "partner_segmentation/static/tests/tours/*.js",
         ],

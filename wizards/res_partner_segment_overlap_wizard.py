@@ -46,5 +46,5 @@ class ResPartnerSegmentOverlapWizard(models.TransientModel):
             "view_mode": "pivot,list",
             "domain": [("overlap_id", "=", self.id)],
             "target": "current",
-            "context": {"pivot_measures": ["shared_count"]},
+            "context": {"pivot_measures": ["shared_count", "share_percent"]},
         }

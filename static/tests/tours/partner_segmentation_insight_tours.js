@@ -31,6 +31,10 @@ registry.category("web_tour.tours").add("partner_segmentation_overlap_tour", {
             trigger: ".o_pivot th:contains('Tour overlap A')",
         },
         {
+            content: "count and share in % side by side, without opening Measures",
+            trigger: ".o_pivot th.o_pivot_measure_row:contains('Shared partners') ~ th.o_pivot_measure_row:contains('Share of segment (%)')",
+        },
+        {
             trigger: ".o_switch_view.o_list",
             run: "click",
         },

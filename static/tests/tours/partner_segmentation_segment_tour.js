@@ -106,6 +106,18 @@ registry.category("web_tour.tours").add("partner_segmentation_no_code_tour", {
             trigger: "button[name=action_view_members] .o_stat_value:contains(1)",
         },
         {
+            content: "one count on the form: the domain editor's own count is not shown",
+            trigger: "div[name=domain]:not(:has(.o_domain_show_selection_button))",
+        },
+        {
+            content: "a saved segment is not counted again on opening; the count is one click away",
+            trigger: "button[name=action_count_matches]",
+            run: "click",
+        },
+        {
+            trigger: ".o_notification:contains('1 partners match these conditions now')",
+        },
+        {
             trigger: "div[name=domain] .o_tree_editor_editor input",
             run: "edit 5 && press Tab",
         },
