@@ -19,6 +19,7 @@
         "views/res_partner_segment_history_views.xml",
         "views/res_partner_segment_event_views.xml",
         "views/res_partner_segment_views.xml",
+        "views/res_partner_segment_push_views.xml",
         "wizards/res_partner_segment_overlap_wizard_views.xml",
         "wizards/res_partner_segment_explain_wizard_views.xml",
         "views/res_partner_views.xml",

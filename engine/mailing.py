@@ -17,23 +17,48 @@ from .batch import analyze_if_large
 
 TARGET_TABLE = "partner_segment_mailing_target"
 
-FIGURES = ("to_add", "to_remove", "no_email", "blacklisted", "opted_out", "already")
+FIGURES = ("to_add", "to_remove", "no_email", "blacklisted", "opted_out", "already", "held_out")
 
 
-def plan(cr, segment_ids, list_id, visible=None):
+def held_out(holdout=None):
+    """Whether member ``m`` of segment ``s`` is in that segment's holdout (control) group:
+    a bucket 0-99 from the md5 of "segment:partner" -- the same partners at every push and
+    sync of the segment, on any PostgreSQL version -- below the segment's holdout share
+    (or ``holdout``, a share being previewed)."""
+    share = SQL("%s", holdout) if holdout is not None else SQL("s.holdout_percent")
+    return SQL(
+        """(%(share)s > 0
+            AND mod(('x' || substr(md5(m.segment_id || ':' || m.partner_id), 1, 8))::bit(32)::bigint, 100)
+                < %(share)s)""",
+        share=share,
+    )
+
+
+def plan(cr, segment_ids, list_id, visible=None, holdout=None):
     """Fill the work table with the targeted emails, each with its existing mailing contact
     and its state in the list, and return the figures of a sync:
-    {to_add, to_remove, no_email, blacklisted, opted_out, already}.
+    {to_add, to_remove, no_email, blacklisted, opted_out, already, held_out}.
 
     ``visible``: SQL selecting the partner ids the pushing user may read; members outside
-    it are neither pushed nor counted (None: every member, for the scheduler)."""
+    it are neither pushed nor counted (None: every member, for the scheduler). Members in
+    their segment's holdout group (``held_out``) are not targeted; ``holdout`` previews
+    another share than the segments' own."""
     target = SQL.identifier(TARGET_TABLE)
-    members = SQL(
-        """SELECT m.partner_id FROM res_partner_segment_member m
-            WHERE m.segment_id = ANY(%s) AND %s""",
-        list(segment_ids),
-        SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
-    )
+
+    def segment_members(held):
+        return SQL(
+            """SELECT m.partner_id FROM res_partner_segment_member m
+                 JOIN res_partner_segment s ON s.id = m.segment_id
+                WHERE m.segment_id = ANY(%s) AND %s AND %s %s""",
+            list(segment_ids),
+            SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+            SQL("") if held else SQL("NOT"),
+            held_out(holdout),
+        )
+
+    members = segment_members(held=False)
+    cr.execute(SQL("SELECT count(*) FROM (%s EXCEPT %s) t", segment_members(held=True), members))
+    held_out_count = cr.fetchone()[0]
     cr.execute(SQL("DROP TABLE IF EXISTS %s", target))
     cr.execute(
         SQL(
@@ -111,6 +136,7 @@ def plan(cr, segment_ids, list_id, visible=None):
         "blacklisted": blacklisted,
         "opted_out": opted_out,
         "already": already,
+        "held_out": held_out_count,
     }
 
 

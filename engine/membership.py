@@ -79,6 +79,17 @@ def add_members(cr, segment_id, selection):
     return cr.rowcount
 
 
+def members_of(segment_id, visible=None):
+    """SQL selecting (as ``id``) the members of a segment; with ``visible`` (SQL selecting
+    partner ids), only those among them."""
+    return SQL(
+        "SELECT m.partner_id AS id FROM %s m WHERE m.segment_id = %s AND (%s)",
+        SQL.identifier(MEMBER_TABLE),
+        segment_id,
+        SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+    )
+
+
 def remove_members(cr, segment_id, selection):
     """Remove ``selection`` from a segment (static edit); return how many were members."""
     cr.execute(

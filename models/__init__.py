@@ -4,6 +4,7 @@ from . import partner_segmentation_readable_partner_mixin
 from . import partner_segmentation_stage_order_mixin
 from . import res_partner_segment
 from . import res_partner_segment_template
+from . import res_partner_segment_push
 from . import res_partner_segment_history
 from . import res_partner_segment_event
 from . import res_partner_lifecycle

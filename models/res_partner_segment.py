@@ -23,6 +23,7 @@ _logger = logging.getLogger(__name__)
 # PostgreSQL's default 4 MB it becomes an un-hashed subplan that runs for many minutes on
 # a million partners. Recomputes run with enough memory for the hashed plan.
 DEFAULT_WORK_MEM = "64MB"
+MAX_HOLDOUT_PERCENT = 50  # a control group of at most half the members
 MAX_REFRESH_HOURS = 24 * 366
 # Errors that say "try again": the segment is retried at the next scheduler run.
 TRANSIENT_PGCODES = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED, errorcodes.LOCK_NOT_AVAILABLE}
@@ -138,6 +139,14 @@ class ResPartnerSegment(models.Model):
         check_company=False,
         help="Synced with the members after each recompute.",
     )
+    holdout_percent = fields.Integer(
+        "Holdout (%)",
+        default=0,
+        help="Share of the members kept out of every push and sync into a mailing list: a "
+        "control group, to measure what a campaign changed. The same partners each time "
+        "(chosen from the segment and the partner, not at random), so a later sync never "
+        "subscribes them. From 0 to 50.",
+    )
     refresh_interval = fields.Integer(
         "Refresh every (hours)",
         default=24,
@@ -214,6 +223,20 @@ class ResPartnerSegment(models.Model):
             "The refresh interval must be at least one hour.",
         ),
     ]
+
+    @api.constrains("holdout_percent")
+    def _check_holdout_percent(self):
+        for segment in self:
+            if not 0 <= segment.holdout_percent <= MAX_HOLDOUT_PERCENT:
+                raise ValidationError(
+                    self.env._(
+                        "The holdout of segment “%(name)s” is %(share)s %%: keep between 0 and %(max)s %% of "
+                        "the members out of mailings (a larger control group leaves too few to mail).",
+                        name=segment.name,
+                        share=segment.holdout_percent,
+                        max=MAX_HOLDOUT_PERCENT,
+                    )
+                )
 
     @api.constrains("refresh_interval")
     def _check_refresh_interval(self):
@@ -1121,6 +1144,47 @@ class ResPartnerSegment(models.Model):
         self.invalidate_recordset(["partner_ids"])
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self._refresh_member_count()
+
+    def action_freeze(self):
+        """A static segment holding the current members, named with today's date ("VIP —
+        2026-11-26"): a campaign list that does not change under the marketer's feet
+        (HubSpot's snapshot list). Copied inside PostgreSQL, members the user may not read
+        left out as for any hand-made member; returns the new segment's form."""
+        self.ensure_one()
+        self.check_access("read")
+        problem = None
+        if self.last_error:
+            problem = self.env._("its last recompute failed (%s): fix it and recompute first", self.last_error)
+        elif self.recompute_requested_at:
+            problem = self.env._("a recompute is pending: freeze it once its members are current")
+        elif not self.visible_member_count:
+            problem = self.env._("it has no members")
+        if problem:
+            raise UserError(
+                self.env._("Segment “%(name)s” cannot be frozen: %(why)s.", name=self.name, why=problem)
+            )
+        today = fields.Date.context_today(self)
+        frozen = self.create(
+            {
+                "name": f"{self.name} — {fields.Date.to_string(today)}",
+                "segment_type": "static",
+                "company_id": self.company_id.id,
+                "description": self.env._("Members of “%(name)s” on %(day)s.", name=self.name, day=today),
+            }
+        )
+        self.env.flush_all()
+        members = membership.members_of(self.id, self._readable_partners_sql())
+        membership.add_members(self.env.cr, frozen.id, members)
+        frozen.invalidate_recordset(["partner_ids"])
+        frozen._refresh_member_count()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": self._name,
+            "res_id": frozen.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }
 
     def action_count_matches(self):
         """The live count of a saved segment's conditions, on demand (the form counts only

@@ -7,6 +7,8 @@ from . import test_segment_tour
 from . import test_segment_validation
 from . import test_lifecycle
 from . import test_mailing
+from . import test_mailing_holdout
+from . import test_campaign_lift
 from . import test_bench_smoke
 from . import test_insights
 from . import test_insight_tours
@@ -15,4 +17,5 @@ from . import test_segment_export_http
 from . import test_core_tables
 from . import test_purchase_figures
 from . import test_segment_follow
+from . import test_segment_freeze
 from . import test_translations

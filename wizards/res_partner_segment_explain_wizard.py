@@ -98,8 +98,10 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
                         reason=exc,
                     )
                 ) from None
+            all_met = []
             for path, operator, value in segment_domain.leaves(domain):
-                met = bool(Partner.search_count(one + [(path, operator, value)]))
+                met = self._met(Partner, one, path, operator, value)
+                all_met.append(met)
                 lines.append(
                     fields.Command.create(
                         {
@@ -113,11 +115,20 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
                 verdict = self.env._("Excluded by hand: never a member, whatever the conditions.")
             elif partner in segment.include_partner_ids:
                 verdict = self.env._("Pinned by hand: always a member, whatever the conditions.")
-            elif Partner.search_count(one + domain):
+            elif all(all_met) if len(all_met) == len(domain) else Partner.search_count(one + domain):
                 verdict = self.env._("Meets the conditions: a member.")
             else:
                 verdict = self.env._("Does not meet the conditions: not a member.")
         self.line_ids, self.verdict = lines, verdict
+
+    @api.model
+    def _met(self, Partner, one, path, operator, value):
+        """Whether the one partner meets a condition. ``not any`` is asked as "not (any)":
+        the same answer for one partner, but Odoo writes ``not any`` as ``id NOT IN (every
+        matching order...)``, seconds at a million orders, where ``any`` is a quick probe."""
+        if operator == "not any":
+            return not Partner.search_count(one + [(path, "any", value)])
+        return bool(Partner.search_count(one + [(path, operator, value)]))
 
     # ------------------------------------------------------------------ wording
     # Conditions read as the domain editor shows them: field labels along the path,

@@ -1,7 +1,8 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine import mailing
+from ..models.res_partner_segment import MAX_HOLDOUT_PERCENT
 
 
 class ResPartnerSegmentMailingWizard(models.TransientModel):
@@ -24,6 +25,15 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         help="Sync removes only the subscriptions that segment syncing created; contacts "
         "added by hand or by import, and opt-outs, always stay.",
     )
+    holdout_percent = fields.Integer(
+        "Holdout (%)",
+        compute="_compute_holdout_percent",
+        store=True,
+        readonly=False,
+        help="Share of the members kept out of the list as a control group (0 to 50): the "
+        "same partners at every push of the segment, and a later sync never subscribes them. "
+        "Kept on the segments, so their linked lists follow it too.",
+    )
     state = fields.Selection([("draft", "Preview"), ("done", "Done")], default="draft")
     count_add = fields.Integer("To subscribe", readonly=True)
     count_remove = fields.Integer("To remove", readonly=True)
@@ -31,6 +41,25 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
     count_blacklisted = fields.Integer("Blacklisted (skipped)", readonly=True)
     count_opted_out = fields.Integer("Opted out (kept out)", readonly=True)
     count_already = fields.Integer("Already subscribed", readonly=True)
+    count_held_out = fields.Integer("Held out (control group)", readonly=True)
+
+    @api.depends("segment_ids")
+    def _compute_holdout_percent(self):
+        for wizard in self:
+            wizard.holdout_percent = max(wizard.segment_ids.mapped("holdout_percent") or [0])
+
+    @api.constrains("holdout_percent")
+    def _check_holdout_percent(self):
+        for wizard in self:
+            if not 0 <= wizard.holdout_percent <= MAX_HOLDOUT_PERCENT:
+                raise ValidationError(
+                    self.env._(
+                        "A holdout of %(share)s %% is not possible: keep between 0 and %(max)s %% of the "
+                        "members out of the list.",
+                        share=wizard.holdout_percent,
+                        max=MAX_HOLDOUT_PERCENT,
+                    )
+                )
 
     @api.model_create_multi
     def create(self, vals_list):
@@ -39,7 +68,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
             wizard.write(wizard._preview())
         return wizards
 
-    @api.onchange("segment_ids", "mailing_list_id", "mode")
+    @api.onchange("segment_ids", "mailing_list_id", "mode", "holdout_percent")
     def _onchange_preview(self):
         self.update(self._preview())
 
@@ -56,6 +85,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
             "count_blacklisted": figures["blacklisted"],
             "count_opted_out": figures["opted_out"],
             "count_already": figures["already"],
+            "count_held_out": figures["held_out"],
         }
 
     def _plan(self):
@@ -64,8 +94,13 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         if self.mailing_list_id:
             self.mailing_list_id._origin.check_access("read")
         self.env.flush_all()
+        holdout = min(max(self.holdout_percent, 0), MAX_HOLDOUT_PERCENT)
         return mailing.plan(
-            self.env.cr, segments.ids, self.mailing_list_id._origin.id or 0, segments._readable_partners_sql()
+            self.env.cr,
+            segments.ids,
+            self.mailing_list_id._origin.id or 0,
+            segments._readable_partners_sql(),
+            holdout=holdout,
         )
 
     def action_apply(self):
@@ -77,8 +112,17 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
                 self.env._("Choose an existing mailing list or give a name for a new one " "(not both).")
             )
         self.segment_ids.check_access("read")
+        changed = self.segment_ids.filtered(lambda s: s.holdout_percent != self.holdout_percent)
+        # the control group is a mailing decision, kept on the segments so that every later
+        # push and linked-list sync holds out the same partners: a marketer who may push may
+        # set it, without the right to edit the segments' conditions
+        changed.sudo().holdout_percent = self.holdout_percent
         mailing_list = self.mailing_list_id or self.env["mailing.list"].create({"name": self.new_list_name})
         figures = self.segment_ids._push_to_list(mailing_list, self.mode)
+        # who was mailed and who was held out, for the campaign lift report
+        self.env["res.partner.segment.push"]._record(
+            self.segment_ids, mailing_list, self.segment_ids._readable_partners_sql()
+        )
         self.write(
             {
                 **self._figures_to_fields(figures),
