@@ -65,6 +65,12 @@ DEFAULT_RECOMPUTE_TIMEOUT = "15min"  # one recompute (system parameter partner_s
 DEFAULT_RECOMPUTE_ON_SAVE_LIMIT = 50_000
 
 
+def without_defaults(context):
+    """A context without ``default_*`` keys: a segment created by code (freeze, template)
+    takes only the values the code gives, not defaults a client slipped in."""
+    return {key: value for key, value in context.items() if not key.startswith("default_")}
+
+
 class ResPartnerSegment(models.Model):
     _name = "res.partner.segment"
     _description = "Partner Segment"
@@ -621,8 +627,10 @@ class ResPartnerSegment(models.Model):
             self._refuse_system_fields({**defaults, **vals})
             if "author_id" in vals and not self.env.su:
                 raise UserError(self.env._("The author of a segment's conditions is whoever writes them."))
-            company = self.env["res.company"].browse(vals.get("company_id", self.env.company.id))
-            self._check_partners_readable(vals, company)
+            company = self.env["res.company"].browse(
+                vals.get("company_id", defaults.get("company_id") or self.env.company.id)
+            )
+            self._check_partners_readable({**defaults, **vals}, company)  # default_partner_ids too
             if not self.env.su or "author_id" not in vals:
                 vals["author_id"] = False if self.env.su else self.env.uid
         segments = super().create(vals_list)
@@ -1164,7 +1172,8 @@ class ResPartnerSegment(models.Model):
                 self.env._("Segment “%(name)s” cannot be frozen: %(why)s.", name=self.name, why=problem)
             )
         today = fields.Date.context_today(self)
-        frozen = self.create(
+        # removing keys needs a whole context, not kwargs
+        frozen = self.with_context(without_defaults(self.env.context)).create(  # pylint: disable=context-overridden
             {
                 "name": f"{self.name} — {fields.Date.to_string(today)}",
                 "segment_type": "static",

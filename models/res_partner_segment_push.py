@@ -31,13 +31,15 @@ class ResPartnerSegmentPush(models.Model):
     )
     # who had an email when pushed: those subscribed (or already), and the control group
     mailed_partner_ids = fields.Many2many(
-        "res.partner", MAILED_TABLE, "push_id", "partner_id", string="Mailed", readonly=True
+        "res.partner", MAILED_TABLE, "push_id", "partner_id", string="Mailed members", readonly=True
     )
     held_out_partner_ids = fields.Many2many(
-        "res.partner", HELD_OUT_TABLE, "push_id", "partner_id", string="Held out", readonly=True
+        "res.partner", HELD_OUT_TABLE, "push_id", "partner_id", string="Held-out members", readonly=True
     )
-    mailed_count = fields.Integer("Mailed", readonly=True)
-    held_out_count = fields.Integer("Held out", readonly=True)
+    # sizes and figures are of the members the reader may read (a shared segment's push
+    # may hold other companies' partners)
+    mailed_count = fields.Integer("Mailed", compute="_compute_counts")
+    held_out_count = fields.Integer("Held out", compute="_compute_counts")
     mailed_buyer_percent = fields.Float(
         "Mailed who bought (%)", digits=(5, 1), compute="_compute_lift", groups=SALES_FIGURES
     )
@@ -76,19 +78,32 @@ class ResPartnerSegmentPush(models.Model):
             raise UserError(self.env._("A push is a record of what was sent: only its days after can change."))
         return super().write(vals)
 
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_counts(self):
+        rows = self._lift_rows()
+        for push in self:
+            push.mailed_count = rows.get((push.id, False), (0, 0, 0.0))[0]
+            push.held_out_count = rows.get((push.id, True), (0, 0, 0.0))[0]
+
+    def _lift_rows(self):
+        """{(push id, held out): (members, buyers, revenue)}, over the members the current
+        user may read."""
+        if not self.ids:
+            return {}
+        self.env.flush_all()
+        self.env.cr.execute(self._lift_query())
+        return {
+            (push_id, held): (members, buyers, revenue)
+            for push_id, held, members, buyers, revenue in self.env.cr.fetchall()
+        }
+
     @api.depends("lift_days", "pushed_at", "company_id")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_lift(self):
         """Per push and group: members, buyers and revenue (untaxed, company currency) of the
         confirmed orders of the push's company in the window -- one grouped query, the
         orders of each customer's commercial entity, as for the purchase figures."""
-        rows = {}
-        if self.ids:
-            self.env.flush_all()
-            self.env.cr.execute(self._lift_query())
-            rows = {
-                (push_id, held): (members, buyers, revenue)
-                for push_id, held, members, buyers, revenue in self.env.cr.fetchall()
-            }
+        rows = self._lift_rows()
         for push in self:
             share, per_member = {}, {}
             for held in (False, True):
@@ -119,10 +134,11 @@ class ResPartnerSegmentPush(models.Model):
                       AND so.date_order < pu.pushed_at + make_interval(days => pu.lift_days)
                    HAVING count(*) > 0
               ) o ON true
-             WHERE g.push_id = ANY(%(ids)s)
+             WHERE g.push_id = ANY(%(ids)s) AND (%(readable)s)
              GROUP BY g.push_id, g.held_out
             """,
             groups=groups,
+            readable=self.env["res.partner.segment"]._readable_partners_condition("p") or SQL("TRUE"),
             amount=SQL(figures.AMOUNT),
             ids=self.ids,
         )
@@ -164,6 +180,5 @@ class ResPartnerSegmentPush(models.Model):
                         held_out=mailing.held_out(),
                     )
                 )
-                push[f"{'held_out' if held else 'mailed'}_count"] = cr.rowcount
         pushes.invalidate_recordset(["mailed_partner_ids", "held_out_partner_ids"])
         return pushes

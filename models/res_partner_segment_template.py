@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .res_partner_segment import without_defaults
+
 
 class ResPartnerSegmentTemplate(models.Model):
     """A ready-made segment: conditions to start from, offered in every company. Using one
@@ -24,7 +26,10 @@ class ResPartnerSegmentTemplate(models.Model):
         """A new segment of the current company from this template, opened in its form:
         members follow at once on a small database, or the scheduler is woken."""
         self.ensure_one()
-        segment = self.env["res.partner.segment"].create(
+        Segment = self.env["res.partner.segment"].with_context(  # pylint: disable=context-overridden
+            without_defaults(self.env.context)  # removing keys needs a whole context
+        )
+        segment = Segment.create(
             {
                 "name": self.name,
                 "description": self.description,

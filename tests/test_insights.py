@@ -155,6 +155,20 @@ class TestSegmentInsights(SegmentCase):
         self.assertFalse(lille.met)
         self.assertEqual(lille.partner_value, "1 Sales Order, none matching")
 
+    def test_why_reads_the_figures_of_the_related_customers_a_condition_reaches(self):
+        """A condition through a relation reaches other customers: their figures are not
+        narrowed away (a parent whose child company bought recently)."""
+        parent = self.Partner.create({"name": "Why parent", "is_company": True})
+        child = self.Partner.create({"name": "Why child", "is_company": True, "parent_id": parent.id})
+        self.assertEqual(child.commercial_partner_id, child)
+        self.confirmed_order(child, date.today() - timedelta(days=2)).user_id = self.manager_a
+        segment = self.make_segment("[('child_ids', 'any', [('purchase_count_30d', '>', 0)])]", name="Why parent")
+        segment.action_recompute()
+        explained = self.explain(parent, segment)
+        self.assertTrue(explained.is_member)
+        self.assertEqual(explained.line_ids.mapped("met"), [True])
+        self.assertIn("Meets the conditions", explained.verdict)
+
     def test_figures_narrowed_to_one_customer_only_from_code(self):
         """The Why? reads the figures of one customer; a context from a client (JSON: a
         list) cannot narrow the figures a segment is computed from."""

@@ -1,6 +1,6 @@
 import hashlib
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 
@@ -23,6 +23,11 @@ class TestMailingHoldout(TransactionCase):
         cls.marketer = new_test_user(
             cls.env,
             login="seg_holdout_marketer",
+            groups="base.group_user,mass_mailing.group_mass_mailing_user,partner_segmentation.group_segment_manager",
+        )
+        cls.reader = new_test_user(
+            cls.env,
+            login="seg_holdout_reader",
             groups="base.group_user,mass_mailing.group_mass_mailing_user,partner_segmentation.group_segment_user",
         )
         cls.partners = cls.env["res.partner"].create(
@@ -34,10 +39,10 @@ class TestMailingHoldout(TransactionCase):
         cls.segment.action_recompute()
         cls.mlist = cls.env["mailing.list"].create({"name": "Holdout list"})
 
-    def push(self, mode="add", **vals):
+    def push(self, mode="add", user=None, **vals):
         wizard = (
             self.env["res.partner.segment.mailing.wizard"]
-            .with_user(self.marketer)
+            .with_user(user or self.marketer)
             .create(
                 {
                     "segment_ids": [(6, 0, self.segment.ids)],
@@ -101,3 +106,13 @@ class TestMailingHoldout(TransactionCase):
             with self.assertRaises(ValidationError):
                 self.segment.holdout_percent = share
         self.assertFalse(self.mlist.subscription_ids, "nothing pushed")
+
+    def test_only_who_may_change_the_segment_changes_its_holdout(self):
+        """The share is kept on the segment and holds partners out of every list it feeds:
+        a marketer who only reads the segment pushes with it, and cannot change it."""
+        self.segment.holdout_percent = 10
+        with self.assertRaises(UserError):
+            self.push(user=self.reader, holdout_percent=50)
+        self.assertEqual(self.segment.holdout_percent, 10)
+        (_to_add, held), _wizard = self.push(user=self.reader)
+        self.assertEqual(held, len(held_out_by_hand(self.segment, self.partners, 10)))

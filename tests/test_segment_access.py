@@ -922,3 +922,31 @@ class TestRedTeamSixthRound(AccessCase):
         with self.assertRaises(UserError) as caught:  # ValidationError is one
             spenders.with_user(self.no_figures).include_partner_ids = self.ghent
         self.assertNotIsInstance(caught.exception, AccessError)
+
+
+@tagged("post_install", "-at_install")
+class TestRedTeamSeventhRound(AccessCase):
+    """Round 7, on the gallery, freeze, holdout and lift of this round."""
+
+    def test_members_slipped_in_through_context_defaults_are_refused(self):
+        Segment = self.Segment.with_user(self.manager_b).with_context(
+            default_partner_ids=[(6, 0, self.secret.ids)]
+        )
+        with self.assertRaises(AccessError):
+            Segment.create({"name": "Slipped", "segment_type": "static", "company_id": self.company_b.id})
+        template = self.env.ref("partner_segmentation.template_no_email").with_user(self.manager_b)
+        action = template.with_context(default_partner_ids=[(6, 0, self.secret.ids)]).action_use()
+        self.assertFalse(self.Segment.browse(action["res_id"]).partner_ids, "a template takes no default members")
+
+    def test_a_push_counts_only_the_members_its_reader_may_read(self):
+        self.global_segment.action_recompute()
+        mlist = self.env["mailing.list"].create({"name": "Seventh round"})
+        Push = self.env["res.partner.segment.push"].with_company(self.company_b)
+        push = Push._record(self.global_segment, mlist, None)
+        self.assertIn(self.secret, push.mailed_partner_ids | push.held_out_partner_ids)
+        as_b = push.with_user(self.user_b)
+        readable = (
+            (push.mailed_partner_ids | push.held_out_partner_ids).with_user(self.user_b)._filtered_access("read")
+        )
+        self.assertEqual(as_b.mailed_count + as_b.held_out_count, len(readable))
+        self.assertLess(len(readable), len(push.mailed_partner_ids | push.held_out_partner_ids))

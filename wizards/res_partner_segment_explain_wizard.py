@@ -69,10 +69,6 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
         Partner = segment._user_partner_env()
         partner = partner.with_env(Partner.env)
         partner.check_access("read")
-        # live purchase figures of this one customer, not of every customer (see the model)
-        customer = frozenset(partner.commercial_partner_id.ids)
-        Partner = Partner.with_context(partner_segmentation_figures_of=customer)
-        partner = partner.with_env(Partner.env)
         one = [("id", "=", partner.id)]
         self.is_member = bool(
             self.env["res.partner.segment"]
@@ -98,6 +94,15 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
                         reason=exc,
                     )
                 ) from None
+            if all(
+                "." not in str(path) and op not in ("any", "not any")
+                for path, op, _v in segment_domain.leaves(domain)
+            ):
+                # every condition is on the partner itself: the live purchase figures of this
+                # one customer are all it reads, not those of every customer (see the model)
+                customer = frozenset(partner.commercial_partner_id.ids)
+                Partner = Partner.with_context(partner_segmentation_figures_of=customer)
+                partner = partner.with_env(Partner.env)
             all_met = []
             for path, operator, value in segment_domain.leaves(domain):
                 met = self._met(Partner, one, path, operator, value)

@@ -1,5 +1,5 @@
 from odoo import api, fields, models
-from odoo.exceptions import UserError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 
 from ..engine import mailing
 from ..models.res_partner_segment import MAX_HOLDOUT_PERCENT
@@ -113,10 +113,23 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
             )
         self.segment_ids.check_access("read")
         changed = self.segment_ids.filtered(lambda s: s.holdout_percent != self.holdout_percent)
-        # the control group is a mailing decision, kept on the segments so that every later
-        # push and linked-list sync holds out the same partners: a marketer who may push may
-        # set it, without the right to edit the segments' conditions
-        changed.sudo().holdout_percent = self.holdout_percent
+        if changed:
+            # kept on the segments, so that every later push and linked-list sync -- into
+            # other users' lists too -- holds out the same partners: only a user who may
+            # change the segments may change it
+            try:
+                changed.check_access("write")
+                changed._check_global_segment_author()
+            except (AccessError, ValidationError):
+                raise UserError(
+                    self.env._(
+                        "Only a segmentation manager who may change segment “%(name)s” may change its "
+                        "holdout (now %(share)s %%): push with that share, or ask a manager.",
+                        name=changed[0].name,
+                        share=changed[0].holdout_percent,
+                    )
+                ) from None
+            changed.holdout_percent = self.holdout_percent
         mailing_list = self.mailing_list_id or self.env["mailing.list"].create({"name": self.new_list_name})
         figures = self.segment_ids._push_to_list(mailing_list, self.mode)
         # who was mailed and who was held out, for the campaign lift report
