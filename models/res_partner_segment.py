@@ -233,16 +233,20 @@ class ResPartnerSegment(models.Model):
     @api.constrains("holdout_percent")
     def _check_holdout_percent(self):
         for segment in self:
-            if not 0 <= segment.holdout_percent <= MAX_HOLDOUT_PERCENT:
-                raise ValidationError(
-                    self.env._(
-                        "The holdout of segment “%(name)s” is %(share)s %%: keep between 0 and %(max)s %% of "
-                        "the members out of mailings (a larger control group leaves too few to mail).",
-                        name=segment.name,
-                        share=segment.holdout_percent,
-                        max=MAX_HOLDOUT_PERCENT,
-                    )
+            self._check_holdout_share(segment.holdout_percent)
+
+    @api.model
+    def _check_holdout_share(self, share):
+        """A holdout share from 0 to MAX_HOLDOUT_PERCENT, on a segment or in a push."""
+        if not 0 <= share <= MAX_HOLDOUT_PERCENT:
+            raise ValidationError(
+                self.env._(
+                    "A holdout of %(share)s %% is not possible: keep between 0 and %(max)s %% of the members "
+                    "out of mailings (a larger control group leaves too few to mail).",
+                    share=share,
+                    max=MAX_HOLDOUT_PERCENT,
                 )
+            )
 
     @api.constrains("refresh_interval")
     def _check_refresh_interval(self):

@@ -38,20 +38,19 @@ class TestCampaignLift(SegmentCase):
         order.date_order = when
         return order
 
+    def push(self, holdout_percent):
+        """Push the segment into the list as the marketer; the push's record."""
+        self.env["res.partner.segment.mailing.wizard"].with_user(self.marketer).create(
+            {
+                "segment_ids": [(6, 0, self.segment.ids)],
+                "mailing_list_id": self.mlist.id,
+                "holdout_percent": holdout_percent,
+            }
+        ).action_apply()
+        return self.env["res.partner.segment.push"].search([("segment_id", "=", self.segment.id)])
+
     def test_lift_of_a_push_against_hand_computed_figures(self):
-        wizard = (
-            self.env["res.partner.segment.mailing.wizard"]
-            .with_user(self.marketer)
-            .create(
-                {
-                    "segment_ids": [(6, 0, self.segment.ids)],
-                    "mailing_list_id": self.mlist.id,
-                    "holdout_percent": 50,
-                }
-            )
-        )
-        wizard.action_apply()
-        push = self.env["res.partner.segment.push"].search([("segment_id", "=", self.segment.id)])
+        push = self.push(50)
         held = held_out_by_hand(self.segment, self.customers, 50)
         mailed = self.customers - held
         self.assertTrue(held and mailed, "both groups have members")
@@ -78,19 +77,7 @@ class TestCampaignLift(SegmentCase):
         self.assertAlmostEqual(push.mailed_revenue_per_member, 1420.0 / len(mailed), places=2)
 
     def test_a_push_is_a_record_and_its_figures_are_for_sales_users_of_its_company(self):
-        wizard = (
-            self.env["res.partner.segment.mailing.wizard"]
-            .with_user(self.marketer)
-            .create(
-                {
-                    "segment_ids": [(6, 0, self.segment.ids)],
-                    "mailing_list_id": self.mlist.id,
-                    "holdout_percent": 10,
-                }
-            )
-        )
-        wizard.action_apply()
-        push = self.env["res.partner.segment.push"].search([("segment_id", "=", self.segment.id)])
+        push = self.push(10)
         with self.assertRaises(UserError):
             push.with_user(self.marketer).write({"holdout_percent": 0})
         with self.assertRaises(UserError):

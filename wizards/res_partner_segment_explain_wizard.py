@@ -200,10 +200,7 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
 
     def _value_words(self, field, value):
         values = list(value) if isinstance(value, list | tuple) else [value]
-        if field is not None and field.type == "selection":
-            labels = dict(field._description_selection(self.env))
-            shown = [str(labels.get(v, v)) for v in values]
-        elif field is not None and field.relational and all(isinstance(v, int) for v in values):
+        if field is not None and field.relational and all(isinstance(v, int) for v in values):
             records = self.env[field.comodel_name].browse(values).exists()._filtered_access("read")
             hidden = len(set(values)) - len(records)
             shown = records.mapped("display_name") + ([self.env._("%s hidden", hidden)] if hidden else [])

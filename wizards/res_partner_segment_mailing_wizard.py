@@ -51,15 +51,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
     @api.constrains("holdout_percent")
     def _check_holdout_percent(self):
         for wizard in self:
-            if not 0 <= wizard.holdout_percent <= MAX_HOLDOUT_PERCENT:
-                raise ValidationError(
-                    self.env._(
-                        "A holdout of %(share)s %% is not possible: keep between 0 and %(max)s %% of the "
-                        "members out of the list.",
-                        share=wizard.holdout_percent,
-                        max=MAX_HOLDOUT_PERCENT,
-                    )
-                )
+            self.env["res.partner.segment"]._check_holdout_share(wizard.holdout_percent)
 
     @api.model_create_multi
     def create(self, vals_list):
