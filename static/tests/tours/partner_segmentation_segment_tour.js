@@ -45,6 +45,9 @@ function newSegmentSteps(name, fieldLabel, operator, value) {
                         await new Promise((resolve) => setTimeout(resolve, 100));
                     }
                 }
+                // the editor loads the picked field's definition asynchronously: changing the
+                // operator before it is there fails in Odoo's tree editor (seen once in CI)
+                await new Promise((resolve) => setTimeout(resolve, 500));
                 await helpers.select(option.value, selector);
                 // the value editor is rendered again for the new operator: let it settle
                 await new Promise((resolve) => setTimeout(resolve, 500));
