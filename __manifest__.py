@@ -2,7 +2,7 @@
     "name": "Partner Segmentation & Lifecycle",
     "summary": "Dynamic and static customer segments, lifecycle stages per company, "
     "synced into mass mailing lists, fast at a million partners",
-    "version": "18.0.1.3.0",
+    "version": "18.0.1.4.0",
     "category": "Marketing",
     "license": "LGPL-3",
     "author": "partner_segmentation",
@@ -25,6 +25,7 @@
         "views/res_partner_views.xml",
         "views/res_partner_lifecycle_views.xml",
         "views/res_partner_lifecycle_snapshot_views.xml",
+        "views/res_partner_rfm_snapshot_views.xml",
         "views/res_partner_lifecycle_transition_views.xml",
         "views/res_config_settings_views.xml",
         "views/partner_segmentation_menus.xml",

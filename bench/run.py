@@ -364,8 +364,41 @@ def measure_lifecycle(env, repeats, commit):
     env.cr.execute("DELETE FROM res_partner_lifecycle WHERE company_id = %s", [company.id])
     first = timed(company.action_recompute_lifecycle, 1, commit=commit)
     unchanged = timed(company.action_recompute_lifecycle, repeats, commit=commit)
-    env.cr.execute("SELECT count(*) FROM res_partner_lifecycle WHERE company_id = %s", [company.id])
-    return {"partners_with_stage": env.cr.fetchone()[0], "first": first, "unchanged": unchanged}
+    env.cr.execute(
+        "SELECT count(*), count(rfm_segment) FROM res_partner_lifecycle WHERE company_id = %s", [company.id]
+    )
+    with_stage, scored = env.cr.fetchone()
+    return {
+        "partners_with_stage": with_stage,
+        "first": first,
+        "unchanged": unchanged,
+        "rfm": {"customers_scored": scored, "scoring": measure_rfm_scoring(env, repeats)},
+    }
+
+
+def measure_rfm_scoring(env, repeats):
+    """What RFM adds to each lifecycle run: scoring the work table (ranks over the company's
+    customers with a purchase, written into it), timed on its own."""
+    from odoo.addons.partner_segmentation.engine import lifecycle, rfm
+
+    company = env.company
+    cr = env.cr
+    lifecycle.compute_stages(cr, company.id, date.today(), company.lifecycle_cycle_days, (1.0, 2.0, 4.0), 2)
+    work = SQL.identifier(lifecycle.WORK_TABLE)
+
+    def unscored():
+        cr.execute(
+            SQL(
+                "ALTER TABLE %s %s",
+                work,
+                SQL(", ").join(SQL("DROP COLUMN %s", SQL.identifier(c)) for c in rfm.COLUMNS),
+            )
+        )
+
+    try:
+        return timed(lambda: rfm.score_work_table(cr, work), repeats, before=unscored)
+    finally:
+        lifecycle.drop_work_table(cr)
 
 
 def mailing_segment(env, size):
@@ -680,6 +713,8 @@ def table(report):
             f"lifecycle recompute ({life['partners_with_stage']} customers with a stage): "
             f"first {life['first']['median']} s, unchanged "
             f"{life['unchanged']['min']}/{life['unchanged']['median']} s (target <= 60 s)",
+            f"  of which RFM scoring of {life['rfm']['customers_scored']} customers: "
+            f"{life['rfm']['scoring']['min']}/{life['rfm']['scoring']['median']} s",
         ]
     else:
         lines += ["", f"lifecycle recompute: {life}"]

@@ -10,3 +10,4 @@ from . import insights
 from . import lifecycle
 from . import mailing
 from . import membership
+from . import rfm

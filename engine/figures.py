@@ -19,7 +19,7 @@ from odoo.tools import SQL
 
 class Figure(NamedTuple):
     name: str  # column of its table (and the lifecycle work table), field on res.partner
-    field_type: str  # "integer", "date" or "monetary"
+    field_type: str  # "integer", "float", "date" or "monetary"
     label: str
     # over the confirmed orders ``so`` of one customer with one company; may use %(today)s
     # and %(cycle)s (the company's purchase cycle X, in days)
@@ -37,6 +37,15 @@ class Figure(NamedTuple):
 # An order's untaxed amount in the company's currency (no rate: already in it).
 AMOUNT = "so.amount_untaxed / coalesce(nullif(so.currency_rate, 0), 1)"
 ORDER_DAY = "so.date_order::date"
+
+
+LAST_DAY = f"max({ORDER_DAY})"
+# the customer's own purchase cycle: its mean gap between purchases (2+), else the company's X
+GAP = (
+    f"CASE WHEN count(*) >= 2 THEN round(({LAST_DAY} - min({ORDER_DAY}))::numeric / (count(*) - 1))::int "
+    "ELSE %(cycle)s END"
+)
+NEXT_DAY = f"({LAST_DAY} + {GAP})"
 
 
 def _in_last_days(days):
@@ -113,12 +122,29 @@ FIGURES = (
         "next_purchase_date",
         "date",
         "Expected next purchase",
-        f"max({ORDER_DAY}) + CASE WHEN count(*) >= 2 "
-        f"THEN round((max({ORDER_DAY}) - min({ORDER_DAY}))::numeric / (count(*) - 1))::int "
-        "ELSE %(cycle)s END",
+        NEXT_DAY,
         None,
         "Last purchase plus the customer's own mean gap between purchases (two purchases or "
         "more), else plus the company's purchase cycle.",
+        live=True,
+    ),
+    Figure(
+        "days_to_next_purchase",
+        "integer",
+        "Days to expected purchase",
+        f"{NEXT_DAY} - %(today)s",
+        None,
+        "Whole days until the expected next purchase (0: today); below 0, days it is overdue.",
+        live=True,
+    ),
+    Figure(
+        "purchase_cycles_overdue",
+        "float",
+        "Cycles overdue",
+        f"round((%(today)s - {NEXT_DAY})::numeric / {GAP}, 2)",
+        None,
+        "By how many of the customer's own purchase cycles the expected next purchase is late "
+        "(below 0: not due yet). Over 1: late by more than a whole cycle.",
         live=True,
     ),
 )

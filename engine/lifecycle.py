@@ -9,6 +9,7 @@ Everything is set-based: nothing here is proportional to the number of partners 
 
 from odoo.tools import SQL
 
+from . import rfm
 from .figures import STORED_FIGURES as FIGURES
 
 STAGES = [
@@ -23,9 +24,13 @@ STAGES = [
 ]
 
 
+# what a lifecycle row holds besides its stage: the stored figures and the RFM scores
+COLUMNS = (*(f.name for f in FIGURES), *rfm.COLUMNS)
+
+
 def _figure_columns(alias=None):
-    """The figures' column names, comma-separated, each prefixed by ``alias``."""
-    return SQL(", ").join(SQL.identifier(*filter(None, (alias, f.name))) for f in FIGURES)
+    """The row's figure and score columns, comma-separated, each prefixed by ``alias``."""
+    return SQL(", ").join(SQL.identifier(*filter(None, (alias, column))) for column in COLUMNS)
 
 
 WORK_TABLE = "partner_lifecycle_work"
@@ -70,8 +75,9 @@ def purchase_cycle(cr, company_id, mode):
 
 
 def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
-    """Fill the work table with (partner_id, metrics, stage) for every commercial partner
-    that has any commercial history with the company. Returns the number of rows.
+    """Fill the work table with (partner_id, metrics, stage, RFM scores) for every
+    commercial partner that has any commercial history with the company. Returns the number
+    of rows.
 
     Purchases: confirmed orders (``state = 'sale'``) of the company, dated by ``date_order``,
     amounts untaxed and converted to the company currency (``amount_untaxed / currency_rate``,
@@ -153,6 +159,7 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
         )
     )
     rows = cr.rowcount
+    rfm.score_work_table(cr, SQL.identifier(WORK_TABLE))
     cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", SQL.identifier(WORK_TABLE)))
     cr.execute(SQL("ANALYZE %s", SQL.identifier(WORK_TABLE)))
     return rows
@@ -251,7 +258,9 @@ def apply_batch(cr, company_id, today, low, high):
 
 
 def write_snapshot(cr, company_id, today, uid):
-    """Store today's count of partners per stage for the company (a rerun replaces it)."""
+    """Store today's count of partners per stage, and per RFM segment, for the company (a
+    rerun replaces it)."""
+    rfm.write_snapshot(cr, company_id, today, uid)
     cr.execute(
         SQL("DELETE FROM res_partner_lifecycle_snapshot WHERE company_id = %s AND date = %s", company_id, today)
     )

@@ -10,6 +10,7 @@ from . import res_partner_segment_event
 from . import res_partner_lifecycle
 from . import res_partner_purchase_figures
 from . import res_partner_lifecycle_snapshot
+from . import res_partner_rfm_snapshot
 from . import res_partner_lifecycle_transition
 from . import res_partner
 from . import res_company

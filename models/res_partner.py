@@ -2,11 +2,11 @@ from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
-from ..engine import membership
+from ..engine import membership, rfm
 from ..engine.figures import FIGURES
 from ..engine.lifecycle import STAGES as LIFECYCLE_STAGES
 from .base import SEGMENT_FIELDS
-from .res_partner_lifecycle import figure_fields
+from .res_partner_lifecycle import figure_fields, rfm_fields
 
 # Stages (a coarse classification, not figures) are for every sales user and for
 # segmentation users (marketers).
@@ -25,6 +25,7 @@ ROW_FIELDS = {
         figure.name: (LIVE_FIGURES if figure.live else LIFECYCLE, figure.name, figure.field_empty)
         for figure in FIGURES
     },
+    **{column: (LIFECYCLE, column, False) for column in rfm.COLUMNS},
 }
 
 
@@ -200,6 +201,8 @@ class ResPartner(models.Model):
             search=_search_lifecycle,
         )
     )
+    # rfm_recency, rfm_frequency, rfm_monetary, rfm_segment
+    locals().update(rfm_fields(STAGE_READERS, compute="_compute_lifecycle", search=_search_lifecycle))
     lifecycle_transition_ids = fields.One2many(
         "res.partner.lifecycle.transition", "partner_id", string="Stage history"
     )

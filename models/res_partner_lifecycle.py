@@ -1,6 +1,7 @@
 from odoo import fields, models
 from odoo.tools.sql import create_index
 
+from ..engine import rfm
 from ..engine.figures import STORED_FIGURES
 from ..engine.lifecycle import STAGES
 
@@ -13,7 +14,7 @@ def figure_fields(figures, amount_class=fields.Monetary, currency_field=None, **
     """One field per purchase figure of ``figures`` (see ``engine.figures``), for users
     who work with orders: ``attrs`` are given to every field, ``currency_field`` to amounts
     (of ``amount_class``); a callable attribute is called with the figure's name."""
-    classes = {"integer": fields.Integer, "date": fields.Date, "monetary": amount_class}
+    classes = {"integer": fields.Integer, "float": fields.Float, "date": fields.Date, "monetary": amount_class}
     result = {}
     for figure in figures:
         own = {key: value(figure.name) if callable(value) else value for key, value in attrs.items()}
@@ -22,6 +23,31 @@ def figure_fields(figures, amount_class=fields.Monetary, currency_field=None, **
         result[figure.name] = classes[figure.field_type](
             figure.label, groups=SALES_FIGURES, help=figure.help or None, **own
         )
+    return result
+
+
+def rfm_fields(segment_groups=None, **attrs):
+    """One field per RFM score (see ``engine.rfm``), for users who read purchase figures (the
+    scores rank customers by them), and the named RFM segment, a coarse classification like
+    the stage, for ``segment_groups``; ``attrs`` as for ``figure_fields``. Not set for a
+    customer without a purchase."""
+
+    def own(fname):
+        return {key: value(fname) if callable(value) else value for key, value in attrs.items()}
+
+    result = {
+        score.name: fields.Integer(
+            score.label, groups=SALES_FIGURES, help=score.help, aggregator="avg", **own(score.name)
+        )
+        for score in rfm.SCORES
+    }
+    result[rfm.SEGMENT_FIELD] = fields.Selection(
+        rfm.SEGMENT_SELECTION,
+        "RFM segment",
+        groups=segment_groups,
+        help="The customer's cell of the recency × frequency grid, by name: champions, loyal, at risk...",
+        **own(rfm.SEGMENT_FIELD),
+    )
     return result
 
 
@@ -51,6 +77,8 @@ class ResPartnerLifecycle(models.Model):
     stage_since = fields.Date()
     # purchase_count, last_purchase_date, purchase_total...: one field per figure
     locals().update(figure_fields(STORED_FIGURES, currency_field="currency_id"))
+    # rfm_recency, rfm_frequency, rfm_monetary, rfm_segment
+    locals().update(rfm_fields())
 
     _sql_constraints = [
         (

@@ -15,7 +15,7 @@ class ResPartnerSegmentTemplate(models.Model):
     name = fields.Char(required=True, translate=True)
     sequence = fields.Integer(default=10)
     category = fields.Selection(
-        [("purchases", "Purchases"), ("lifecycle", "Lifecycle"), ("contact", "Contact data")],
+        [("purchases", "Purchases"), ("lifecycle", "Lifecycle"), ("rfm", "RFM"), ("contact", "Contact data")],
         required=True,
         default="purchases",
     )

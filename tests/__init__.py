@@ -19,3 +19,4 @@ from . import test_purchase_figures
 from . import test_segment_follow
 from . import test_segment_freeze
 from . import test_translations
+from . import test_rfm

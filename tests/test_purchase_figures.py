@@ -1,3 +1,4 @@
+import ast
 from datetime import timedelta
 
 from freezegun import freeze_time
@@ -82,6 +83,30 @@ class TestLivePurchaseFigures(LifecycleCase):
                 "days_since_last_purchase": 100,
                 "purchase_count_90d": 0,
             },
+        )
+
+    @freeze_time(TODAY)
+    def test_next_purchase_with_one_two_and_many_purchases(self):
+        fnames = ("next_purchase_date", "days_to_next_purchase", "purchase_cycles_overdue")
+        self.assertEqual(
+            {key: tuple(self.figures(self.p[key], *fnames).values()) for key in ("once", "company", "regular")},
+            {
+                # one purchase 100 days ago: + the company's 30 days, 70 days (2.33 cycles) late
+                "once": (TODAY - timedelta(days=70), -70, 2.33),
+                # two (the child's 29 days ago, its own 30): a gap of 1 day, 28 days late
+                "company": (TODAY - timedelta(days=28), -28, 28.0),
+                # three: mean gap 95 days, due in 85 days (-0.89 cycle)
+                "regular": (TODAY + timedelta(days=85), 85, -0.89),
+            },
+        )
+        due = self.search([("days_to_next_purchase", ">=", 0), ("days_to_next_purchase", "<=", 85)])
+        self.assertEqual(due, self.p["regular"])
+        overdue = self.search([("purchase_cycles_overdue", ">", 1)])
+        self.assertEqual(overdue, self.p["once"] | self.p["company"] | self.p["child"])
+        templates = [self.env.ref(f"partner_segmentation.template_{key}") for key in ("due_to_reorder", "overdue")]
+        self.assertEqual(
+            [self.search(ast.literal_eval(t.domain)) for t in templates],
+            [self.Partner, self.p["once"] | self.p["company"] | self.p["child"]],
         )
 
     @freeze_time(TODAY)
