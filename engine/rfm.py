@@ -8,7 +8,9 @@ and the ready-made segments all come from these two tables.
 
 Among the company's customers with a purchase, a customer's score on a measure is
 ``1 + floor(5 * (customers strictly worse) / (customers with a purchase))``: ties share a
-score, 5 is the best fifth, and a lone customer scores 1.
+score, 5 is the best fifth, and a lone customer scores 1. Computed as 1 + the number of
+the measure's four fifth-thresholds the customer is strictly above: the same score, without
+ranking every customer (ranking 600,000 customers three times took 18 s; this, 1 s).
 """
 
 from typing import NamedTuple
@@ -94,47 +96,58 @@ def segment_case(recency, frequency):
     )
 
 
-def score_work_table(cr, work):
-    """Score the customers with a purchase in lifecycle work table ``work`` (an identifier):
-    one pass of window functions over them, written into the table's RFM columns (added
-    here). Returns the number of customers scored."""
-    cr.execute(
-        SQL(
-            "ALTER TABLE %s %s",
-            work,
-            SQL(", ").join(
-                [
-                    *(SQL("ADD COLUMN %s smallint", SQL.identifier(score.name)) for score in SCORES),
-                    SQL("ADD COLUMN %s varchar", SQL.identifier(SEGMENT_FIELD)),
-                ]
-            ),
-        )
+def thresholds(customers):
+    """SQL: one row, for each score an array of the 4 measure values separating its fifths,
+    among ``customers`` (a FROM item with the measures, one row per customer who bought).
+    Threshold k is the value at position ceil(k * N / 5) of the measure sorted ascending:
+    a customer strictly above it has at least that many customers strictly worse. Counted
+    per distinct value (a date, a count: a few thousand), so only amounts need a sort."""
+    return SQL(
+        "SELECT %s",
+        SQL(", ").join(
+            SQL(
+                """(SELECT ARRAY[%(limits)s]
+                      FROM (SELECT v, sum(c) OVER (ORDER BY v) AS upto, (sum(c) OVER ())::bigint AS total
+                              FROM (SELECT %(measure)s AS v, count(*) AS c FROM %(customers)s GROUP BY 1) h) cum
+                   ) AS %(name)s""",
+                limits=SQL(", ").join(
+                    SQL("min(v) FILTER (WHERE upto >= (%s * total + 4) / 5)", k) for k in range(1, 5)
+                ),
+                measure=SQL.identifier(score.measure),
+                customers=customers,
+                name=SQL.identifier(score.name),
+            )
+            for score in SCORES
+        ),
     )
-    scores = SQL(", ").join(
+
+
+def score_columns(customer, limits):
+    """SQL: the three score columns of a customer row aliased ``customer`` (NULL without a
+    purchase), from the row of ``thresholds`` aliased ``limits``."""
+    return SQL(", ").join(
         SQL(
-            "1 + 5 * (rank() OVER (ORDER BY %s) - 1) / count(*) OVER () AS %s",
-            SQL.identifier(score.measure),
-            SQL.identifier(score.name),
+            "CASE WHEN %(value)s IS NOT NULL THEN 1 %(above)s END::smallint AS %(name)s",
+            value=SQL.identifier(customer, score.measure),
+            above=SQL(" ").join(
+                SQL(
+                    "+ (%s > %s[%s])::int",
+                    SQL.identifier(customer, score.measure),
+                    SQL.identifier(limits, score.name),
+                    k,
+                )
+                for k in range(1, 5)
+            ),
+            name=SQL.identifier(score.name),
         )
         for score in SCORES
     )
-    r, f = (SQL.identifier("s", score.name) for score in SCORES[:2])
-    cr.execute(
-        SQL(
-            """
-        UPDATE %(work)s w
-           SET (%(columns)s) = ROW(%(values)s, %(segment)s)
-          FROM (SELECT partner_id, %(scores)s FROM %(work)s WHERE purchase_count > 0) s
-         WHERE w.partner_id = s.partner_id
-        """,
-            work=work,
-            columns=SQL(", ").join(SQL.identifier(column) for column in COLUMNS),
-            values=SQL(", ").join(SQL.identifier("s", score.name) for score in SCORES),
-            segment=segment_case(r, f),
-            scores=scores,
-        )
-    )
-    return cr.rowcount
+
+
+def segment_column(row):
+    """SQL: the named segment column from the scores of a row aliased ``row``."""
+    r, f = (SQL.identifier(row, score.name) for score in SCORES[:2])
+    return SQL("%s::varchar AS %s", segment_case(r, f), SQL.identifier(SEGMENT_FIELD))
 
 
 def write_snapshot(cr, company_id, today, uid):

@@ -162,6 +162,7 @@ class ResCompany(models.Model):
                 uid=self.env.uid,
                 batch_size=batch_size,
                 after_batch=after_batch,
+                first_run=not company.lifecycle_last_run,
             )
             company.lifecycle_last_run = fields.Datetime.now()
             commit_if_allowed(self.env)

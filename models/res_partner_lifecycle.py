@@ -70,7 +70,8 @@ class ResPartnerLifecycle(models.Model):
     _log_access = False
     _stage_fields = ("stage",)
 
-    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade", index=True)
+    # no index of its own: the unique (partner_id, company_id) index serves lookups by partner
+    partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id")
     stage = fields.Selection(STAGES, required=True)

@@ -452,29 +452,34 @@ class TestLifecycleHistory(LifecycleCase):
 
     def test_transitions_record_where_customers_flow(self):
         self.recompute(self.c1)
-        self.assertEqual(self.transitions(self.newbie).mapped("to_stage"), ["new"])
-        self.assertFalse(self.transitions(self.newbie).from_stage)
+        self.assertFalse(self.transitions(self.newbie), "a first computation: the row holds the first stage")
         later = TODAY + timedelta(days=40)
         self.recompute(self.c1, day=later)
-        last = self.transitions(self.newbie)[-1]
+        last = self.transitions(self.newbie)
         self.assertEqual((last.from_stage, last.to_stage, last.date), ("new", "onetime", later))
         self.assertEqual(self.newbie.with_company(self.c1).lifecycle_stage_since, later)
         self.assertEqual(self.newbie.with_company(self.c1).lifecycle_transition_ids, self.transitions(self.newbie))
-        self.assertEqual(len(self.transitions(self.prospect)), 1, "unchanged: no new transition")
+        self.assertFalse(self.transitions(self.prospect), "unchanged: no transition")
 
-    def test_first_computation_is_an_entry_not_a_change(self):
+    def test_first_computation_writes_no_entries_later_customers_enter(self):
         self.recompute(self.c1)
-        first = self.transitions(self.newbie)
-        self.assertTrue(first.initial, "None -> new on the first computation is an entry")
+        Transition = self.env["res.partner.lifecycle.transition"]
+        self.assertFalse(Transition.search([("company_id", "=", self.c1.id)]), "every customer's row says it")
+        latecomer = self.Partner.create({"name": "H latecomer"})
+        self.order(latecomer, -38, self.c1)  # two days before the next run
         self.recompute(self.c1, day=TODAY + timedelta(days=40))
-        change = self.transitions(self.newbie)[-1]
-        self.assertFalse(change.initial)
+        entry = self.transitions(latecomer)
+        self.assertEqual((entry.from_stage, entry.to_stage, entry.initial), (False, "new", True))
+        change = self.transitions(self.newbie)
+        self.assertEqual((change.from_stage, change.to_stage, change.initial), ("new", "onetime", False))
         action = self.env["ir.actions.act_window"]._for_xml_id(
             "partner_segmentation.res_partner_lifecycle_transition_action"
         )
         self.assertIn("search_default_changes", action["context"], "the flow pivot opens on changes only")
-        Transition = self.env["res.partner.lifecycle.transition"]
-        self.assertEqual(Transition.search([("partner_id", "=", self.newbie.id), ("initial", "=", False)]), change)
+        changes = Transition.search([("company_id", "=", self.c1.id), ("initial", "=", False)])
+        self.assertEqual(
+            changes, change | self.transitions(self.regular), "the newbie's and the regular's changes"
+        )
 
     def test_first_computation_estimates_since_when_from_the_purchases(self):
         sleeper = self.Partner.create({"name": "H sleeper"})
@@ -539,11 +544,11 @@ class TestLifecycleHistory(LifecycleCase):
         original = lifecycle.apply_batch
         calls = []
 
-        def crash_after_first(*args):
+        def crash_after_first(*args, **kwargs):
             calls.append(args)
             if len(calls) == 2:
                 raise KeyboardInterrupt("worker killed")
-            return original(*args)
+            return original(*args, **kwargs)
 
         interrupted = False
         with patch.object(lifecycle, "apply_batch", crash_after_first), freeze_time(TODAY):
@@ -554,11 +559,12 @@ class TestLifecycleHistory(LifecycleCase):
         self.assertTrue(interrupted)
         done = self.env["res.partner.lifecycle"].search_count([("company_id", "=", self.c1.id)])
         self.assertEqual(done, 1, "the first batch was written before the crash")
+        self.assertFalse(self.c1.lifecycle_last_run, "the run did not finish: the next one is still a first")
         self.recompute(self.c1)
         rows = self.env["res.partner.lifecycle"].search([("company_id", "=", self.c1.id)])
         self.assertEqual(len(rows), 3)
         transitions = self.env["res.partner.lifecycle.transition"].search([("company_id", "=", self.c1.id)])
-        self.assertEqual(len(transitions), 3, "no transition written twice")
+        self.assertFalse(transitions, "an interrupted first computation is finished as a first one: no entries")
 
     def test_progress_is_reported_to_the_cron(self):
         cron = self.env.ref("partner_segmentation.ir_cron_lifecycle_recompute")
@@ -596,6 +602,8 @@ class TestLifecycleAccess(LifecycleCase):
         self.order(self.customer, 10, self.c1)
         self.order(self.customer, 400, self.c2)
         self.recompute(self.c1 | self.c2)
+        self.order(self.customer, 0, self.c2)  # one-time -> active in company two
+        self.recompute(self.c1 | self.c2)
         for model in (
             "res.partner.lifecycle",
             "res.partner.lifecycle.snapshot",
@@ -604,7 +612,7 @@ class TestLifecycleAccess(LifecycleCase):
             records = self.env[model].with_user(self.user_c2).search([])
             self.assertEqual(records.company_id, self.c2, model)
         partner = self.customer.with_user(self.user_c2)
-        self.assertEqual(partner.lifecycle_stage, "onetime", "read for the user's company")
+        self.assertEqual(partner.lifecycle_stage, "active", "read for the user's company")
         c1_snapshot = self.env["res.partner.lifecycle.snapshot"].search([("company_id", "=", self.c1.id)], limit=1)
         self.assertTrue(c1_snapshot)
         with self.assertRaises(AccessError):
