@@ -28,6 +28,11 @@
         "views/res_partner_rfm_snapshot_views.xml",
         "views/res_partner_lifecycle_transition_views.xml",
         "views/res_config_settings_views.xml",
+        "views/sale_order_views.xml",
+        "views/mailing_mailing_views.xml",
+        "report/sale_report_views.xml",
+        "report/res_partner_segment_performance_views.xml",
+        "views/crm_lead_views.xml",
         "views/partner_segmentation_menus.xml",
     ],
     "demo": [

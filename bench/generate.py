@@ -113,3 +113,35 @@ def generate(cr, partners=1_000_000, seed=0.42, today=None, company_id=1):
     for table in ("res_partner", "sale_order", "crm_lead", "res_partner_res_partner_category_rel"):
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
     return counts
+
+
+def order_lines(cr, product_id, uom_id):
+    """One line per generated order that has none (Sales Analysis reads lines): the order's
+    untaxed amount on one unit of ``product_id``. Returns the number of lines added."""
+    cr.execute(
+        SQL(
+            """
+        INSERT INTO sale_order_line (order_id, sequence, company_id, currency_id, order_partner_id,
+                                     salesman_id, product_id, product_uom, state, invoice_status, name,
+                                     product_uom_qty, price_unit, technical_price_unit, discount,
+                                     price_subtotal, price_tax, price_total, price_reduce_taxexcl,
+                                     price_reduce_taxinc, qty_delivered, qty_invoiced, qty_to_invoice,
+                                     untaxed_amount_invoiced, untaxed_amount_to_invoice, is_downpayment,
+                                     is_expense, customer_lead, create_uid, write_uid, create_date, write_date)
+        SELECT so.id, 10, so.company_id, so.currency_id, so.partner_id, so.user_id, %(product)s, %(uom)s,
+               so.state, 'no', 'Bench product', 1, so.amount_untaxed, so.amount_untaxed, 0,
+               so.amount_untaxed, so.amount_tax, so.amount_total, so.amount_untaxed, so.amount_total,
+               0, 0, 0, 0, 0, false, false, 0, 1, 1, so.create_date, so.write_date
+          FROM sale_order so
+         WHERE so.name LIKE %(generated)s
+           AND NOT EXISTS (SELECT 1 FROM sale_order_line l WHERE l.order_id = so.id)
+         ORDER BY so.id
+        """,
+            product=product_id,
+            uom=uom_id,
+            generated="BENCH/%",
+        )
+    )
+    added = cr.rowcount
+    cr.execute("ANALYZE sale_order_line")
+    return added

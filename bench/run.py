@@ -452,6 +452,33 @@ def bench_user(env):
     return user
 
 
+def measure_reports(env, repeats, commit):
+    """Sales Analysis, quotations/orders and the pipeline grouped by the customer's lifecycle
+    stage, as a company user who reads every order: one read_group each (Sales Analysis
+    reads order lines: the generated orders get one each, once)."""
+    if "partner_lifecycle_stage" not in env["sale.report"]._fields:
+        return NOT_AVAILABLE
+    Product = env["product.product"].sudo()
+    product = Product.search([("default_code", "=", "BENCH")], limit=1) or Product.create(
+        {"name": "Bench product", "default_code": "BENCH"}
+    )
+    added = generator.order_lines(env.cr, product.id, product.uom_id.id)
+    if commit:
+        commit()
+    user = bench_user(env)
+    out = {"order_lines_added": added}
+    for model, measure in (
+        ("sale.report", "price_subtotal:sum"),
+        ("sale.order", "amount_untaxed:sum"),
+        ("crm.lead", "expected_revenue:sum"),
+    ):
+        Model = env[model].with_user(user)
+        out[model] = timed(
+            lambda M=Model, m=measure: M._read_group([], ["partner_lifecycle_stage"], ["__count", m]), repeats
+        )
+    return out
+
+
 def measure_export(env, segment, repeats):
     """Members CSV export of ``segment`` (COPY into a temporary file, as the download route
     does): as the superuser, and as a company user whose export is filtered by its rights."""
@@ -556,6 +583,8 @@ def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, n
     report["forms"] = measure_forms(env, segments, repeats)
     log("partner list searches")
     report["search"] = measure_search(env, segments["tag: VIP"], repeats, by_stage=have["lifecycle"])
+    log("Sales Analysis, orders and pipeline grouped by lifecycle stage")
+    report["reports"] = measure_reports(env, repeats, commit)
     report["memory"] = {
         "start_mb": round(start_rss),
         "peak_mb": round(rss_mb()),
@@ -651,6 +680,16 @@ def form_lines(report):
     ]
 
 
+def report_lines(report):
+    """The Sales Analysis, orders and pipeline groupings, one line each."""
+    reports = report.get("reports")
+    return [
+        f"{model} grouped by customer lifecycle stage: {result['min']}/{result['median']} s"
+        for model, result in (reports.items() if isinstance(reports, dict) else ())
+        if isinstance(result, dict)
+    ]
+
+
 def table(report):
     lines = [
         "",
@@ -738,6 +777,7 @@ def table(report):
             + (f"{result['min']}/{result['median']} s" if isinstance(result, dict) else result)
         )
     lines += form_lines(report)
+    lines += report_lines(report)
     mem = report["memory"]
     lines.append(
         f"Odoo process memory: {mem['start_mb']} MB at start, peak {mem['peak_mb']} MB "

@@ -13,6 +13,10 @@ from . import res_partner_lifecycle_snapshot
 from . import res_partner_rfm_snapshot
 from . import res_partner_lifecycle_transition
 from . import res_partner
+from . import partner_segmentation_customer_segments_mixin
+from . import partner_segmentation_customer_stage_mixin
+from . import crm_lead
+from . import sale_order
 from . import res_company
 from . import res_config_settings
 from . import mailing_list

@@ -1,5 +1,6 @@
 from odoo import api, fields, models
 from odoo.exceptions import ValidationError
+from odoo.osv import expression
 
 from ..engine import domain as segment_domain
 from .res_partner import ROW_FIELDS
@@ -7,6 +8,45 @@ from .res_partner import ROW_FIELDS
 
 class MailingMailing(models.Model):
     _inherit = "mailing.mailing"
+
+    segment_ids = fields.Many2many(
+        "res.partner.segment",
+        string="Segments",
+        groups="partner_segmentation.group_segment_user",
+        help="Send to the members of these segments, read when the mailing is sent (a mailing "
+        "on contacts). Further conditions may be added below.",
+    )
+
+    @api.depends("segment_ids")
+    def _compute_mailing_domain(self):
+        """Segments chosen: the recipients' filter is "member of these segments" (and Odoo's
+        own default, e.g. not blacklisted)."""
+        res = super()._compute_mailing_domain()
+        for mailing in self.filtered(lambda m: m.segment_ids and m.mailing_model_real == "res.partner"):
+            mailing.mailing_domain = repr(
+                expression.AND([mailing._get_default_mailing_domain(), mailing._segments_domain()])
+            )
+        return res
+
+    def _segments_domain(self):
+        return [("segment_ids", "in", self.sudo().segment_ids.ids)]
+
+    def _get_recipients_domain(self):
+        """Whatever the filter became, only members of the chosen segments, as of sending,
+        and only those the mailing's responsible may read: the queue sends as the superuser,
+        and the mailing's statistics would show the others' addresses."""
+        domain = super()._get_recipients_domain()
+        if self.sudo().segment_ids and self.mailing_model_real == "res.partner":
+            responsible = self.user_id or self.create_uid
+            readable = self.env["res.partner"].with_user(responsible).with_context(active_test=False)._search([])
+            domain = expression.AND([domain, self._segments_domain(), [("id", "in", readable)]])
+        return domain
+
+    @api.constrains("segment_ids")
+    def _check_segments_readable(self):
+        """Only segments the user may read (their members are the recipients)."""
+        if not self.env.su:
+            self.segment_ids.check_access("read")
 
     @api.model_create_multi
     def create(self, vals_list):

@@ -20,3 +20,6 @@ from . import test_segment_follow
 from . import test_segment_freeze
 from . import test_translations
 from . import test_rfm
+from . import test_where_people_work
+from . import test_mailing_segments
+from . import test_sales_stage_tour

@@ -1,0 +1,103 @@
+import ast
+
+from odoo.exceptions import AccessError
+from odoo.tests import TransactionCase, new_test_user, tagged
+
+
+@tagged("post_install", "-at_install")
+class TestMailingSegmentRecipients(TransactionCase):
+    """Email Marketing with segments as recipients (``mailing.mailing.segment_ids``): the
+    members at sending time, with Odoo's own email rules, as a marketing user."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.company_b = cls.env["res.company"].create({"name": "Mailing segments B"})
+        cls.marketer = new_test_user(
+            cls.env,
+            login="ms_marketer",
+            groups="base.group_user,mass_mailing.group_mass_mailing_user,partner_segmentation.group_segment_manager",
+        )
+        Partner = cls.env["res.partner"]
+        cls.ann, cls.ben, cls.cid, cls.dan, cls.eve = Partner.create(
+            [
+                {"name": "MS Ann", "email": "ann@example.com"},
+                {"name": "MS Ben", "email": "ben@example.com"},
+                {"name": "MS Cid"},  # no email
+                {"name": "MS Dan", "email": "dan@example.com"},  # blacklisted
+                {"name": "MS Eve", "email": "eve@example.com"},  # not a member
+            ]
+        )
+        cls.env["mail.blacklist"].create({"email": "dan@example.com"})
+        Segment = cls.env["res.partner.segment"]
+        cls.one = Segment.create(
+            {
+                "name": "MS one",
+                "segment_type": "static",
+                "partner_ids": [(6, 0, (cls.ann | cls.cid | cls.dan).ids)],
+            }
+        )
+        cls.two = Segment.create(
+            {"name": "MS two", "segment_type": "static", "partner_ids": [(6, 0, cls.ben.ids)]}
+        )
+        cls.hidden = Segment.create(
+            {"name": "MS other company", "segment_type": "static", "company_id": cls.company_b.id}
+        )
+
+    def new_mailing(self, segments):
+        return (
+            self.env["mailing.mailing"]
+            .with_user(self.marketer)
+            .create(
+                {
+                    "subject": "Segments",
+                    "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "segment_ids": [(6, 0, segments.ids)],
+                    "body_html": "<p>Hello</p>",
+                }
+            )
+        )
+
+    def test_recipients_are_the_members_at_sending_time(self):
+        mailing = self.new_mailing(self.one | self.two)
+        self.assertIn(("segment_ids", "in", (self.one | self.two).ids), ast.literal_eval(mailing.mailing_domain))
+        self.one.write({"partner_ids": [(4, self.eve.id)]})  # joins after the mailing was written
+        mailing.action_send_mail()
+        traces = self.env["mailing.trace"].search([("mass_mailing_id", "=", mailing.id)])
+        sent = traces.filtered(lambda t: t.trace_status != "cancel")
+        self.assertEqual(set(sent.mapped("res_id")), {self.ann.id, self.ben.id, self.eve.id})
+        self.assertEqual(
+            {t.res_id: t.failure_type for t in traces - sent},
+            {self.cid.id: "mail_email_missing"},
+            "no email: cancelled; blacklisted (Dan): not a recipient at all",
+        )
+
+    def test_the_filter_cannot_widen_the_segments(self):
+        mailing = self.new_mailing(self.two)
+        mailing.mailing_domain = "[]"  # edited by hand afterwards
+        self.assertEqual(mailing._get_recipients(), self.ben.ids)
+
+    def test_only_members_the_responsible_may_read(self):
+        secret = self.env["res.partner"].create(
+            {"name": "MS secret", "email": "secret@example.com", "company_id": self.company_b.id}
+        )
+        shared = self.env["res.partner.segment"].create(
+            {
+                "name": "MS shared",
+                "segment_type": "static",
+                "company_id": False,
+                "partner_ids": [(6, 0, (self.ann | secret).ids)],
+            }
+        )
+        mailing = self.new_mailing(shared)
+        self.assertEqual(mailing.sudo()._get_recipients(), self.ann.ids, "company B's private contact is left out")
+
+    def test_only_segments_the_user_may_read(self):
+        with self.assertRaises(AccessError):
+            self.env["mailing.mailing"].with_user(self.marketer).create(
+                {
+                    "subject": "Other company",
+                    "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "segment_ids": [(6, 0, self.hidden.ids)],
+                }
+            )
