@@ -41,8 +41,10 @@ ORDER_DAY = "so.date_order::date"
 
 LAST_DAY = f"max({ORDER_DAY})"
 # the customer's own purchase cycle: its mean gap between purchases (2+), else the company's X
+# (at least one day: purchases all on one day have no gap)
 GAP = (
-    f"CASE WHEN count(*) >= 2 THEN round(({LAST_DAY} - min({ORDER_DAY}))::numeric / (count(*) - 1))::int "
+    "CASE WHEN count(*) >= 2 THEN "
+    f"greatest(1, round(({LAST_DAY} - min({ORDER_DAY}))::numeric / (count(*) - 1))::int) "
     "ELSE %(cycle)s END"
 )
 NEXT_DAY = f"({LAST_DAY} + {GAP})"

@@ -3,7 +3,11 @@ from odoo.exceptions import ValidationError
 from odoo.osv import expression
 
 from ..engine import domain as segment_domain
+from .base import GUARDED_NAMES
 from .res_partner import ROW_FIELDS
+
+# fields through which a recipients' filter reads segment membership
+SEGMENT_RELATIONS = GUARDED_NAMES | {"partner_segment_ids"}
 
 
 class MailingMailing(models.Model):
@@ -32,15 +36,23 @@ class MailingMailing(models.Model):
         return [("segment_ids", "in", self.sudo().segment_ids.ids)]
 
     def _get_recipients_domain(self):
-        """Whatever the filter became, only members of the chosen segments, as of sending,
-        and only those the mailing's responsible may read: the queue sends as the superuser,
-        and the mailing's statistics would show the others' addresses."""
+        """Whatever the filter became, only members of the chosen segments, as of sending.
+
+        Recipients selected through segments (chosen, or typed in the filter: ``segment_ids``,
+        ``partner_segment_ids``...) are those the filter selects *as the mailing's creator
+        and as its responsible*, each with their own rights: the queue sends as the
+        superuser, the mailing's statistics show every recipient's address, and neither
+        user may learn who is in a segment they may not read, nor reach partners they may
+        not read. Not the responsible alone: anyone may be named responsible."""
         domain = super()._get_recipients_domain()
         if self.sudo().segment_ids and self.mailing_model_real == "res.partner":
-            responsible = self.user_id or self.create_uid
-            readable = self.env["res.partner"].with_user(responsible).with_context(active_test=False)._search([])
-            domain = expression.AND([domain, self._segments_domain(), [("id", "in", readable)]])
-        return domain
+            domain = expression.AND([domain, self._segments_domain()])
+        if not self._fields_in(domain, SEGMENT_RELATIONS):
+            return domain
+        Recipients = self.env[self.mailing_model_real]
+        return expression.AND(
+            [[("id", "in", Recipients.with_user(user)._search(domain))] for user in self.create_uid | self.user_id]
+        )
 
     @api.constrains("segment_ids")
     def _check_segments_readable(self):
@@ -85,9 +97,14 @@ class MailingMailing(models.Model):
     @api.model
     def _figure_fields_in(self, domain):
         """The lifecycle fields (stages, purchase figures) a domain reads, at any depth."""
+        return self._fields_in(domain, ROW_FIELDS)
+
+    @api.model
+    def _fields_in(self, domain, names):
+        """The fields among ``names`` that a domain reads, at any depth."""
         found = set()
         for path, _operator, value in segment_domain.leaves(domain):
-            found |= {name for name in path.split(".") if name in ROW_FIELDS}
+            found |= {name for name in path.split(".") if name in names}
             if isinstance(value, list | tuple):
-                found |= self._figure_fields_in(value)
+                found |= self._fields_in(value, names)
         return found

@@ -58,6 +58,14 @@ class ResPartnerSegmentPerformance(models.Model):
             members=SQL.identifier(MEMBER_TABLE),
         )
 
+    def exists(self):
+        """Existing rows the user may find: a row's id tells which order is in which
+        segment, and ``exists()`` would otherwise confirm it for any id."""
+        records = super().exists()
+        if self.env.su or not records:
+            return records
+        return records.search([("id", "in", records.ids)])
+
     def _search(self, domain, offset=0, limit=None, order=None):
         if not self.env.su:
             orders = self.env["sale.order"]

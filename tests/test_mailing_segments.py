@@ -92,6 +92,26 @@ class TestMailingSegmentRecipients(TransactionCase):
         mailing = self.new_mailing(shared)
         self.assertEqual(mailing.sudo()._get_recipients(), self.ann.ids, "company B's private contact is left out")
 
+    def test_a_typed_filter_or_another_responsible_reaches_no_one_more(self):
+        secret = self.env["res.partner"].create(
+            {"name": "MS b", "email": "b@example.com", "company_id": self.company_b.id}
+        )
+        self.hidden.write({"partner_ids": [(6, 0, (secret | self.eve).ids)]})  # a segment of company B
+        Mailing = self.env["mailing.mailing"].with_user(self.marketer)
+        typed = Mailing.create(
+            {
+                "subject": "Typed",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "mailing_domain": repr([("segment_ids", "in", self.hidden.ids)]),
+                "body_html": "<p>Hi</p>",
+            }
+        )
+        self.assertEqual(typed.sudo()._get_recipients(), [], "nor Eve, whom the marketer reads, nor B's contact")
+        chosen = self.new_mailing(self.one)
+        chosen.user_id = self.env.ref("base.user_admin")  # anyone may be named responsible
+        self.one.sudo().write({"partner_ids": [(4, secret.id)]})
+        self.assertEqual(sorted(chosen.sudo()._get_recipients()), sorted((self.ann | self.cid).ids))
+
     def test_only_segments_the_user_may_read(self):
         with self.assertRaises(AccessError):
             self.env["mailing.mailing"].with_user(self.marketer).create(

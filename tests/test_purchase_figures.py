@@ -99,14 +99,18 @@ class TestLivePurchaseFigures(LifecycleCase):
                 "regular": (TODAY + timedelta(days=85), 85, -0.89),
             },
         )
+        same_day = self.Partner.create({"name": "PF same day"})
+        self.order(same_day, 4, self.c1)
+        self.order(same_day, 4, self.c1)  # no gap between them: a cycle of one day, not zero
+        self.assertEqual(tuple(self.figures(same_day, *fnames).values()), (TODAY - timedelta(days=3), -3, 3.0))
         due = self.search([("days_to_next_purchase", ">=", 0), ("days_to_next_purchase", "<=", 85)])
         self.assertEqual(due, self.p["regular"])
         overdue = self.search([("purchase_cycles_overdue", ">", 1)])
-        self.assertEqual(overdue, self.p["once"] | self.p["company"] | self.p["child"])
+        self.assertEqual(overdue, self.p["once"] | self.p["company"] | self.p["child"] | same_day)
         templates = [self.env.ref(f"partner_segmentation.template_{key}") for key in ("due_to_reorder", "overdue")]
         self.assertEqual(
             [self.search(ast.literal_eval(t.domain)) for t in templates],
-            [self.Partner, self.p["once"] | self.p["company"] | self.p["child"]],
+            [self.Partner, overdue],
         )
 
     @freeze_time(TODAY)

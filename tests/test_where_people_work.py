@@ -178,6 +178,11 @@ class TestStagesAndSegmentsInSalesAndCrm(LifecycleCase):
             [(400.0, 1)],
             "the seller's own order, not the colleague's",
         )
+        hidden = self.env["res.partner.segment.performance"].search(
+            [("segment_id", "=", newbies.id)]
+        ) - rows.search([])
+        self.assertTrue(hidden, "the colleague's order is a row")
+        self.assertFalse(hidden.with_user(own_orders).exists(), "whose id does not tell the seller it exists")
         marketer = new_test_user(
             self.env, login="wpw_marketer", company_id=self.c1.id, groups="partner_segmentation.group_segment_user"
         )
