@@ -1076,8 +1076,9 @@ class ResPartnerSegment(models.Model):
         return sender
 
     def action_send_mailing(self):
-        """A new mailing on contacts whose recipients are this segment's members, read at
-        sending time (nothing is copied). Opened unsaved: backing out leaves no draft."""
+        """A new mailing on contacts whose recipients are this segment's members
+        (``segment_ids``), read at sending time (nothing is copied). Opened unsaved: backing
+        out leaves no draft."""
         self.ensure_one()
         return {
             "type": "ir.actions.act_window",
@@ -1089,7 +1090,7 @@ class ResPartnerSegment(models.Model):
                 "default_subject": self.name,
                 "default_mailing_type": "mail",
                 "default_mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-                "default_mailing_domain": repr([("segment_ids", "in", self.ids)]),
+                "default_segment_ids": [(6, 0, self.ids)],
                 "default_email_from": self._mailing_sender(),
                 "partner_segmentation_segment_id": self.id,
             },

@@ -216,8 +216,11 @@ class TestSegmentMailing(TransactionCase):
         mailing_record = form.save()
         self.assertTrue(self.segment.last_mailing_at, "saving the mailing marks the segment as used")
         self.assertEqual(mailing_record.mailing_model_real, "res.partner")
+        self.assertEqual(mailing_record.segment_ids, self.segment, "the segment is the mailing's recipients")
         self.assertEqual(
-            self.env["res.partner"].search(mailing_record._parse_mailing_domain()), self.segment.partner_ids
+            self.env["res.partner"].search(mailing_record._parse_mailing_domain()),
+            self.segment.partner_ids - self.bob,
+            "its members, but the blacklisted (Odoo's own default filter)",
         )
         self.assertEqual(mailing_record.state, "draft")
 
