@@ -1,13 +1,17 @@
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 from ..engine import domain as segment_domain
 from .base import GUARDED_NAMES
 from .res_partner import ROW_FIELDS
 
-# fields through which a recipients' filter reads segment membership
-SEGMENT_RELATIONS = GUARDED_NAMES | {"partner_segment_ids"}
+# fields through which a recipients' filter reads segment membership, stages or figures
+GUARDED_RECIPIENT_FIELDS = (
+    GUARDED_NAMES
+    | set(ROW_FIELDS)
+    | {"partner_segment_ids", "partner_lifecycle_stage", "lifecycle_transition_ids"}
+)
 
 
 class MailingMailing(models.Model):
@@ -38,21 +42,45 @@ class MailingMailing(models.Model):
     def _get_recipients_domain(self):
         """Whatever the filter became, only members of the chosen segments, as of sending.
 
-        Recipients selected through segments (chosen, or typed in the filter: ``segment_ids``,
-        ``partner_segment_ids``...) are those the filter selects *as the mailing's creator
-        and as its responsible*, each with their own rights: the queue sends as the
-        superuser, the mailing's statistics show every recipient's address, and neither
-        user may learn who is in a segment they may not read, nor reach partners they may
-        not read. Not the responsible alone: anyone may be named responsible."""
+        A filter that reads segments, stages or purchase figures (chosen segments, or typed:
+        ``segment_ids``, ``partner_segment_ids``, ``lifecycle_stage``...) selects only what
+        it selects for *every* user who wrote the mailing and for its responsible, each with
+        their own rights and companies: the queue sends as the superuser, and the mailing's
+        statistics show every recipient's address. Nobody may learn through a mailing who
+        is in a segment, or in a stage, they may not read."""
         domain = super()._get_recipients_domain()
         if self.sudo().segment_ids and self.mailing_model_real == "res.partner":
             domain = expression.AND([domain, self._segments_domain()])
-        if not self._fields_in(domain, SEGMENT_RELATIONS):
+        if not self._fields_in(domain, GUARDED_RECIPIENT_FIELDS):
             return domain
-        Recipients = self.env[self.mailing_model_real]
-        return expression.AND(
-            [[("id", "in", Recipients.with_user(user)._search(domain))] for user in self.create_uid | self.user_id]
+        users = self._recipient_users()
+        if not users:
+            return expression.FALSE_DOMAIN
+        return expression.AND([domain, *(self._selected_as(user, domain) for user in users)])
+
+    def _recipient_users(self):
+        """The users whose rights bound such a mailing: whoever created or last wrote it and
+        its responsible (anyone may be named responsible, and any mailing user may edit any
+        mailing); for an A/B test winner, which the scheduler copies as the superuser, those
+        of its campaign's mailings. Never the superuser."""
+        mailings = self.sudo()
+        if mailings.ab_testing_is_winner_mailing and mailings.campaign_id:
+            mailings |= mailings.campaign_id.mailing_mail_ids
+        users = mailings.create_uid | mailings.write_uid | mailings.user_id
+        return users.filtered(lambda user: not user._is_superuser())
+
+    def _selected_as(self, user, domain):
+        """``domain`` evaluated as ``user`` in all of that user's companies, as an id
+        condition; nothing when the user may not read what it reads."""
+        Recipients = (
+            self.env[self.mailing_model_real]
+            .with_user(user)
+            .with_context(allowed_company_ids=[user.company_id.id, *(user.company_ids - user.company_id).ids])
         )
+        try:
+            return [("id", "in", Recipients._search(domain))]
+        except (AccessError, UserError, ValidationError):
+            return expression.FALSE_DOMAIN
 
     @api.constrains("segment_ids")
     def _check_segments_readable(self):

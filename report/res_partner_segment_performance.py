@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.exceptions import AccessError
 from odoo.osv import expression
 from odoo.tools import SQL
 
@@ -65,6 +66,17 @@ class ResPartnerSegmentPerformance(models.Model):
         if self.env.su or not records:
             return records
         return records.search([("id", "in", records.ids)])
+
+    def _check_access(self, operation):
+        """Rows the user may not find are forbidden like rows that do not exist, whatever
+        the record rules say (``has_access`` would otherwise confirm them)."""
+        if not self.env.su and any(self._ids):
+            hidden = self - self.search([("id", "in", self.ids)])
+            if hidden:
+                return hidden, lambda: AccessError(
+                    self.env._("You may not read these rows of Segment performance.")
+                )
+        return super()._check_access(operation)
 
     def _search(self, domain, offset=0, limit=None, order=None):
         if not self.env.su:

@@ -112,6 +112,39 @@ class TestMailingSegmentRecipients(TransactionCase):
         self.one.sudo().write({"partner_ids": [(4, secret.id)]})
         self.assertEqual(sorted(chosen.sudo()._get_recipients()), sorted((self.ann | self.cid).ids))
 
+    def test_whoever_wrote_it_bounds_it_and_no_writer_reaches_no_one(self):
+        secret = self.env["res.partner"].create(
+            {"name": "MS b2", "email": "b2@example.com", "company_id": self.company_b.id}
+        )
+        self.hidden.write({"partner_ids": [(6, 0, secret.ids)]})
+        by_admin = self.env["mailing.mailing"].create(
+            {
+                "subject": "Admin's",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "body_html": "<p/>",
+            }
+        )
+        by_admin.with_user(self.marketer).mailing_domain = repr([("segment_ids", "in", self.hidden.ids)])
+        self.assertEqual(
+            by_admin.sudo()._get_recipients(), [], "the marketer wrote the filter: the marketer's rights"
+        )
+        orphan = self.new_mailing(self.one)
+        self.env.flush_all()
+        self.env.cr.execute(
+            "UPDATE mailing_mailing SET create_uid = NULL, write_uid = NULL, user_id = NULL WHERE id = %s",
+            [orphan.id],
+        )
+        orphan.invalidate_recordset()
+        self.assertEqual(orphan.sudo()._get_recipients(), [], "no one left to answer for it: no one, not everyone")
+
+    def test_a_responsible_without_segment_rights_does_not_stop_the_queue(self):
+        seller = new_test_user(
+            self.env, login="ms_plain_seller", groups="base.group_user,sales_team.group_sale_salesman"
+        )
+        mailing = self.new_mailing(self.one)
+        mailing.user_id = seller
+        self.assertEqual(mailing.sudo()._get_recipients(), [])
+
     def test_only_segments_the_user_may_read(self):
         with self.assertRaises(AccessError):
             self.env["mailing.mailing"].with_user(self.marketer).create(

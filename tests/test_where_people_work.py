@@ -183,6 +183,8 @@ class TestStagesAndSegmentsInSalesAndCrm(LifecycleCase):
         ) - rows.search([])
         self.assertTrue(hidden, "the colleague's order is a row")
         self.assertFalse(hidden.with_user(own_orders).exists(), "whose id does not tell the seller it exists")
+        self.assertFalse(hidden.with_user(own_orders).has_access("read"))
+        self.assertFalse(rows.browse(max(hidden.ids) + 7).has_access("read"), "as a row that does not exist")
         marketer = new_test_user(
             self.env, login="wpw_marketer", company_id=self.c1.id, groups="partner_segmentation.group_segment_user"
         )
