@@ -3,15 +3,17 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 
 from ..engine import domain as segment_domain
-from .base import GUARDED_NAMES
+from .base import SEGMENT_FIELDS
 from .res_partner import ROW_FIELDS
 
 # fields through which a recipients' filter reads segment membership, stages or figures
-GUARDED_RECIPIENT_FIELDS = (
-    GUARDED_NAMES
-    | set(ROW_FIELDS)
-    | {"partner_segment_ids", "partner_lifecycle_stage", "lifecycle_transition_ids"}
-)
+GUARDED_RECIPIENT_FIELDS = {
+    *SEGMENT_FIELDS,
+    *ROW_FIELDS,
+    "partner_segment_ids",
+    "partner_lifecycle_stage",
+    "lifecycle_transition_ids",
+}
 
 
 class MailingMailing(models.Model):
