@@ -37,6 +37,9 @@ class Figure(NamedTuple):
 # An order's untaxed amount in the company's currency (no rate: already in it).
 AMOUNT = "so.amount_untaxed / coalesce(nullif(so.currency_rate, 0), 1)"
 ORDER_DAY = "so.date_order::date"
+# the window of the stored "last 12 months" figure: the one stored figure that changes with
+# the date alone (the daily run recomputes customers with a purchase leaving it)
+STORED_WINDOW = "1 year"
 
 
 LAST_DAY = f"max({ORDER_DAY})"
@@ -72,7 +75,7 @@ FIGURES = (
         "purchase_total_12m",
         "monetary",
         "Purchased, last 12 months",
-        f"coalesce(sum({AMOUNT}) FILTER (WHERE so.date_order >= %(today)s - interval '1 year'), 0)",
+        f"coalesce(sum({AMOUNT}) FILTER (WHERE so.date_order >= %(today)s - interval '{STORED_WINDOW}'), 0)",
         0,
         "Untaxed amount of the confirmed orders of the last 365 days.",
     ),

@@ -7,10 +7,15 @@ transitions, unchanged rows are not touched); ``write_snapshot`` stores the day'
 Everything is set-based: nothing here is proportional to the number of partners in Python.
 """
 
+from datetime import date
+from typing import NamedTuple
+
 from odoo.tools import SQL
 
 from . import rfm
+from .batch import ANALYZE_THRESHOLD
 from .figures import STORED_FIGURES as FIGURES
+from .figures import STORED_WINDOW
 
 STAGES = [
     ("lead", "Lead"),
@@ -34,6 +39,9 @@ def _figure_columns(alias=None):
 
 
 WORK_TABLE = "partner_lifecycle_work"
+# the customers a daily run recomputes from their orders, and the queue entries it takes
+CHANGED_TABLE = "partner_lifecycle_changed"
+TAKEN_TABLE = "partner_lifecycle_taken"
 MIN_GAPS = 10
 MIN_ORDERS = 10
 
@@ -74,10 +82,47 @@ def purchase_cycle(cr, company_id, mode):
     return (float(mean) if mean is not None else None), size
 
 
-def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
+class Rules(NamedTuple):
+    """What a stage is decided by, besides the customer's purchases."""
+
+    today: date
+    cycle_days: int  # the company's purchase cycle X
+    new_factor: float
+    churn_factor: float
+    dormant_factor: float
+    active_count: int
+
+
+def stage_case(purchase_count, last_purchase_date, has_open, rules):
+    """SQL: the stage of a customer from its number of purchases (NULL or 0: none), its last
+    purchase day and, without purchase, whether it has open interest (``rules``: Rules)."""
+    return SQL(
+        """CASE
+             WHEN coalesce(%(count)s, 0) = 0 THEN CASE WHEN %(has_open)s THEN 'lead' ELSE 'lost' END
+             WHEN %(count)s < %(active_count)s THEN
+               CASE WHEN %(today)s - %(last)s <= %(x)s * %(new_f)s THEN 'new' ELSE 'onetime' END
+             WHEN %(today)s - %(last)s <= %(x)s * %(new_f)s THEN 'active'
+             WHEN %(today)s - %(last)s <= %(x)s * %(churn_f)s THEN 'active_churn'
+             WHEN %(today)s - %(last)s <= %(x)s * %(dormant_f)s THEN 'churn'
+             ELSE 'dormant'
+           END::varchar""",
+        count=purchase_count,
+        last=last_purchase_date,
+        has_open=has_open,
+        today=rules.today,
+        x=rules.cycle_days,
+        new_f=rules.new_factor,
+        churn_f=rules.churn_factor,
+        dormant_f=rules.dormant_factor,
+        active_count=rules.active_count,
+    )
+
+
+def compute_stages(cr, company_id, today, cycle_days, factors, active_count, changed_only=False):
     """Fill the work table with (partner_id, metrics, stage, RFM scores) for every
-    commercial partner that has any commercial history with the company. Returns the number
-    of rows.
+    commercial partner that has any commercial history with the company (``changed_only``:
+    of the changed customers of ``collect_changed``; their RFM scores are then rescored by
+    ``refresh_rows``). Returns the number of rows.
 
     Purchases: confirmed orders (``state = 'sale'``) of the company, dated by ``date_order``,
     amounts untaxed and converted to the company currency (``amount_untaxed / currency_rate``,
@@ -86,6 +131,19 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
     opportunity (Odoo's "lost") or a cancelled quotation is lost interest; a won opportunity
     is neither (the order it led to is what counts)."""
     new_f, churn_f, dormant_f = factors
+    rules = Rules(today, cycle_days, new_f, churn_f, dormant_f, active_count)
+
+    def only(partner_column):
+        """Restrict to the changed customers' contacts, in each branch (an index lookup)."""
+        if not changed_only:
+            return SQL()
+        return SQL(
+            "AND %s IN (SELECT c.id FROM res_partner c"
+            " WHERE c.commercial_partner_id IN (SELECT partner_id FROM %s))",
+            SQL.identifier(*partner_column.split(".")),
+            SQL.identifier(CHANGED_TABLE),
+        )
+
     # PostgreSQL misjudges the full join of purchases and interest by three orders of
     # magnitude, and would spend 40 s compiling this one-pass query with JIT; the grouping
     # of the orders by customer spills to disk with the default 4 MB.
@@ -99,7 +157,7 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
         WITH purchases AS (
             SELECT p.commercial_partner_id AS partner_id, %(aggregates)s
               FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company)s AND so.state = 'sale'
+             WHERE so.company_id = %(company)s AND so.state = 'sale' %(only_purchases)s
              GROUP BY p.commercial_partner_id
         ), interest AS (
             SELECT p.commercial_partner_id AS partner_id, bool_or(i.is_open) AS has_open
@@ -107,27 +165,18 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
                 SELECT l.partner_id, l.active AS is_open
                   FROM crm_lead l LEFT JOIN crm_stage st ON st.id = l.stage_id
                  WHERE l.company_id = %(company)s AND l.partner_id IS NOT NULL
-                   AND NOT (l.active AND coalesce(st.is_won, false))
+                   AND NOT (l.active AND coalesce(st.is_won, false)) %(only_leads)s
                 UNION ALL
                 SELECT so.partner_id, so.state IN ('draft', 'sent')
                   FROM sale_order so
                  WHERE so.company_id = %(company)s AND so.state IN ('draft', 'sent', 'cancel')
+                   %(only_quotations)s
               ) i JOIN res_partner p ON p.id = i.partner_id
              GROUP BY p.commercial_partner_id
         ), rfm_limits AS MATERIALIZED (%(rfm_limits)s)
         SELECT scored.*, %(rfm_segment)s FROM (
         SELECT coalesce(pu.partner_id, i.partner_id) AS partner_id, %(figures)s, %(rfm_scores)s,
-               CASE
-                 WHEN pu.purchase_count IS NULL THEN
-                   CASE WHEN i.has_open THEN 'lead' ELSE 'lost' END
-                 WHEN pu.purchase_count < %(active_count)s THEN
-                   CASE WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(new_f)s
-                        THEN 'new' ELSE 'onetime' END
-                 WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(new_f)s THEN 'active'
-                 WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(churn_f)s THEN 'active_churn'
-                 WHEN %(today)s - pu.last_purchase_date <= %(x)s * %(dormant_f)s THEN 'churn'
-                 ELSE 'dormant'
-               END::varchar AS stage,
+               %(stage)s AS stage,
                -- since when, estimated from the purchase history (for a first computation)
                CASE
                  WHEN pu.purchase_count IS NULL THEN %(today)s
@@ -149,6 +198,7 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
             rfm_limits=rfm.thresholds(SQL("purchases")),
             rfm_scores=rfm.score_columns("pu", "rfm_limits"),
             rfm_segment=rfm.segment_column("scored"),
+            stage=stage_case(SQL("pu.purchase_count"), SQL("pu.last_purchase_date"), SQL("i.has_open"), rules),
             aggregates=SQL(", ").join(
                 SQL("%s AS %s", SQL(f.aggregate, today=today, cycle=cycle_days), SQL.identifier(f.name))
                 for f in FIGURES
@@ -159,6 +209,9 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count):
                 else SQL("pu.%s", SQL.identifier(f.name))
                 for f in FIGURES
             ),
+            only_purchases=only("so.partner_id"),
+            only_leads=only("l.partner_id"),
+            only_quotations=only("so.partner_id"),
             company=company_id,
             today=today,
             x=cycle_days,
@@ -190,14 +243,25 @@ def partner_id_bounds(cr, company_id):
     return cr.fetchone()
 
 
-def apply_batch(cr, company_id, today, low, high, entries=True):
+def apply_batch(cr, company_id, today, low, high, entries=True, changed_only=False):
     """Write the work table's result for partner ids in [low, high): transitions for stage
     changes, then update changed rows, insert new ones, delete vanished ones. ``entries``:
     whether a customer's first stage is a transition too (an *initial* one); not on a
     company's first computation, where every customer enters and its row already holds
-    the stage and since when. Returns (transitions, updated, inserted, deleted)."""
+    the stage and since when. ``changed_only``: the work table holds the changed customers
+    of ``collect_changed`` only; other rows are left alone. Returns (transitions, updated,
+    inserted, deleted)."""
     work = SQL.identifier(WORK_TABLE)
-    args = {"work": work, "company": company_id, "today": today, "low": low, "high": high}
+    args = {
+        "work": work,
+        "company": company_id,
+        "today": today,
+        "low": low,
+        "high": high,
+        "only": SQL("AND partner_id IN (SELECT partner_id FROM %s)", SQL.identifier(CHANGED_TABLE))
+        if changed_only
+        else SQL(),
+    }
     cr.execute(
         SQL(
             """
@@ -208,7 +272,7 @@ def apply_batch(cr, company_id, today, low, high, entries=True):
           FROM (SELECT * FROM %(work)s WHERE partner_id >= %(low)s AND partner_id < %(high)s) n
           FULL JOIN (SELECT partner_id, stage FROM res_partner_lifecycle
                       WHERE company_id = %(company)s
-                        AND partner_id >= %(low)s AND partner_id < %(high)s) o
+                        AND partner_id >= %(low)s AND partner_id < %(high)s %(only)s) o
             ON o.partner_id = n.partner_id
          WHERE o.stage IS DISTINCT FROM n.stage AND (o.partner_id IS NOT NULL OR %(entries)s)
          ORDER BY 1  -- in key order: less index and foreign-key work
@@ -260,13 +324,202 @@ def apply_batch(cr, company_id, today, low, high, entries=True):
             """
         DELETE FROM res_partner_lifecycle o
          WHERE o.company_id = %(company)s
-           AND o.partner_id >= %(low)s AND o.partner_id < %(high)s
+           AND o.partner_id >= %(low)s AND o.partner_id < %(high)s %(only)s
            AND NOT EXISTS (SELECT 1 FROM %(work)s n WHERE n.partner_id = o.partner_id)
         """,
             **args,
         )
     )
     return transitions, updated, inserted, cr.rowcount
+
+
+# ---- the daily run: what changed since the last run, then every row from what it holds ----
+
+PENDING_TABLE = "res_partner_lifecycle_pending"
+
+
+def mark(cr, pairs):
+    """Queue (commercial partner id, company id) pairs whose orders or opportunities
+    changed, for the next daily run (pairs with an empty side are left out)."""
+    pairs = sorted({(partner, company) for partner, company in pairs if partner and company})
+    if pairs:
+        cr.execute(
+            SQL(
+                "INSERT INTO %s (partner_id, company_id) SELECT * FROM unnest(%s::int[], %s::int[])",
+                SQL.identifier(PENDING_TABLE),
+                [partner for partner, _company in pairs],
+                [company for _partner, company in pairs],
+            )
+        )
+
+
+def mark_everywhere(cr, partner_ids):
+    """Queue commercial partners for every company (their contacts moved between them)."""
+    cr.execute(
+        SQL(
+            "INSERT INTO %s (partner_id, company_id) SELECT p, c.id FROM unnest(%s::int[]) p, res_company c",
+            SQL.identifier(PENDING_TABLE),
+            sorted(set(filter(None, partner_ids))),
+        )
+    )
+
+
+def collect_changed(cr, company_id, today, since):
+    """Fill the changed-customers table for a daily run of ``today`` after a run of ``since``:
+    the customers queued for the company (the queue entries are taken, and removed by
+    ``release_taken`` when the run is written), and those with a purchase that left the
+    window of the stored 12-month figure since. Returns their number."""
+    changed, taken = SQL.identifier(CHANGED_TABLE), SQL.identifier(TAKEN_TABLE)
+    take_pending(cr, company_id)
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", changed))
+    cr.execute(
+        SQL(
+            """
+        CREATE TEMP TABLE %(changed)s AS
+        SELECT partner_id FROM %(taken)s
+         UNION
+        SELECT p.commercial_partner_id
+          FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
+         WHERE so.company_id = %(company)s AND so.state = 'sale'
+           AND so.date_order >= %(since)s - interval %(window)s
+           AND so.date_order < %(today)s - interval %(window)s
+        """,
+            changed=changed,
+            taken=taken,
+            company=company_id,
+            since=since,
+            today=today,
+            window=STORED_WINDOW,
+        )
+    )
+    count = cr.rowcount
+    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", changed))
+    cr.execute(SQL("ANALYZE %s", changed))
+    return count
+
+
+def take_pending(cr, company_id):
+    """Take the company's queue entries for a full run (which recomputes everyone)."""
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(TAKEN_TABLE)))
+    cr.execute(
+        SQL(
+            "CREATE TEMP TABLE %s AS SELECT id, partner_id FROM %s WHERE company_id = %s",
+            SQL.identifier(TAKEN_TABLE),
+            SQL.identifier(PENDING_TABLE),
+            company_id,
+        )
+    )
+
+
+def release_taken(cr):
+    """Remove the queue entries this run took: their customers are written. Entries queued
+    meanwhile stay for the next run."""
+    cr.execute(
+        SQL(
+            "DELETE FROM %s q USING %s t WHERE q.id = t.id",
+            SQL.identifier(PENDING_TABLE),
+            SQL.identifier(TAKEN_TABLE),
+        )
+    )
+    for table in (TAKEN_TABLE, CHANGED_TABLE):
+        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+
+
+def purchase_cycle_from_rows(cr, company_id):
+    """``purchase_cycle(cr, company_id, "interval")`` for a daily run, without going through
+    every order: a customer's gaps between consecutive purchases add up to its last purchase
+    day minus its first, and there are (purchases - 1) of them, so the pooled mean is
+    sum(last - first) / sum(purchases - 1) over the stored rows of unchanged customers and
+    the orders of changed ones (the same numbers, the same division)."""
+    cr.execute(
+        SQL(
+            """
+        SELECT sum(span)::numeric / nullif(sum(gaps), 0), coalesce(sum(gaps), 0) FROM (
+            SELECT o.last_purchase_date - o.first_purchase_date AS span, o.purchase_count - 1 AS gaps
+              FROM res_partner_lifecycle o
+             WHERE o.company_id = %(company)s AND o.purchase_count > 0
+               AND NOT EXISTS (SELECT 1 FROM %(changed)s c WHERE c.partner_id = o.partner_id)
+             UNION ALL
+            SELECT max(so.date_order::date) - min(so.date_order::date), count(*) - 1
+              FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
+             WHERE so.company_id = %(company)s AND so.state = 'sale'
+               AND so.partner_id IN (SELECT c.id FROM res_partner c
+                                      WHERE c.commercial_partner_id IN (SELECT partner_id FROM %(changed)s))
+             GROUP BY p.commercial_partner_id
+        ) customers
+        """,
+            company=company_id,
+            changed=SQL.identifier(CHANGED_TABLE),
+        )
+    )
+    mean, size = cr.fetchone()
+    return (float(mean) if mean is not None else None), size
+
+
+def refresh_rows(cr, company_id, rules):
+    """Bring every row of the company up to ``rules`` from what the row holds, without
+    aggregating orders: the stage (time passed, or the cycle or a setting changed; a
+    customer without purchase keeps lead or lost, its interest did not change or it would
+    have been recomputed) and the RFM scores (thresholds over the stored measures). Stage
+    changes become transitions. Returns (transitions, updated)."""
+    measures = [score.measure for score in rfm.SCORES]
+    scores = [*(score.name for score in rfm.SCORES), rfm.SEGMENT_FIELD]
+    columns = SQL(", ").join(SQL.identifier(name) for name in scores)
+    cr.execute(
+        SQL(
+            """
+        WITH rfm_limits AS MATERIALIZED (%(limits)s),
+        held AS (
+            SELECT o.id, o.partner_id, o.stage AS old_stage, %(measures)s
+              FROM res_partner_lifecycle o WHERE o.company_id = %(company)s
+        ), scored AS (
+            SELECT h.id, h.partner_id, h.old_stage, %(stage)s AS stage, %(scores)s
+              FROM held h CROSS JOIN rfm_limits
+        ), fresh AS (
+            SELECT scored.*, %(segment)s FROM scored
+        ), changed AS (
+            UPDATE res_partner_lifecycle o
+               SET stage = n.stage,
+                   stage_since = CASE WHEN o.stage IS DISTINCT FROM n.stage
+                                      THEN %(today)s ELSE o.stage_since END,
+                   (%(columns)s) = ROW(%(new_columns)s)
+              FROM fresh n
+             WHERE o.id = n.id AND (o.stage, %(old_columns)s) IS DISTINCT FROM (n.stage, %(new_columns)s)
+         RETURNING n.partner_id, n.old_stage, n.stage
+        ), moved AS (
+            INSERT INTO res_partner_lifecycle_transition
+                   (partner_id, company_id, from_stage, to_stage, date, initial)
+            SELECT partner_id, %(company)s, old_stage, stage, %(today)s, false
+              FROM changed WHERE old_stage IS DISTINCT FROM stage
+             ORDER BY 1
+         RETURNING 1
+        )
+        SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM changed)
+        """,
+            limits=rfm.thresholds(
+                SQL(
+                    "(SELECT * FROM res_partner_lifecycle WHERE company_id = %s AND purchase_count > 0) c",
+                    company_id,
+                )
+            ),
+            # a customer without purchase has no measure (and no score), as in compute_stages
+            measures=SQL(", ").join(
+                SQL("CASE WHEN o.purchase_count > 0 THEN %s END AS %s", SQL.identifier("o", m), SQL.identifier(m))
+                for m in measures
+            ),
+            stage=stage_case(
+                SQL("h.purchase_count"), SQL("h.last_purchase_date"), SQL("h.old_stage = 'lead'"), rules
+            ),
+            scores=rfm.score_columns("h", "rfm_limits"),
+            segment=rfm.segment_column("scored"),
+            columns=columns,
+            old_columns=SQL(", ").join(SQL.identifier("o", name) for name in scores),
+            new_columns=SQL(", ").join(SQL.identifier("n", name) for name in scores),
+            company=company_id,
+            today=rules.today,
+        )
+    )
+    return cr.fetchone()
 
 
 def write_snapshot(cr, company_id, today, uid):
@@ -315,6 +568,7 @@ def recompute_company(
     batch_size=200_000,
     after_batch=None,
     first_run=False,
+    changed_only=False,
 ):
     """The whole lifecycle recompute of one company with a known cycle X, straight on a cursor
     (what ``res.company.action_recompute_lifecycle`` runs after measuring X; a benchmark can
@@ -322,25 +576,46 @@ def recompute_company(
     e.g. to commit and report progress. ``first_run``: the company's first computation
     (finished or not): customers' first stages are not written as transitions (a third of
     a first run at a million partners: 639,000 rows and their foreign-key checks holding
-    what the lifecycle rows hold). Returns a dict of counts."""
+    what the lifecycle rows hold).
+
+    ``changed_only``: the daily run, after ``collect_changed``: only the changed customers
+    are aggregated from their orders, in one range; then every row is brought up to date
+    from what it holds (``refresh_rows``). The same rows, transitions and snapshots as a
+    full run, in one transaction. Returns a dict of counts."""
+    factors = tuple(factors)
+    if not changed_only:  # before aggregating: a change queued later waits for the next run
+        take_pending(cr, company_id)
     figures = {
-        "partners": compute_stages(cr, company_id, today, cycle_days, factors, active_count),
+        "partners": compute_stages(cr, company_id, today, cycle_days, factors, active_count, changed_only),
         "transitions": 0,
         "updated": 0,
         "inserted": 0,
         "deleted": 0,
     }
-    low, high = partner_id_bounds(cr, company_id)
+    if changed_only:
+        cr.execute(SQL("SELECT min(partner_id), max(partner_id) FROM %s", SQL.identifier(CHANGED_TABLE)))
+        low, high, batch_size = *cr.fetchone(), None
+    else:
+        low, high = partner_id_bounds(cr, company_id)
     if low is not None:
         start = low
         while start <= high:
-            counts = apply_batch(cr, company_id, today, start, start + batch_size, entries=not first_run)
+            stop = high + 1 if changed_only else start + batch_size
+            counts = apply_batch(
+                cr, company_id, today, start, stop, entries=not first_run, changed_only=changed_only
+            )
             for key, count in zip(("transitions", "updated", "inserted", "deleted"), counts, strict=True):
                 figures[key] += count
-            start += batch_size
+            start = stop
             if after_batch:
                 after_batch(min(start, high + 1) - low, max(0, high + 1 - start))
+    if changed_only:
+        moved, refreshed = refresh_rows(cr, company_id, Rules(today, cycle_days, *factors, active_count))
+        figures["transitions"] += moved
+        figures["updated"] += refreshed
     write_snapshot(cr, company_id, today, uid)
     drop_work_table(cr)
-    analyze(cr)
+    release_taken(cr)
+    if not changed_only or figures["updated"] + figures["inserted"] + figures["deleted"] >= ANALYZE_THRESHOLD:
+        analyze(cr)
     return figures

@@ -8,6 +8,7 @@ from . import res_partner_segment_push
 from . import res_partner_segment_history
 from . import res_partner_segment_event
 from . import res_partner_lifecycle
+from . import res_partner_lifecycle_pending
 from . import res_partner_purchase_figures
 from . import res_partner_lifecycle_snapshot
 from . import res_partner_rfm_snapshot
@@ -15,8 +16,11 @@ from . import res_partner_lifecycle_transition
 from . import res_partner
 from . import partner_segmentation_customer_segments_mixin
 from . import partner_segmentation_customer_stage_mixin
+from . import partner_segmentation_lifecycle_source_mixin
 from . import crm_lead
+from . import crm_stage
 from . import sale_order
+from . import sale_order_line
 from . import res_company
 from . import res_config_settings
 from . import mailing_list

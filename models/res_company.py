@@ -63,6 +63,12 @@ class ResCompany(models.Model):
         "below, new or one-time.",
     )
     lifecycle_last_run = fields.Datetime("Lifecycle computed", readonly=True)
+    lifecycle_last_date = fields.Date(
+        "Lifecycle computed for",
+        readonly=True,
+        help="The day of the last complete run; the next daily run recomputes from orders only "
+        "the customers that changed since. Empty: the next run recomputes everyone.",
+    )
 
     # No column added to res_company is NOT NULL: a module unaware of this one (a
     # localization, another module's tests) inserts companies without them. A missing value
@@ -107,26 +113,37 @@ class ResCompany(models.Model):
             if company.lifecycle_active_count < 2:
                 raise ValidationError(self.env._("A repeat customer has at least 2 purchases."))
 
-    def _lifecycle_cycle(self):
-        """The purchase cycle X (whole days, at least 1) and whether it was measured."""
+    def _lifecycle_cycle(self, changed_only=False):
+        """The purchase cycle X (whole days, at least 1) and whether it was measured
+        (``changed_only``: for a daily run, from the rows and the changed customers)."""
         self.ensure_one()
         mode = self._lifecycle_setting("lifecycle_cycle_mode")
         if mode == "fixed":
             return max(1, self._lifecycle_setting("lifecycle_cycle_days")), True
         self.env["sale.order"].flush_model(["date_order", "state", "company_id", "partner_id"])
-        mean, size = lifecycle.purchase_cycle(self.env.cr, self.id, mode)
+        if mode == "interval" and changed_only:
+            mean, size = lifecycle.purchase_cycle_from_rows(self.env.cr, self.id)
+        else:
+            mean, size = lifecycle.purchase_cycle(self.env.cr, self.id, mode)
         enough = lifecycle.MIN_GAPS if mode == "interval" else lifecycle.MIN_ORDERS
         if mean is None or size < enough:
             return max(1, self._lifecycle_setting("lifecycle_default_cycle_days")), False
         return max(1, int(mean + 0.5)), True  # half up: 3.5 days is 4
 
-    def action_recompute_lifecycle(self, batch_size=200_000):
+    def action_recompute_lifecycle(self, batch_size=200_000, full=False):
         """Recompute stages, purchase metrics and history of these companies, set-based.
 
-        Per company: one pass aggregates purchases and interest into a work table, then
-        partners are written by id range, each range committed (outside tests) with its
-        progress reported to the cron; an interrupted run loses at most one range and the
-        next run completes it (rows already right are left alone).
+        The daily run (after a complete run of an earlier or the same day, unless ``full``):
+        only the customers whose orders or opportunities changed since (queued as they
+        change) or whose 12-month figure lost a purchase are aggregated from their orders;
+        every other row is brought up to date from what it holds (time passed, the cycle or
+        a setting changed), in one transaction: an interrupted run leaves nothing and the
+        next one does it all.
+
+        A full run: one pass aggregates every customer's purchases and interest into a work
+        table, then partners are written by id range, each range committed (outside tests)
+        with its progress reported to the cron; an interrupted run loses at most one range
+        and the next run, a full one, completes it (rows already right are left alone).
         """
         self.env["res.partner.segment"]._check_manager(
             self.env._("Only segmentation managers can recompute the lifecycle.")
@@ -141,12 +158,18 @@ class ResCompany(models.Model):
             Cron._notify_progress(done=done, remaining=remaining)
 
         for company in self.sudo():
-            cycle, measured = company._lifecycle_cycle()
+            since = company.lifecycle_last_date
+            changed_only = bool(not full and company.lifecycle_last_run and since and since <= today)
+            if changed_only:
+                lifecycle.collect_changed(cr, company.id, today, since)
+            cycle, measured = company._lifecycle_cycle(changed_only)
             company.write(
                 {
                     **company._lifecycle_missing_settings(),
                     "lifecycle_cycle_days": cycle,
                     "lifecycle_cycle_measured": measured,
+                    # a full run committed by ranges and interrupted is finished by a full run
+                    "lifecycle_last_date": since if changed_only else False,
                 }
             )
             self.env.flush_all()
@@ -163,8 +186,9 @@ class ResCompany(models.Model):
                 batch_size=batch_size,
                 after_batch=after_batch,
                 first_run=not company.lifecycle_last_run,
+                changed_only=changed_only,
             )
-            company.lifecycle_last_run = fields.Datetime.now()
+            company.write({"lifecycle_last_run": fields.Datetime.now(), "lifecycle_last_date": today})
             commit_if_allowed(self.env)
         self.env["res.partner.segment"]._follow_lifecycle(self)
         for model in (

@@ -117,14 +117,23 @@ class ResPartner(models.Model):
 
     def write(self, vals):
         self._refuse_hand_set_segments(vals)
-        if "static_segment_ids" not in vals:
-            return super().write(vals)
-        before = self.sudo().segment_ids
+        # contacts changing company take their orders along: both customers are recomputed
+        moving = (
+            self.sudo().with_context(active_test=False).search([("id", "child_of", self.ids)])
+            if {"parent_id", "is_company"} & vals.keys()
+            else self.browse()
+        )
+        Pending = self.env["res.partner.lifecycle.pending"]
+        Pending._mark_everywhere(moving)
+        static = "static_segment_ids" in vals
+        before = self.sudo().segment_ids if static else None
         res = super().write(vals)
-        self.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
-        after = self.sudo().segment_ids
-        self._check_static_segments((after - before) | (before - after))
-        (before | after)._refresh_member_count()
+        if static:
+            self.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
+            after = self.sudo().segment_ids
+            self._check_static_segments((after - before) | (before - after))
+            (before | after)._refresh_member_count()
+        Pending._mark_everywhere(moving)
         return res
 
     def unlink(self):

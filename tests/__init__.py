@@ -6,6 +6,7 @@ from . import test_segment_static
 from . import test_segment_tour
 from . import test_segment_validation
 from . import test_lifecycle
+from . import test_lifecycle_daily
 from . import test_mailing
 from . import test_mailing_holdout
 from . import test_campaign_lift

@@ -18,6 +18,7 @@ ADDED_COLUMNS = {
         "lifecycle_dormant_factor",
         "lifecycle_active_count",
         "lifecycle_last_run",
+        "lifecycle_last_date",
     ],
     "mailing.subscription": ["segment_sync"],
 }

@@ -3,6 +3,7 @@
 # mass_mailing_list_dynamic from PyPI), 1M generated partners (generated once, kept), then
 # bench/run.py: table on the terminal, JSON in bench/results/.
 #   BENCH_PARTNERS=50000 BENCH_REPEATS=3 BENCH_OCA_TIMEOUT=300 make bench
+#   BENCH_ONLY=lifecycle make bench     # the lifecycle runs only (first, unchanged, daily)
 source "$(dirname "$0")/env.sh"
 setup_all
 PARTNERS="${BENCH_PARTNERS:-1000000}"
@@ -40,4 +41,4 @@ out="$ADDON_DIR/bench/results/bench-${PARTNERS}-$(date +%Y%m%d-%H%M%S).json"
 ODOO_SRC="$ODOO_SRC" "$PY" "$ADDON_DIR/bench/run.py" --conf "$ODOO_CONF" --db "$DB" \
   --partners "$PARTNERS" --repeats "${BENCH_REPEATS:-3}" --oca-timeout "$oca_timeout" \
   --naive-timeout "${BENCH_NAIVE_TIMEOUT:-300}" --mailing-size "${BENCH_MAILING_SIZE:-$(( PARTNERS < 1000000 ? PARTNERS * 18 / 100 : 180000 ))}" \
-  --out "$out"
+  --out "$out" ${BENCH_ONLY:+--only "$BENCH_ONLY"}

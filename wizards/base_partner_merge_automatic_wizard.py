@@ -9,8 +9,12 @@ class BasePartnerMergeAutomaticWizard(models.TransientModel):
     def _update_foreign_keys(self, src_partners, dst_partner):
         """Merged duplicates may have been pinned in a segment and excluded from it: the
         merged partner stays excluded (never mailed against a user's explicit exclusion),
-        and the segments' counts follow the merge."""
+        and the segments' counts follow the merge. The customers whose orders move are
+        recomputed by the lifecycle's next daily run."""
+        Pending = self.env["res.partner.lifecycle.pending"]
+        Pending._mark_everywhere(src_partners | dst_partner)
         res = super()._update_foreign_keys(src_partners, dst_partner)
+        Pending._mark_everywhere(dst_partner)
         self.env.cr.execute(
             SQL(
                 """DELETE FROM res_partner_segment_include i USING res_partner_segment_exclude e
