@@ -7,13 +7,13 @@ transitions, unchanged rows are not touched); ``write_snapshot`` stores the day'
 Everything is set-based: nothing here is proportional to the number of partners in Python.
 """
 
-from datetime import date
+import math
+from datetime import date, timedelta
 from typing import NamedTuple
 
 from odoo.tools import SQL
 
 from . import rfm
-from .batch import ANALYZE_THRESHOLD
 from .figures import STORED_FIGURES as FIGURES
 from .figures import STORED_WINDOW
 
@@ -42,6 +42,10 @@ WORK_TABLE = "partner_lifecycle_work"
 # the customers a daily run recomputes from their orders, and the queue entries it takes
 CHANGED_TABLE = "partner_lifecycle_changed"
 TAKEN_TABLE = "partner_lifecycle_taken"
+REFRESH_TABLE = "partner_lifecycle_refresh"  # the rows a daily run looks at again
+# a daily run refreshes the planner statistics itself only after this many rows changed;
+# the usual few thousand are left to autovacuum (its ANALYZE follows 10 % of the table)
+DAILY_ANALYZE_ROWS = 100_000
 MIN_GAPS = 10
 MIN_ORDERS = 10
 
@@ -118,6 +122,12 @@ def stage_case(purchase_count, last_purchase_date, has_open, rules):
     )
 
 
+def _index_by_partner(cr, table):
+    """A work table's unique index on partner_id, and its planner statistics."""
+    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", SQL.identifier(table)))
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+
+
 def compute_stages(cr, company_id, today, cycle_days, factors, active_count, changed_only=False):
     """Fill the work table with (partner_id, metrics, stage, RFM scores) for every
     commercial partner that has any commercial history with the company (``changed_only``:
@@ -175,6 +185,7 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count, cha
              GROUP BY p.commercial_partner_id
         ), rfm_limits AS MATERIALIZED (%(rfm_limits)s)
         SELECT scored.*, %(rfm_segment)s FROM (
+        -- OFFSET 0: computed once per row, not copied into the segment's CASE for each cell
         SELECT coalesce(pu.partner_id, i.partner_id) AS partner_id, %(figures)s, %(rfm_scores)s,
                %(stage)s AS stage,
                -- since when, estimated from the purchase history (for a first computation)
@@ -192,7 +203,7 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count, cha
                  ELSE pu.last_purchase_date + floor(%(x)s * %(dormant_f)s)::int + 1
                END AS stage_start
           FROM purchases pu FULL JOIN interest i ON i.partner_id = pu.partner_id CROSS JOIN rfm_limits
-        ) scored
+        OFFSET 0) scored
         """,
             work=SQL.identifier(WORK_TABLE),
             rfm_limits=rfm.thresholds(SQL("purchases")),
@@ -222,8 +233,7 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count, cha
         )
     )
     rows = cr.rowcount
-    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", SQL.identifier(WORK_TABLE)))
-    cr.execute(SQL("ANALYZE %s", SQL.identifier(WORK_TABLE)))
+    _index_by_partner(cr, WORK_TABLE)
     return rows
 
 
@@ -393,8 +403,7 @@ def collect_changed(cr, company_id, today, since):
         )
     )
     count = cr.rowcount
-    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", changed))
-    cr.execute(SQL("ANALYZE %s", changed))
+    _index_by_partner(cr, CHANGED_TABLE)
     return count
 
 
@@ -421,7 +430,7 @@ def release_taken(cr):
             SQL.identifier(TAKEN_TABLE),
         )
     )
-    for table in (TAKEN_TABLE, CHANGED_TABLE):
+    for table in (TAKEN_TABLE, CHANGED_TABLE, REFRESH_TABLE):
         cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
 
 
@@ -429,8 +438,8 @@ def purchase_cycle_from_rows(cr, company_id):
     """``purchase_cycle(cr, company_id, "interval")`` for a daily run, without going through
     every order: a customer's gaps between consecutive purchases add up to its last purchase
     day minus its first, and there are (purchases - 1) of them, so the pooled mean is
-    sum(last - first) / sum(purchases - 1) over the stored rows of unchanged customers and
-    the orders of changed ones (the same numbers, the same division)."""
+    sum(last - first) / sum(purchases - 1) over the stored rows, less the changed customers'
+    rows, plus their orders (the same numbers, the same division)."""
     cr.execute(
         SQL(
             """
@@ -438,8 +447,12 @@ def purchase_cycle_from_rows(cr, company_id):
             SELECT o.last_purchase_date - o.first_purchase_date AS span, o.purchase_count - 1 AS gaps
               FROM res_partner_lifecycle o
              WHERE o.company_id = %(company)s AND o.purchase_count > 0
-               AND NOT EXISTS (SELECT 1 FROM %(changed)s c WHERE c.partner_id = o.partner_id)
-             UNION ALL
+             UNION ALL  -- less what the changed customers' rows say
+            SELECT o.first_purchase_date - o.last_purchase_date, 1 - o.purchase_count
+              FROM %(changed)s c JOIN res_partner_lifecycle o
+                ON o.partner_id = c.partner_id AND o.company_id = %(company)s
+             WHERE o.purchase_count > 0
+             UNION ALL  -- plus what their orders say now
             SELECT max(so.date_order::date) - min(so.date_order::date), count(*) - 1
               FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
              WHERE so.company_id = %(company)s AND so.state = 'sale'
@@ -456,25 +469,92 @@ def purchase_cycle_from_rows(cr, company_id):
     return (float(mean) if mean is not None else None), size
 
 
-def refresh_rows(cr, company_id, rules):
-    """Bring every row of the company up to ``rules`` from what the row holds, without
-    aggregating orders: the stage (time passed, or the cycle or a setting changed; a
-    customer without purchase keeps lead or lost, its interest did not change or it would
-    have been recomputed) and the RFM scores (thresholds over the stored measures). Stage
-    changes become transitions. Returns (transitions, updated)."""
+def applied_rules(rules, limits):
+    """What a run applied, kept for the next daily run (JSON): the stage rules but the day,
+    and the RFM thresholds (``rfm.current_thresholds``)."""
+    return {"rules": [value for name, value in rules._asdict().items() if name != "today"], "rfm": limits}
+
+
+def _refresh_candidates(rules, since, applied, now):
+    """SQL: the rows ``refresh_rows`` must look at, knowing what the last run (of ``since``)
+    applied: the changed customers'; those on which a stage boundary (days since the last
+    purchase against cycle times factor, then and now) or the purchases that make a repeat
+    customer decide differently; those whose measure lies between an RFM threshold of the
+    last run and today's. Every row when nothing is known of the last run."""
+    if not since or not applied or not applied.get("rules") or not applied.get("rfm"):
+        return SQL("TRUE")
+    old, new = applied["rfm"], now["rfm"]
+    if any(None in (old.get(name) or [None]) or None in new[name] for name in new):
+        return SQL("TRUE")
+    old_cycle, *old_factors, old_active = applied["rules"]
+    conditions = [SQL("o.partner_id IN (SELECT partner_id FROM %s)", SQL.identifier(CHANGED_TABLE))]
+    factors = (rules.new_factor, rules.churn_factor, rules.dormant_factor)
+    for old_factor, factor in zip(old_factors, factors, strict=True):
+        # whole days: (day - last <= bound) is (last >= day - floor(bound)), a date comparison
+        conditions.append(
+            SQL(
+                "(o.last_purchase_date >= %s) IS DISTINCT FROM (o.last_purchase_date >= %s)",
+                since - timedelta(days=math.floor(old_cycle * old_factor)),
+                rules.today - timedelta(days=math.floor(rules.cycle_days * factor)),
+            )
+        )
+    if old_active != rules.active_count:
+        conditions.append(
+            SQL(
+                "o.purchase_count >= %s AND o.purchase_count < %s",
+                min(old_active, rules.active_count),
+                max(old_active, rules.active_count),
+            )
+        )
+    for score in rfm.SCORES:
+        for before, after in zip(old[score.name], new[score.name], strict=True):
+            if before != after:
+                conditions.append(
+                    SQL(
+                        "o.%s BETWEEN least(%s::%s, %s::%s) AND greatest(%s::%s, %s::%s)",
+                        SQL.identifier(score.measure),
+                        *(before, SQL(score.measure_type), after, SQL(score.measure_type)) * 2,
+                    )
+                )
+    return SQL("(%s)", SQL(" OR ").join(conditions))
+
+
+def refresh_rows(cr, company_id, rules, since=None, applied=None):
+    """Bring the company's rows up to ``rules`` from what they hold, without aggregating
+    orders: the stage (time passed, or the cycle or a setting changed; a customer without
+    purchase keeps lead or lost, its interest did not change or it would have been
+    recomputed) and the RFM scores (thresholds over the stored measures). Only the rows
+    that can have changed since the run of ``since``, which applied ``applied``, are
+    looked at (``_refresh_candidates``). Stage changes become transitions. Returns
+    (transitions, updated, what this run applied)."""
+    limits = rfm.current_thresholds(
+        cr, SQL("(SELECT * FROM res_partner_lifecycle WHERE company_id = %s AND purchase_count > 0) c", company_id)
+    )
+    now = applied_rules(rules, limits)
     measures = [score.measure for score in rfm.SCORES]
     scores = [*(score.name for score in rfm.SCORES), rfm.SEGMENT_FIELD]
     columns = SQL(", ").join(SQL.identifier(name) for name in scores)
+    # the candidates first, counted: the planner then joins them to their rows by id
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(REFRESH_TABLE)))
+    cr.execute(
+        SQL(
+            "CREATE TEMP TABLE %s AS SELECT o.id FROM res_partner_lifecycle o WHERE o.company_id = %s AND %s",
+            SQL.identifier(REFRESH_TABLE),
+            company_id,
+            _refresh_candidates(rules, since, applied, now),
+        )
+    )
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(REFRESH_TABLE)))
     cr.execute(
         SQL(
             """
-        WITH rfm_limits AS MATERIALIZED (%(limits)s),
-        held AS (
+        WITH held AS (
             SELECT o.id, o.partner_id, o.stage AS old_stage, %(measures)s
-              FROM res_partner_lifecycle o WHERE o.company_id = %(company)s
+              FROM %(candidates)s c JOIN res_partner_lifecycle o ON o.id = c.id
         ), scored AS (
             SELECT h.id, h.partner_id, h.old_stage, %(stage)s AS stage, %(scores)s
-              FROM held h CROSS JOIN rfm_limits
+              FROM held h CROSS JOIN %(limits)s
+            OFFSET 0  -- computed once per row, not copied into the segment's CASE for each cell
         ), fresh AS (
             SELECT scored.*, %(segment)s FROM scored
         ), changed AS (
@@ -496,12 +576,8 @@ def refresh_rows(cr, company_id, rules):
         )
         SELECT (SELECT count(*) FROM moved), (SELECT count(*) FROM changed)
         """,
-            limits=rfm.thresholds(
-                SQL(
-                    "(SELECT * FROM res_partner_lifecycle WHERE company_id = %s AND purchase_count > 0) c",
-                    company_id,
-                )
-            ),
+            candidates=SQL.identifier(REFRESH_TABLE),
+            limits=rfm.limits_row(limits),
             # a customer without purchase has no measure (and no score), as in compute_stages
             measures=SQL(", ").join(
                 SQL("CASE WHEN o.purchase_count > 0 THEN %s END AS %s", SQL.identifier("o", m), SQL.identifier(m))
@@ -519,7 +595,7 @@ def refresh_rows(cr, company_id, rules):
             today=rules.today,
         )
     )
-    return cr.fetchone()
+    return (*cr.fetchone(), now)
 
 
 def write_snapshot(cr, company_id, today, uid):
@@ -569,6 +645,8 @@ def recompute_company(
     after_batch=None,
     first_run=False,
     changed_only=False,
+    since=None,
+    applied=None,
 ):
     """The whole lifecycle recompute of one company with a known cycle X, straight on a cursor
     (what ``res.company.action_recompute_lifecycle`` runs after measuring X; a benchmark can
@@ -579,9 +657,11 @@ def recompute_company(
     what the lifecycle rows hold).
 
     ``changed_only``: the daily run, after ``collect_changed``: only the changed customers
-    are aggregated from their orders, in one range; then every row is brought up to date
-    from what it holds (``refresh_rows``). The same rows, transitions and snapshots as a
-    full run, in one transaction. Returns a dict of counts."""
+    are aggregated from their orders, in one range; then the rows are brought up to date
+    from what they hold (``refresh_rows``, knowing the day ``since`` of the last run and
+    what it ``applied``). The same rows, transitions and snapshots as a full run, in one
+    transaction. Returns a dict of counts, and under "applied" what the run applied (for
+    the next daily run)."""
     factors = tuple(factors)
     if not changed_only:  # before aggregating: a change queued later waits for the next run
         take_pending(cr, company_id)
@@ -592,6 +672,10 @@ def recompute_company(
         "inserted": 0,
         "deleted": 0,
     }
+    rules = Rules(today, cycle_days, *factors, active_count)
+    if not changed_only:  # the thresholds the one pass scored with
+        customers = SQL("(SELECT * FROM %s WHERE purchase_count > 0) c", SQL.identifier(WORK_TABLE))
+        figures["applied"] = applied_rules(rules, rfm.current_thresholds(cr, customers))
     if changed_only:
         cr.execute(SQL("SELECT min(partner_id), max(partner_id) FROM %s", SQL.identifier(CHANGED_TABLE)))
         low, high, batch_size = *cr.fetchone(), None
@@ -610,12 +694,13 @@ def recompute_company(
             if after_batch:
                 after_batch(min(start, high + 1) - low, max(0, high + 1 - start))
     if changed_only:
-        moved, refreshed = refresh_rows(cr, company_id, Rules(today, cycle_days, *factors, active_count))
+        moved, refreshed, figures["applied"] = refresh_rows(cr, company_id, rules, since, applied)
         figures["transitions"] += moved
         figures["updated"] += refreshed
     write_snapshot(cr, company_id, today, uid)
     drop_work_table(cr)
     release_taken(cr)
-    if not changed_only or figures["updated"] + figures["inserted"] + figures["deleted"] >= ANALYZE_THRESHOLD:
+    written = figures["updated"] + figures["inserted"] + figures["deleted"]
+    if not changed_only or written >= DAILY_ANALYZE_ROWS:
         analyze(cr)
     return figures

@@ -23,6 +23,7 @@ class Score(NamedTuple):
     label: str
     measure: str  # work-table column ranking customers: a larger value is a better customer
     help: str
+    measure_type: str  # the measure's SQL type (its thresholds are kept as text between runs)
 
 
 SCORES = (
@@ -31,18 +32,21 @@ SCORES = (
         "Recency score",
         "last_purchase_date",
         "1 to 5 among the company's customers with a purchase, 5 for the most recent buyers.",
+        "date",
     ),
     Score(
         "rfm_frequency",
         "Frequency score",
         "purchase_count",
         "1 to 5 among the company's customers with a purchase, 5 for those who buy most often.",
+        "integer",
     ),
     Score(
         "rfm_monetary",
         "Monetary score",
         "purchase_total",
         "1 to 5 among the company's customers with a purchase, 5 for those who spend most.",
+        "numeric",
     ),
 )
 SEGMENT_FIELD = "rfm_segment"
@@ -69,11 +73,6 @@ SEGMENTS = (
 )
 SEGMENT_SELECTION = [(segment.key, segment.label) for segment in SEGMENTS]
 COLUMNS = (*(score.name for score in SCORES), SEGMENT_FIELD)
-
-
-def segment_of(recency, frequency):
-    """The key of the named segment of cell (R, F)."""
-    return next(s.key for s in SEGMENTS if recency in s.recency and frequency in s.frequency)
 
 
 def segment_case(recency, frequency):
@@ -116,6 +115,32 @@ def thresholds(customers):
                 measure=SQL.identifier(score.measure),
                 customers=customers,
                 name=SQL.identifier(score.name),
+            )
+            for score in SCORES
+        ),
+    )
+
+
+def current_thresholds(cr, customers):
+    """{score: its four thresholds as text} among ``customers`` (see ``thresholds``)."""
+    cr.execute(thresholds(customers))
+    row = cr.fetchone()
+    return {
+        score.name: [None if v is None else str(v) for v in limits]
+        for score, limits in zip(SCORES, row, strict=True)
+    }
+
+
+def limits_row(limits):
+    """SQL: a FROM item of one row like ``thresholds``'s, from ``current_thresholds``'s."""
+    return SQL(
+        "(SELECT %s) AS rfm_limits",
+        SQL(", ").join(
+            SQL(
+                "%s::%s[] AS %s",
+                limits[score.name],
+                SQL(score.measure_type),
+                SQL.identifier(score.name),
             )
             for score in SCORES
         ),

@@ -5,6 +5,7 @@ from odoo.tools import SQL
 
 from ..engine.lifecycle import STAGES
 from .res_partner import STAGE_READERS
+from .res_partner_lifecycle import join_customer_row
 
 
 class PartnerSegmentationCustomerStageMixin(models.AbstractModel):
@@ -57,18 +58,13 @@ class PartnerSegmentationCustomerStageMixin(models.AbstractModel):
             "res_partner",
             SQL("%s = %s", SQL.identifier(customer, "id"), self._field_to_sql(alias, self._customer_field, query)),
         )
-        row = query.make_alias(alias, "lifecycle_row")
-        query.add_join(
-            "LEFT JOIN",
-            row,
+        row = join_customer_row(
+            query,
+            alias,
+            "lifecycle_row",
             "res_partner_lifecycle",
-            SQL(
-                "%s = %s AND %s = %s",
-                SQL.identifier(row, "partner_id"),
-                SQL.identifier(customer, "commercial_partner_id"),
-                SQL.identifier(row, "company_id"),
-                self._field_to_sql(alias, "company_id", query),
-            ),
+            SQL.identifier(customer, "commercial_partner_id"),
+            self._field_to_sql(alias, "company_id", query),
         )
         return SQL.identifier(row, "stage")
 

@@ -69,6 +69,9 @@ class ResCompany(models.Model):
         help="The day of the last complete run; the next daily run recomputes from orders only "
         "the customers that changed since. Empty: the next run recomputes everyone.",
     )
+    # the stage rules and RFM thresholds the last run applied: the next daily run looks only
+    # at rows they and today's can disagree on (the thresholds tell about amounts: admins)
+    lifecycle_applied = fields.Json(readonly=True, groups="base.group_system")
 
     # No column added to res_company is NOT NULL: a module unaware of this one (a
     # localization, another module's tests) inserts companies without them. A missing value
@@ -173,7 +176,7 @@ class ResCompany(models.Model):
                 }
             )
             self.env.flush_all()
-            lifecycle.recompute_company(
+            counts = lifecycle.recompute_company(
                 cr,
                 company.id,
                 today,
@@ -187,8 +190,16 @@ class ResCompany(models.Model):
                 after_batch=after_batch,
                 first_run=not company.lifecycle_last_run,
                 changed_only=changed_only,
+                since=since,
+                applied=company.lifecycle_applied,
             )
-            company.write({"lifecycle_last_run": fields.Datetime.now(), "lifecycle_last_date": today})
+            company.write(
+                {
+                    "lifecycle_last_run": fields.Datetime.now(),
+                    "lifecycle_last_date": today,
+                    "lifecycle_applied": counts["applied"],
+                }
+            )
             commit_if_allowed(self.env)
         self.env["res.partner.segment"]._follow_lifecycle(self)
         for model in (

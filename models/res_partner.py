@@ -6,7 +6,7 @@ from ..engine import membership, rfm
 from ..engine.figures import FIGURES
 from ..engine.lifecycle import STAGES as LIFECYCLE_STAGES
 from .base import SEGMENT_FIELDS
-from .res_partner_lifecycle import figure_fields, rfm_fields
+from .res_partner_lifecycle import figure_fields, join_customer_row, rfm_fields
 
 # Stages (a coarse classification, not figures) are for every sales user and for
 # segmentation users (marketers).
@@ -342,18 +342,13 @@ class ResPartner(models.Model):
         if query is None:
             raise ValueError(f"{fname} can only be read in SQL within a query")
         rows = self._rows(model)
-        row = query.make_alias(alias, rows._table)
-        query.add_join(
-            "LEFT JOIN",
-            row,
+        row = join_customer_row(
+            query,
+            alias,
+            rows._table,
             rows._table_sql,
-            SQL(
-                "%s = %s AND %s = %s",
-                SQL.identifier(row, "partner_id"),
-                SQL.identifier(alias, "commercial_partner_id"),
-                SQL.identifier(row, "company_id"),
-                self.env.company.id,
-            ),
+            SQL.identifier(alias, "commercial_partner_id"),
+            self.env.company.id,
         )
         if default is False:  # no value without a row (a stage, a date)
             return SQL.identifier(row, column)

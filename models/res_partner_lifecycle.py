@@ -1,4 +1,5 @@
 from odoo import fields, models
+from odoo.tools import SQL
 from odoo.tools.sql import create_index
 
 from ..engine import rfm
@@ -10,6 +11,31 @@ from ..engine.lifecycle import STAGES
 SALES_FIGURES = "sales_team.group_sale_salesman_all_leads"
 
 
+def own_attrs(attrs, fname):
+    """``attrs`` for the field ``fname``: a callable attribute is called with the name."""
+    return {key: value(fname) if callable(value) else value for key, value in attrs.items()}
+
+
+def join_customer_row(query, alias, name, table_sql, commercial_partner, company):
+    """LEFT JOIN into ``query`` the row of ``table_sql`` (rows per customer and company, as
+    ``res_partner_lifecycle``) of ``commercial_partner`` in ``company`` (SQL or an id), as
+    an alias made from ``alias`` and ``name``; returns that alias."""
+    row = query.make_alias(alias, name)
+    query.add_join(
+        "LEFT JOIN",
+        row,
+        table_sql,
+        SQL(
+            "%s = %s AND %s = %s",
+            SQL.identifier(row, "partner_id"),
+            commercial_partner,
+            SQL.identifier(row, "company_id"),
+            company,
+        ),
+    )
+    return row
+
+
 def figure_fields(figures, amount_class=fields.Monetary, currency_field=None, **attrs):
     """One field per purchase figure of ``figures`` (see ``engine.figures``), for users
     who work with orders: ``attrs`` are given to every field, ``currency_field`` to amounts
@@ -17,7 +43,7 @@ def figure_fields(figures, amount_class=fields.Monetary, currency_field=None, **
     classes = {"integer": fields.Integer, "float": fields.Float, "date": fields.Date, "monetary": amount_class}
     result = {}
     for figure in figures:
-        own = {key: value(figure.name) if callable(value) else value for key, value in attrs.items()}
+        own = own_attrs(attrs, figure.name)
         if figure.field_type == "monetary" and currency_field:
             own["currency_field"] = currency_field
         result[figure.name] = classes[figure.field_type](
@@ -32,12 +58,9 @@ def rfm_fields(segment_groups=None, **attrs):
     the stage, for ``segment_groups``; ``attrs`` as for ``figure_fields``. Not set for a
     customer without a purchase."""
 
-    def own(fname):
-        return {key: value(fname) if callable(value) else value for key, value in attrs.items()}
-
     result = {
         score.name: fields.Integer(
-            score.label, groups=SALES_FIGURES, help=score.help, aggregator="avg", **own(score.name)
+            score.label, groups=SALES_FIGURES, help=score.help, aggregator="avg", **own_attrs(attrs, score.name)
         )
         for score in rfm.SCORES
     }
@@ -46,7 +69,7 @@ def rfm_fields(segment_groups=None, **attrs):
         "RFM segment",
         groups=segment_groups,
         help="The customer's cell of the recency × frequency grid, by name: champions, loyal, at risk...",
-        **own(rfm.SEGMENT_FIELD),
+        **own_attrs(attrs, rfm.SEGMENT_FIELD),
     )
     return result
 

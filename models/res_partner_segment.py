@@ -29,6 +29,12 @@ MAX_REFRESH_HOURS = 24 * 366
 TRANSIENT_PGCODES = {errorcodes.SERIALIZATION_FAILURE, errorcodes.DEADLOCK_DETECTED, errorcodes.LOCK_NOT_AVAILABLE}
 # First key of the transaction-level advisory locks that keep one recompute per segment.
 RECOMPUTE_LOCK = 0x5E6D
+# The scheduled actions that compute due segments: one job per cron worker that may run them
+# at once, each taking segments one by one (``_take_for_scheduler``).
+SCHEDULER_CRONS = (
+    "partner_segmentation.ir_cron_segment_recompute",
+    "partner_segmentation.ir_cron_segment_recompute_second",
+)
 LIST_LOCK = 0x5E6E
 PARTNER_FIELDS = GUARDED_RELATIONS["res.partner.segment"]  # members, pinned, excluded
 # What decides, or runs on, a segment's members: whoever writes one of these becomes the
@@ -731,7 +737,8 @@ class ResPartnerSegment(models.Model):
         if not self:
             return
         self.sudo().write({"recompute_requested_at": fields.Datetime.now()})
-        self.env.ref("partner_segmentation.ir_cron_segment_recompute").sudo()._trigger()
+        for xmlid in SCHEDULER_CRONS:
+            self.env.ref(xmlid).sudo()._trigger()
 
     def unlink(self):
         self._check_global_segment_author()
@@ -841,6 +848,39 @@ class ResPartnerSegment(models.Model):
                         segment.name,
                     )
                 )
+
+    def _take_for_scheduler(self):
+        """Take this segment for this scheduler worker, until its commit: its row is locked
+        (``FOR UPDATE SKIP LOCKED``), never waited for. False when another worker has it or
+        has just computed it (no longer due), or has one of the segments it uses: this one
+        reads their members, and that worker computes it next (same dependency order)."""
+        self.ensure_one()
+        cr = self.env.cr
+        cr.execute(
+            SQL(
+                """SELECT id FROM res_partner_segment
+                    WHERE id = %s AND segment_type = 'dynamic'
+                      AND (next_recompute_at IS NULL OR next_recompute_at <= %s)
+                      FOR UPDATE SKIP LOCKED""",
+                self.id,
+                fields.Datetime.now(),
+            )
+        )
+        if not cr.fetchone():
+            return False
+        uses = self.sudo().depends_on_ids.ids
+        if uses:
+            cr.execute(
+                SQL(
+                    """SELECT count(*) FROM (SELECT id FROM res_partner_segment
+                                               WHERE id IN %s FOR KEY SHARE SKIP LOCKED) s""",
+                    tuple(uses),
+                )
+            )
+            if cr.fetchone()[0] < len(uses):
+                return False
+        self.invalidate_recordset()  # what another worker committed meanwhile
+        return True
 
     def _recompute_one(self):
         """Recompute this segment; True when done, False when it failed (the error is
@@ -1102,6 +1142,8 @@ class ResPartnerSegment(models.Model):
 
         Commits after each segment (not under tests) and reports progress, so that an
         interrupted run loses at most one segment and the next run picks up the rest.
+        Several workers run it at once (``SCHEDULER_CRONS``, on one or several Odoo
+        servers sharing the database): each takes the segments no other worker has.
         """
         due = self.sudo().search(
             [
@@ -1119,7 +1161,8 @@ class ResPartnerSegment(models.Model):
         )._in_dependency_order()
         Cron = self.env["ir.cron"]
         for done, segment in enumerate(due, start=1):
-            segment._recompute_one()  # records its own error; None: skipped, being computed
+            if segment._take_for_scheduler():
+                segment._recompute_one()  # records its own error; None: skipped, being computed
             commit_if_allowed(self.env)
             Cron._notify_progress(done=done, remaining=len(due) - done)
         # static segments lose members when partners are deleted or merged: recount them

@@ -62,21 +62,24 @@ class ResPartnerSegmentPerformance(models.Model):
     def exists(self):
         """Existing rows the user may find: a row's id tells which order is in which
         segment, and ``exists()`` would otherwise confirm it for any id."""
-        records = super().exists()
-        if self.env.su or not records:
-            return records
-        return records.search([("id", "in", records.ids)])
+        return super().exists()._findable()
 
     def _check_access(self, operation):
         """Rows the user may not find are forbidden like rows that do not exist, whatever
         the record rules say (``has_access`` would otherwise confirm them)."""
-        if not self.env.su and any(self._ids):
-            hidden = self - self.search([("id", "in", self.ids)])
+        if any(self._ids):
+            hidden = self - self._findable()
             if hidden:
                 return hidden, lambda: AccessError(
                     self.env._("You may not read these rows of Segment performance.")
                 )
         return super()._check_access(operation)
+
+    def _findable(self):
+        """These rows, less those the user's searches do not return."""
+        if self.env.su or not self:
+            return self
+        return self.search([("id", "in", self.ids)])
 
     def _search(self, domain, offset=0, limit=None, order=None):
         if not self.env.su:

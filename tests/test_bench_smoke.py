@@ -119,6 +119,17 @@ class TestBenchSmoke(TransactionCase):
         self.assertLess(report["memory"]["growth_mb"], run.TARGETS["memory_growth_mb"])
         names = [t["target"] for t in report["targets"]]
         self.assertIn("lifecycle recompute, all partners (s)", names)
+        self.assertIn("daily lifecycle run, 1 % bought (s)", names)
+        daily = report["lifecycle"]["daily"]
+        self.assertEqual((daily["share_bought"], daily["runs"]), (0.01, 1))
+        self.env.cr.execute("SELECT count(*) FROM sale_order WHERE name LIKE 'BENCH-DAY/%%'")
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "the day's orders are removed after the measurement")
+        only_lifecycle = {"lifecycle": report["lifecycle"]}  # make bench with BENCH_ONLY=lifecycle
+        self.assertEqual(
+            [t["target"] for t in run.check_targets(only_lifecycle)],
+            ["lifecycle recompute, all partners (s)", "daily lifecycle run, 1 % bought (s)"],
+        )
+        self.assertIn("daily run after 1% bought", "\n".join(run.lifecycle_lines(only_lifecycle)))
         self.assertIn("unchanged mailing re-sync (s)", names)
         text = run.table(report)
         self.assertIn("segment recompute", text)

@@ -19,6 +19,7 @@ ADDED_COLUMNS = {
         "lifecycle_active_count",
         "lifecycle_last_run",
         "lifecycle_last_date",
+        "lifecycle_applied",
     ],
     "mailing.subscription": ["segment_sync"],
 }

@@ -3,9 +3,10 @@ from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo import fields
-from odoo.tests import tagged
+from odoo import SUPERUSER_ID, api, fields
+from odoo.tests import TransactionCase, tagged
 
+from ..models.res_partner_segment import SCHEDULER_CRONS
 from .common import SegmentCase
 
 
@@ -107,3 +108,59 @@ class TestSegmentScheduler(SegmentCase):
             self.Segment._cron_recompute()
         self.assertEqual(recomputed, left.ids, "only the segment left undone is recomputed")
         self.assertTrue(self.members(left))
+
+
+@tagged("post_install", "-at_install")
+class TestSchedulerWorkers(TransactionCase):
+    """Two scheduler workers at once, as two Odoo cron threads or servers run them: real
+    connections on segments committed for the test (and removed after it)."""
+
+    def setUp(self):
+        super().setUp()
+        with self.registry.cursor() as cr:
+            Segment = api.Environment(cr, SUPERUSER_ID, {})["res.partner.segment"]
+            base = Segment.create({"name": "Workers base", "domain": "[('name', '=like', 'Workers %')]"})
+            derived = Segment.create(
+                {"name": "Workers derived", "domain": f"[('segment_ids', 'in', [{base.id}])]"}
+            )
+            free = Segment.create({"name": "Workers free", "domain": "[('name', '=like', 'Workers %')]"})
+            self.ids = {"base": base.id, "derived": derived.id, "free": free.id}
+            cr.execute(
+                "UPDATE res_partner_segment SET last_computed_at = NULL, recompute_requested_at = NULL,"
+                " next_recompute_at = now() at time zone 'utc' - interval '1 hour' WHERE id IN %s",
+                [tuple(self.ids.values())],
+            )
+        self.addCleanup(self.remove_segments)
+
+    def remove_segments(self):
+        with self.registry.cursor() as cr:
+            api.Environment(cr, SUPERUSER_ID, {})["res.partner.segment"].browse(self.ids.values()).unlink()
+
+    def computed(self, cr):
+        cr.execute(
+            "SELECT name->>'en_US' n FROM res_partner_segment WHERE id IN %s AND last_computed_at IS NOT NULL ORDER BY n",
+            [tuple(self.ids.values())],
+        )
+        return [name for (name,) in cr.fetchall()]
+
+    def test_a_worker_takes_what_no_other_worker_has_without_waiting(self):
+        with self.registry.cursor() as worker_one, self.registry.cursor() as worker_two:
+            # worker one is computing the base segment
+            worker_one.execute("SELECT id FROM res_partner_segment WHERE id = %s FOR UPDATE", [self.ids["base"]])
+            worker_two.execute("SET LOCAL statement_timeout = '10s'")  # waiting would fail the test
+            api.Environment(worker_two, SUPERUSER_ID, {})["res.partner.segment"]._cron_recompute()
+            self.assertEqual(
+                self.computed(worker_two),
+                ["Workers free"],
+                "the base is another worker's; the derived one reads the base: that worker does it next",
+            )
+            worker_two.rollback()
+            worker_one.rollback()  # worker one is gone: the next run takes both, base first
+            api.Environment(worker_two, SUPERUSER_ID, {})["res.partner.segment"]._cron_recompute()
+            self.assertEqual(self.computed(worker_two), ["Workers base", "Workers derived", "Workers free"])
+
+    def test_each_worker_has_its_scheduled_action(self):
+        crons = [self.env.ref(xmlid) for xmlid in SCHEDULER_CRONS]
+        self.assertEqual(len(set(crons)), 2)
+        self.assertEqual({cron.code for cron in crons}, {"model._cron_recompute()"})
+        self.assertTrue(all(cron.active for cron in crons))
