@@ -262,15 +262,24 @@ def apply_batch(cr, company_id, today, low, high, entries=True, changed_only=Fal
     of ``collect_changed`` only; other rows are left alone. Returns (transitions, updated,
     inserted, deleted)."""
     work = SQL.identifier(WORK_TABLE)
+
+    def in_batch(alias, stored):
+        """The batch's partner ids, of the work table or of the ``stored`` rows. A daily run
+        has one batch, its changed customers, looked up through the unique index (a range
+        condition would have the planner scan every row)."""
+        column = SQL.identifier(alias, "partner_id")
+        if not changed_only:
+            return SQL("%s >= %s AND %s < %s", column, low, column, high)
+        if not stored:
+            return SQL("TRUE")
+        return SQL("%s IN (SELECT partner_id FROM %s)", column, SQL.identifier(CHANGED_TABLE))
+
     args = {
         "work": work,
         "company": company_id,
         "today": today,
-        "low": low,
-        "high": high,
-        "only": SQL("AND partner_id IN (SELECT partner_id FROM %s)", SQL.identifier(CHANGED_TABLE))
-        if changed_only
-        else SQL(),
+        "work_batch": in_batch("n", False),
+        "stored_batch": in_batch("o", True),
     }
     cr.execute(
         SQL(
@@ -279,10 +288,9 @@ def apply_batch(cr, company_id, today, low, high, entries=True, changed_only=Fal
                (partner_id, company_id, from_stage, to_stage, date, initial)
         SELECT coalesce(n.partner_id, o.partner_id), %(company)s, o.stage, n.stage, %(today)s,
                o.partner_id IS NULL
-          FROM (SELECT * FROM %(work)s WHERE partner_id >= %(low)s AND partner_id < %(high)s) n
-          FULL JOIN (SELECT partner_id, stage FROM res_partner_lifecycle
-                      WHERE company_id = %(company)s
-                        AND partner_id >= %(low)s AND partner_id < %(high)s %(only)s) o
+          FROM (SELECT * FROM %(work)s n WHERE %(work_batch)s) n
+          FULL JOIN (SELECT o.partner_id, o.stage FROM res_partner_lifecycle o
+                      WHERE o.company_id = %(company)s AND %(stored_batch)s) o
             ON o.partner_id = n.partner_id
          WHERE o.stage IS DISTINCT FROM n.stage AND (o.partner_id IS NOT NULL OR %(entries)s)
          ORDER BY 1  -- in key order: less index and foreign-key work
@@ -301,8 +309,7 @@ def apply_batch(cr, company_id, today, low, high, entries=True, changed_only=Fal
                                   THEN %(today)s ELSE o.stage_since END,
                (%(figures)s) = ROW(%(new_figures)s)
           FROM %(work)s n
-         WHERE o.company_id = %(company)s AND o.partner_id = n.partner_id
-           AND n.partner_id >= %(low)s AND n.partner_id < %(high)s
+         WHERE o.company_id = %(company)s AND o.partner_id = n.partner_id AND %(work_batch)s
            AND (o.stage, %(old_figures)s) IS DISTINCT FROM (n.stage, %(new_figures)s)
         """,
             figures=_figure_columns(),
@@ -318,7 +325,7 @@ def apply_batch(cr, company_id, today, low, high, entries=True, changed_only=Fal
         INSERT INTO res_partner_lifecycle (partner_id, company_id, stage, stage_since, %(figures)s)
         SELECT n.partner_id, %(company)s, n.stage, least(n.stage_start, %(today)s), %(new_figures)s
           FROM %(work)s n
-         WHERE n.partner_id >= %(low)s AND n.partner_id < %(high)s
+         WHERE %(work_batch)s
            AND NOT EXISTS (SELECT 1 FROM res_partner_lifecycle o
                             WHERE o.company_id = %(company)s AND o.partner_id = n.partner_id)
          ORDER BY n.partner_id
@@ -333,8 +340,7 @@ def apply_batch(cr, company_id, today, low, high, entries=True, changed_only=Fal
         SQL(
             """
         DELETE FROM res_partner_lifecycle o
-         WHERE o.company_id = %(company)s
-           AND o.partner_id >= %(low)s AND o.partner_id < %(high)s %(only)s
+         WHERE o.company_id = %(company)s AND %(stored_batch)s
            AND NOT EXISTS (SELECT 1 FROM %(work)s n WHERE n.partner_id = o.partner_id)
         """,
             **args,
@@ -528,7 +534,7 @@ def refresh_rows(cr, company_id, rules, since=None, applied=None):
     looked at (``_refresh_candidates``). Stage changes become transitions. Returns
     (transitions, updated, what this run applied)."""
     limits = rfm.current_thresholds(
-        cr, SQL("(SELECT * FROM res_partner_lifecycle WHERE company_id = %s AND purchase_count > 0) c", company_id)
+        cr, SQL("SELECT * FROM res_partner_lifecycle WHERE company_id = %s AND purchase_count > 0", company_id)
     )
     now = applied_rules(rules, limits)
     measures = [score.measure for score in rfm.SCORES]
@@ -674,7 +680,7 @@ def recompute_company(
     }
     rules = Rules(today, cycle_days, *factors, active_count)
     if not changed_only:  # the thresholds the one pass scored with
-        customers = SQL("(SELECT * FROM %s WHERE purchase_count > 0) c", SQL.identifier(WORK_TABLE))
+        customers = SQL("SELECT * FROM %s WHERE purchase_count > 0", SQL.identifier(WORK_TABLE))
         figures["applied"] = applied_rules(rules, rfm.current_thresholds(cr, customers))
     if changed_only:
         cr.execute(SQL("SELECT min(partner_id), max(partner_id) FROM %s", SQL.identifier(CHANGED_TABLE)))

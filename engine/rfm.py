@@ -122,8 +122,16 @@ def thresholds(customers):
 
 
 def current_thresholds(cr, customers):
-    """{score: its four thresholds as text} among ``customers`` (see ``thresholds``)."""
-    cr.execute(thresholds(customers))
+    """{score: its four thresholds as text} among the rows of the query ``customers`` (see
+    ``thresholds``), read once."""
+    cr.execute(
+        SQL(
+            "WITH customers AS MATERIALIZED (SELECT %s FROM (%s) c) %s",
+            SQL(", ").join(SQL.identifier(score.measure) for score in SCORES),
+            customers,
+            thresholds(SQL("customers")),
+        )
+    )
     row = cr.fetchone()
     return {
         score.name: [None if v is None else str(v) for v in limits]
