@@ -7,8 +7,7 @@ transitions, unchanged rows are not touched); ``write_snapshot`` stores the day'
 Everything is set-based: nothing here is proportional to the number of partners in Python.
 """
 
-import math
-from datetime import date, timedelta
+from datetime import date
 from typing import NamedTuple
 
 from odoo.tools import SQL
@@ -496,12 +495,18 @@ def _refresh_candidates(rules, since, applied, now):
     conditions = [SQL("o.partner_id IN (SELECT partner_id FROM %s)", SQL.identifier(CHANGED_TABLE))]
     factors = (rules.new_factor, rules.churn_factor, rules.dormant_factor)
     for old_factor, factor in zip(old_factors, factors, strict=True):
-        # whole days: (day - last <= bound) is (last >= day - floor(bound)), a date comparison
+        # whole days: (day - last <= bound) is (last >= day - floor(bound)), a date comparison;
+        # the bound multiplied in SQL, as stage_case does (1.4 is not a binary float there)
         conditions.append(
             SQL(
-                "(o.last_purchase_date >= %s) IS DISTINCT FROM (o.last_purchase_date >= %s)",
-                since - timedelta(days=math.floor(old_cycle * old_factor)),
-                rules.today - timedelta(days=math.floor(rules.cycle_days * factor)),
+                "(o.last_purchase_date >= %s::date - floor(%s * %s)::int)"
+                " IS DISTINCT FROM (o.last_purchase_date >= %s::date - floor(%s * %s)::int)",
+                since,
+                old_cycle,
+                old_factor,
+                rules.today,
+                rules.cycle_days,
+                factor,
             )
         )
     if old_active != rules.active_count:
@@ -697,7 +702,7 @@ def recompute_company(
             for key, count in zip(("transitions", "updated", "inserted", "deleted"), counts, strict=True):
                 figures[key] += count
             start = stop
-            if after_batch:
+            if after_batch and not changed_only:  # a daily run is one transaction
                 after_batch(min(start, high + 1) - low, max(0, high + 1 - start))
     if changed_only:
         moved, refreshed, figures["applied"] = refresh_rows(cr, company_id, rules, since, applied)

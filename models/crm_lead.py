@@ -12,4 +12,5 @@ class CrmLead(models.Model):
         "partner.segmentation.customer.segments.mixin",
         "partner.segmentation.lifecycle.source.mixin",
     ]
-    _lifecycle_fields = ("partner_id", "company_id", "active", "stage_id")
+    # the company follows the salesperson and the team (computed, not written)
+    _lifecycle_fields = ("partner_id", "company_id", "active", "stage_id", "user_id", "team_id")

@@ -137,7 +137,10 @@ class ResPartner(models.Model):
         return res
 
     def unlink(self):
-        """Deleted partners leave their segments: the segments' counts follow."""
+        """Deleted partners leave their segments: the segments' counts follow. Their
+        opportunities lose their customer (the database sets it empty): the customers they
+        counted for are recomputed by the lifecycle's next daily run."""
+        self.env["res.partner.lifecycle.pending"]._mark_everywhere(self.sudo())
         self.env.cr.execute(
             SQL(
                 "SELECT DISTINCT segment_id FROM %s WHERE partner_id = ANY(%s)",

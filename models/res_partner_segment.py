@@ -850,18 +850,21 @@ class ResPartnerSegment(models.Model):
                 )
 
     def _take_for_scheduler(self):
-        """Take this segment for this scheduler worker, until its commit: its row is locked
-        (``FOR UPDATE SKIP LOCKED``), never waited for. False when another worker has it or
-        has just computed it (no longer due), or has one of the segments it uses: this one
-        reads their members, and that worker computes it next (same dependency order)."""
+        """Take this segment for this scheduler worker until its commit, never waiting: the
+        recompute's advisory lock, tried (PostgreSQL's SKIP LOCKED for a lock that, unlike a
+        row lock, keeps users and the lifecycle run free to write the segment meanwhile).
+        False when another worker has it, has just computed it (no longer due), or holds one
+        of the segments it uses: this one reads their members, and that worker computes it
+        next (same dependency order)."""
         self.ensure_one()
         cr = self.env.cr
+        if not try_xact_lock(cr, RECOMPUTE_LOCK, self.id):
+            return False
         cr.execute(
             SQL(
                 """SELECT id FROM res_partner_segment
                     WHERE id = %s AND segment_type = 'dynamic'
-                      AND (next_recompute_at IS NULL OR next_recompute_at <= %s)
-                      FOR UPDATE SKIP LOCKED""",
+                      AND (next_recompute_at IS NULL OR next_recompute_at <= %s)""",
                 self.id,
                 fields.Datetime.now(),
             )
@@ -872,12 +875,15 @@ class ResPartnerSegment(models.Model):
         if uses:
             cr.execute(
                 SQL(
-                    """SELECT count(*) FROM (SELECT id FROM res_partner_segment
-                                               WHERE id IN %s FOR KEY SHARE SKIP LOCKED) s""",
-                    tuple(uses),
+                    """SELECT 1 FROM pg_locks
+                        WHERE locktype = 'advisory' AND classid = %s AND objid = ANY(%s)
+                          AND objsubid = 2 AND granted AND pid <> pg_backend_pid()
+                          AND database = (SELECT oid FROM pg_database WHERE datname = current_database())""",
+                    RECOMPUTE_LOCK,
+                    uses,
                 )
             )
-            if cr.fetchone()[0] < len(uses):
+            if cr.fetchone():
                 return False
         self.invalidate_recordset()  # what another worker committed meanwhile
         return True
@@ -1166,7 +1172,9 @@ class ResPartnerSegment(models.Model):
             commit_if_allowed(self.env)
             Cron._notify_progress(done=done, remaining=len(due) - done)
         # static segments lose members when partners are deleted or merged: recount them
-        self.sudo().search([("segment_type", "=", "static")])._refresh_member_count()
+        # (one worker at a time: the others would wait on the same rows)
+        if try_xact_lock(self.env.cr, RECOMPUTE_LOCK, 0):
+            self.sudo().search([("segment_type", "=", "static")])._refresh_member_count()
 
     # ------------------------------------------------------------------ actions
 

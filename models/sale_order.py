@@ -12,4 +12,13 @@ class SaleOrder(models.Model):
         "partner.segmentation.customer.segments.mixin",
         "partner.segmentation.lifecycle.source.mixin",
     ]
-    _lifecycle_fields = ("state", "partner_id", "company_id", "date_order", "currency_rate")
+    # the currency and its rate follow the pricelist (computed, not written)
+    _lifecycle_fields = (
+        "state",
+        "partner_id",
+        "company_id",
+        "date_order",
+        "currency_rate",
+        "currency_id",
+        "pricelist_id",
+    )

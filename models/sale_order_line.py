@@ -7,8 +7,20 @@ class SaleOrderLine(models.Model):
 
     _inherit = "sale.order.line"
 
-    # what the untaxed amount of a line depends on (sale's _compute_amount), and its order
-    _LIFECYCLE_FIELDS = frozenset({"product_uom_qty", "discount", "price_unit", "tax_id", "order_id"})
+    # what the untaxed amount of a line depends on (sale's _compute_amount, and what its
+    # price, quantity and taxes are computed from), and its order
+    _LIFECYCLE_FIELDS = frozenset(
+        {
+            "product_uom_qty",
+            "discount",
+            "price_unit",
+            "tax_id",
+            "order_id",
+            "product_id",
+            "product_uom",
+            "product_packaging_qty",
+        }
+    )
 
     def _lifecycle_mark(self):
         self.order_id.sudo().filtered(lambda order: order.state == "sale")._lifecycle_mark()

@@ -298,3 +298,29 @@ class TestLifecycleDailyRun(TransactionCase):
         stage.is_won = True  # the opportunity is won: no longer open interest, and no order
         self.daily_run(TODAY)
         self.assertFalse(prospect.with_company(self.company).lifecycle_stage)
+
+    def test_stage_boundaries_are_counted_as_the_stages_are(self):
+        """45 days x 1.4 is 63 days for PostgreSQL, 62.99999999999999 for a Python float."""
+        self.company.write(
+            {"lifecycle_cycle_mode": "fixed", "lifecycle_cycle_days": 45, "lifecycle_new_factor": 1.4}
+        )
+        regular = self.people[6]
+        self.order(regular, TODAY - timedelta(days=100))
+        self.order(regular, TODAY - timedelta(days=63))
+        with freeze_time(TODAY):
+            self.company.action_recompute_lifecycle()
+        self.assertEqual(regular.with_company(self.company).lifecycle_stage, "active", "63 days: within 63")
+        self.daily_run(TODAY + timedelta(days=1))
+        self.assertEqual(regular.with_company(self.company).lifecycle_stage, "active_churn")
+
+    def test_deleted_contact_takes_its_opportunity_along(self):
+        firm, contact = self.firms[7], self.contacts[7]
+        self.env["crm.lead"].create(
+            {"name": "Daily opp", "type": "opportunity", "partner_id": contact.id, "company_id": self.company.id}
+        )
+        with freeze_time(TODAY):
+            self.company.action_recompute_lifecycle()
+        self.assertEqual(firm.with_company(self.company).lifecycle_stage, "lead")
+        contact.unlink()  # the database empties the opportunity's customer, no ORM write
+        self.daily_run(TODAY)
+        self.assertFalse(firm.with_company(self.company).lifecycle_stage)

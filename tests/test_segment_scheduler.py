@@ -6,7 +6,7 @@ from freezegun import freeze_time
 from odoo import SUPERUSER_ID, api, fields
 from odoo.tests import TransactionCase, tagged
 
-from ..models.res_partner_segment import SCHEDULER_CRONS
+from ..models.res_partner_segment import RECOMPUTE_LOCK, SCHEDULER_CRONS
 from .common import SegmentCase
 
 
@@ -146,7 +146,7 @@ class TestSchedulerWorkers(TransactionCase):
     def test_a_worker_takes_what_no_other_worker_has_without_waiting(self):
         with self.registry.cursor() as worker_one, self.registry.cursor() as worker_two:
             # worker one is computing the base segment
-            worker_one.execute("SELECT id FROM res_partner_segment WHERE id = %s FOR UPDATE", [self.ids["base"]])
+            worker_one.execute("SELECT pg_advisory_xact_lock(%s, %s)", [RECOMPUTE_LOCK, self.ids["base"]])
             worker_two.execute("SET LOCAL statement_timeout = '10s'")  # waiting would fail the test
             api.Environment(worker_two, SUPERUSER_ID, {})["res.partner.segment"]._cron_recompute()
             self.assertEqual(
