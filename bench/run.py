@@ -31,6 +31,7 @@ else:  # run as a script: python bench/run.py
     import generate as generator
 
 RATIO_TARGET = 3.0  # segment recompute within 3x the hand-written SQL
+FIRST_BUILD_TARGET = 1.5  # a first build within 1.5x PostgreSQL's insert of the same rows
 TARGETS = {
     "form_s": 0.3,
     "lifecycle_s": 30,
@@ -731,7 +732,13 @@ def check_targets(report):
 
     for seg in report.get("segments", []):  # the ratio targets: relation and metrics conditions
         if "reference" in seg and seg["scenario"].startswith(("relation", "metrics", "live")):
-            add(f"{seg['scenario']}: first build / SQL", seg["ratio_first"], RATIO_TARGET)
+            # a first build stores every member: against PostgreSQL's own insert of the same
+            # rows into the member table, its foreign keys included (the scale issue's floor)
+            add(
+                f"{seg['scenario']}: first build / SQL insert",
+                seg["ratio_first_vs_write"],
+                FIRST_BUILD_TARGET,
+            )
             add(f"{seg['scenario']}: unchanged rebuild / SQL", seg["ratio_rebuild"], RATIO_TARGET)
     if isinstance(report["lifecycle"], dict):
         add(

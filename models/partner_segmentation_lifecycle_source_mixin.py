@@ -2,9 +2,10 @@ from odoo import api, models
 
 
 class PartnerSegmentationLifecycleSourceMixin(models.AbstractModel):
-    """Records the lifecycle is computed from (orders, opportunities): creating, deleting
-    or changing one of ``_lifecycle_fields`` queues its customer with its company, before
-    and after the change, for the daily run (``res.partner.lifecycle.pending``)."""
+    """Records the lifecycle is computed from (orders, their lines, opportunities):
+    creating, deleting or changing one of ``_lifecycle_fields`` queues its customer with its
+    company, before and after the change, for the daily run
+    (``res.partner.lifecycle.pending``)."""
 
     _name = "partner.segmentation.lifecycle.source.mixin"
     _description = "Records the customer lifecycle is computed from"
