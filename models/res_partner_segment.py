@@ -854,8 +854,9 @@ class ResPartnerSegment(models.Model):
         recompute's advisory lock, tried (PostgreSQL's SKIP LOCKED for a lock that, unlike a
         row lock, keeps users and the lifecycle run free to write the segment meanwhile).
         False when another worker has it, has just computed it (no longer due), or holds one
-        of the segments it uses: this one reads their members, and that worker computes it
-        next (same dependency order)."""
+        of the segments it uses (this one reads their members; that worker computes it next,
+        same dependency order) or one that feeds a mailing list with it (the list's sync
+        gathers every source and stamps them all: one worker at a time)."""
         self.ensure_one()
         cr = self.env.cr
         if not try_xact_lock(cr, RECOMPUTE_LOCK, self.id):
@@ -871,7 +872,8 @@ class ResPartnerSegment(models.Model):
         )
         if not cr.fetchone():
             return False
-        uses = self.sudo().depends_on_ids.ids
+        segment = self.sudo()
+        uses = (segment.depends_on_ids | segment.mailing_list_ids.segment_ids - segment).ids
         if uses:
             cr.execute(
                 SQL(

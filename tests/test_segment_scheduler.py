@@ -124,7 +124,11 @@ class TestSchedulerWorkers(TransactionCase):
                 {"name": "Workers derived", "domain": f"[('segment_ids', 'in', [{base.id}])]"}
             )
             free = Segment.create({"name": "Workers free", "domain": "[('name', '=like', 'Workers %')]"})
-            self.ids = {"base": base.id, "derived": derived.id, "free": free.id}
+            # feeds one mailing list with the base: its sync stamps both
+            mate = Segment.create({"name": "Workers list mate", "domain": "[('name', '=like', 'Workers %')]"})
+            self.list_id = Segment.env["mailing.list"].create({"name": "Workers list"}).id
+            (base | mate).write({"mailing_list_ids": [(4, self.list_id)]})
+            self.ids = {"base": base.id, "derived": derived.id, "free": free.id, "mate": mate.id}
             cr.execute(
                 "UPDATE res_partner_segment SET last_computed_at = NULL, recompute_requested_at = NULL,"
                 " next_recompute_at = now() at time zone 'utc' - interval '1 hour' WHERE id IN %s",
@@ -134,7 +138,9 @@ class TestSchedulerWorkers(TransactionCase):
 
     def remove_segments(self):
         with self.registry.cursor() as cr:
-            api.Environment(cr, SUPERUSER_ID, {})["res.partner.segment"].browse(self.ids.values()).unlink()
+            env = api.Environment(cr, SUPERUSER_ID, {})
+            env["res.partner.segment"].browse(self.ids.values()).unlink()
+            env["mailing.list"].browse(self.list_id).unlink()
 
     def computed(self, cr):
         cr.execute(
@@ -152,12 +158,15 @@ class TestSchedulerWorkers(TransactionCase):
             self.assertEqual(
                 self.computed(worker_two),
                 ["Workers free"],
-                "the base is another worker's; the derived one reads the base: that worker does it next",
+                "the base is another worker's; the derived one reads the base, the mate shares its "
+                "list: that worker does them next",
             )
             worker_two.rollback()
             worker_one.rollback()  # worker one is gone: the next run takes both, base first
             api.Environment(worker_two, SUPERUSER_ID, {})["res.partner.segment"]._cron_recompute()
-            self.assertEqual(self.computed(worker_two), ["Workers base", "Workers derived", "Workers free"])
+            self.assertEqual(
+                self.computed(worker_two), ["Workers base", "Workers derived", "Workers free", "Workers list mate"]
+            )
 
     def test_each_worker_has_its_scheduled_action(self):
         crons = [self.env.ref(xmlid) for xmlid in SCHEDULER_CRONS]
