@@ -1,5 +1,5 @@
 # The two commands of the README, plus the benchmark and the linters.
-.PHONY: run test test-odoo bench bench-smoke lint pot
+.PHONY: run test test-odoo bench bench-scale bench-smoke lint pot
 
 run:          ## set up, create a demo database and serve Odoo on http://localhost:8069
 	bash tools/run.sh
@@ -12,6 +12,9 @@ test-odoo:    ## Odoo's own suites of crm, mass_mailing(_sms), sale, contacts wi
 
 bench:        ## 1M-partner benchmark, table + JSON in bench/results/
 	bash tools/bench.sh
+
+bench-scale:  ## scaling run at 250k, 500k, 1M, 2M partners: ratio per doubling, plot in bench/results/
+	bash tools/bench_scale.sh
 
 lint:
 	bash tools/lint.sh

@@ -255,6 +255,20 @@ def segment_result(name, segment, first, rebuild, floor, same, write_floors):
     }
 
 
+def emptied(env, segment, commit):
+    """A function that empties ``segment``, as a new one is (member count 0: no entry
+    events), before a first build is timed."""
+
+    def run():
+        env.cr.execute(SQL("DELETE FROM %s WHERE segment_id = %s", member_table(env), segment.id))
+        env.cr.execute("UPDATE res_partner_segment SET member_count = 0 WHERE id = %s", [segment.id])
+        segment.invalidate_recordset(["member_count", "partner_ids"])
+        if commit:
+            commit()
+
+    return run
+
+
 def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, metrics=True):
     """First build and unchanged rebuild of each scenario against its reference, then a
     segment of a segment, then the naive ORM way on the relation scenario."""
@@ -262,14 +276,7 @@ def measure_segments(env, repeats, commit, today, naive_timeout=300, log=quiet, 
     results, checks, segments = [], {}, {}
 
     def clear(segment):
-        def run():  # an empty segment, as a new one is (member count 0: no entry events)
-            env.cr.execute(SQL("DELETE FROM %s WHERE segment_id = %s", member_table(env), segment.id))
-            env.cr.execute("UPDATE res_partner_segment SET member_count = 0 WHERE id = %s", [segment.id])
-            segment.invalidate_recordset(["member_count", "partner_ids"])
-            if commit:
-                commit()
-
-        return run
+        return emptied(env, segment, commit)
 
     for name, domain, reference in segment_scenarios(env, today, metrics):
         log(f"segment: {name}")
@@ -723,6 +730,28 @@ def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, n
     return report
 
 
+def measure_scale(env, repeats, commit, mailing_size, log=quiet):
+    """The scaling run's figures at this size (``bench/scale.py`` sets sizes side by side):
+    each segment scenario's first build and unchanged rebuild, the lifecycle runs, the
+    mailing sync into an empty list."""
+    Segment = env["res.partner.segment"]
+    log("lifecycle runs")
+    report = {"today": str(date.today()), "repeats": repeats, "only": "scale"}
+    report["lifecycle"] = measure_lifecycle(env, repeats, commit)
+    report["segments"] = []
+    for name, domain, _reference in segment_scenarios(env, date.today()):
+        log(f"segment: {name}")
+        segment = Segment.create({"name": f"Bench {name}", "domain": domain, "company_id": env.company.id})
+        first = timed(segment.action_recompute, repeats, before=emptied(env, segment, commit), commit=commit)
+        rebuild = timed(segment.action_recompute, repeats, commit=commit)
+        report["segments"].append(
+            {"scenario": name, "members": segment.member_count, "first": first, "rebuild": rebuild}
+        )
+    log(f"mailing sync of a {mailing_size}-partner segment")
+    report["mailing"] = measure_mailing(env, mailing_segment(env, mailing_size), repeats, commit)
+    return report
+
+
 def check_targets(report):
     """Each target of the issue: measured value, target, met."""
     out = []
@@ -957,6 +986,8 @@ def measure_requested(env, args, commit, progress):
         report["lifecycle"] = measure_lifecycle(env, args.repeats, commit)
         report["targets"] = check_targets(report)
         return report
+    if args.only == "scale":
+        return measure_scale(env, args.repeats, commit, args.mailing_size, log=progress)
     return measure_all(
         env,
         args.repeats,
@@ -978,7 +1009,7 @@ def main():
     parser.add_argument("--oca-timeout", type=int, default=300)
     parser.add_argument("--naive-timeout", type=int, default=300)
     parser.add_argument("--out", required=True)
-    parser.add_argument("--only", choices=["lifecycle"], help="measure this section only")
+    parser.add_argument("--only", choices=["lifecycle", "scale"], help="measure this section only")
     args = parser.parse_args()
 
     import odoo
@@ -1022,6 +1053,8 @@ def main():
     with open(args.out, "w", encoding="utf-8") as out:
         json.dump(report, out, indent=2)
     print(table(report) if not args.only else "\n".join(lifecycle_lines(report)))
+    for seg in report["segments"] if args.only == "scale" else ():
+        print(f"{seg['scenario']}: first {seg['first']['median']} s, rebuild {seg['rebuild']['median']} s")
     print(f"\nJSON: {args.out}")
 
 

@@ -4,6 +4,7 @@
 # bench/run.py: table on the terminal, JSON in bench/results/.
 #   BENCH_PARTNERS=50000 BENCH_REPEATS=3 BENCH_OCA_TIMEOUT=300 make bench
 #   BENCH_ONLY=lifecycle make bench     # the lifecycle runs only (first, unchanged, daily)
+#   BENCH_ONLY=scale make bench         # the scaling run's figures at one size (make bench-scale)
 source "$(dirname "$0")/env.sh"
 setup_all
 PARTNERS="${BENCH_PARTNERS:-1000000}"
@@ -37,7 +38,7 @@ else
 fi
 
 mkdir -p "$ADDON_DIR/bench/results"
-out="$ADDON_DIR/bench/results/bench-${PARTNERS}-$(date +%Y%m%d-%H%M%S).json"
+out="${BENCH_OUT:-$ADDON_DIR/bench/results/bench-${PARTNERS}-$(date +%Y%m%d-%H%M%S).json}"
 ODOO_SRC="$ODOO_SRC" "$PY" "$ADDON_DIR/bench/run.py" --conf "$ODOO_CONF" --db "$DB" \
   --partners "$PARTNERS" --repeats "${BENCH_REPEATS:-3}" --oca-timeout "$oca_timeout" \
   --naive-timeout "${BENCH_NAIVE_TIMEOUT:-300}" --mailing-size "${BENCH_MAILING_SIZE:-$(( PARTNERS < 1000000 ? PARTNERS * 18 / 100 : 180000 ))}" \

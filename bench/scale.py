@@ -1,0 +1,130 @@
+"""`make bench-scale`: the scaling run's figures side by side, per size.
+
+    python bench/scale.py bench/results/scale-250000-*.json ... --png bench/results/scale.png
+
+Reads the JSON of ``run.py --only scale`` at each size, prints each figure per size, its
+cost ratio per doubling of the partners (target <= 2.2x) and a 10M-partner extrapolation
+(power law through the two largest sizes), and draws the figures on a log-log plot.
+"""
+# pylint: disable=print-used  # a command-line report
+
+import argparse
+import json
+import math
+
+DOUBLING_TARGET = 2.2
+EXTRAPOLATE_TO = 10_000_000
+
+
+def figures(report):
+    """{figure name: median seconds} of one size's report."""
+    life = report["lifecycle"]
+    out = {
+        "lifecycle first run": life["first"]["median"],
+        "lifecycle daily run (1 % bought)": life["daily"]["median"],
+        "mailing sync into an empty list": report["mailing"]["first"]["median"],
+    }
+    for seg in report["segments"]:
+        out[f"first build, {seg['scenario']}"] = seg["first"]["median"]
+        out[f"unchanged rebuild, {seg['scenario']}"] = seg["rebuild"]["median"]
+    return out
+
+
+def ratios(sizes, series):
+    """Cost ratio per doubling between each two consecutive sizes (normalized to a factor
+    of two when the sizes are not exactly twice each other)."""
+    out = []
+    for (small, t_small), (large, t_large) in zip(zip(sizes, series), zip(sizes[1:], series[1:])):
+        exponent = math.log(max(t_large, 1e-3) / max(t_small, 1e-3)) / math.log(large / small)
+        out.append(round(2**exponent, 2))
+    return out
+
+
+def extrapolate(sizes, series, target=EXTRAPOLATE_TO):
+    """Seconds at ``target`` partners on the power law through the two largest sizes."""
+    (small, t_small), (large, t_large) = list(zip(sizes, series))[-2:]
+    exponent = math.log(max(t_large, 1e-3) / max(t_small, 1e-3)) / math.log(large / small)
+    return round(t_large * (target / large) ** exponent, 1)
+
+
+def summary(reports):
+    sizes = sorted(reports)
+    by_figure = {}
+    for size in sizes:
+        for name, seconds in figures(reports[size]).items():
+            by_figure.setdefault(name, []).append(seconds)
+    rows = []
+    for name, series in by_figure.items():
+        if len(series) != len(sizes):
+            continue
+        per_doubling = ratios(sizes, series)
+        rows.append(
+            {
+                "figure": name,
+                "seconds": dict(zip(sizes, series)),
+                "per_doubling": per_doubling,
+                "met": all(r <= DOUBLING_TARGET for r in per_doubling),
+                "at_10m": extrapolate(sizes, series) if len(sizes) > 1 else None,
+            }
+        )
+    return sizes, rows
+
+
+def text(sizes, rows):
+    head = " | ".join(f"{s // 1000}k" for s in sizes)
+    lines = [f"figure: median s at {head} | ratio per doubling (target <= {DOUBLING_TARGET}x) | at 10M"]
+    for row in rows:
+        lines.append(
+            f"{'' if row['met'] else 'OVER '}{row['figure']}: "
+            + " | ".join(f"{row['seconds'][s]}" for s in sizes)
+            + " | "
+            + " ".join(f"{r}x" for r in row["per_doubling"])
+            + f" | ~{row['at_10m']} s"
+        )
+    return "\n".join(lines)
+
+
+def plot(sizes, rows, path):
+    import matplotlib  # pylint: disable=import-outside-toplevel  # bench-only dependency
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot  # pylint: disable=import-outside-toplevel
+
+    fig, axes = pyplot.subplots(figsize=(10, 6))
+    for row in rows:
+        axes.plot(sizes, [row["seconds"][s] for s in sizes], marker="o", label=row["figure"])
+    if rows:  # a guide: what linear growth from the first figure's smallest size looks like
+        start = rows[0]["seconds"][sizes[0]]
+        axes.plot(sizes, [start * s / sizes[0] for s in sizes], linestyle=":", color="grey", label="linear")
+    axes.set_xscale("log")
+    axes.set_yscale("log")
+    axes.set_xticks(sizes, [f"{s // 1000}k" for s in sizes])
+    axes.set_xlabel("partners")
+    axes.set_ylabel("seconds (median)")
+    axes.set_title("partner_segmentation: cost per size")
+    axes.legend(fontsize="small")
+    fig.tight_layout()
+    fig.savefig(path, dpi=100)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("reports", nargs="+", help="JSON of run.py --only scale, one per size")
+    parser.add_argument("--png", required=True)
+    parser.add_argument("--out", required=True, help="JSON summary")
+    args = parser.parse_args()
+    reports = {}
+    for path in args.reports:
+        with open(path, encoding="utf-8") as handle:
+            report = json.load(handle)
+        reports[report["partners"]] = report
+    sizes, rows = summary(reports)
+    with open(args.out, "w", encoding="utf-8") as handle:
+        json.dump({"sizes": sizes, "figures": rows}, handle, indent=2)
+    plot(sizes, rows, args.png)
+    print(text(sizes, rows))
+    print(f"\nJSON: {args.out}\nplot: {args.png}")
+
+
+if __name__ == "__main__":
+    main()
