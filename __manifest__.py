@@ -2,12 +2,12 @@
     "name": "Partner Segmentation & Lifecycle",
     "summary": "Dynamic and static customer segments, lifecycle stages per company, "
     "synced into mass mailing lists, fast at a million partners",
-    "version": "18.0.1.6.0",
+    "version": "18.0.1.7.0",
     "category": "Marketing",
     "license": "LGPL-3",
     "author": "partner_segmentation",
     "website": "https://github.com/odoo/odoo",
-    "depends": ["contacts", "mass_mailing", "sale", "crm"],
+    "depends": ["contacts", "mass_mailing", "mass_mailing_sms", "sale", "crm"],
     "data": [
         "security/partner_segmentation_security.xml",
         "security/ir.model.access.csv",

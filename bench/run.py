@@ -505,7 +505,7 @@ def measure_mailing(env, segment, repeats, commit):
     return {
         "segment_members": segment.member_count,
         "subscribed": figures["already"],
-        "no_email": figures["no_email"],
+        "no_email": figures["no_address"],
         "first": first,
         "unchanged_resync": resync,
     }

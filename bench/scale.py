@@ -30,21 +30,23 @@ def figures(report):
     return out
 
 
+def exponent(small, t_small, large, t_large):
+    """The power law's exponent between two sizes: seconds ~ partners ** exponent."""
+    return math.log(max(t_large, 1e-3) / max(t_small, 1e-3)) / math.log(large / small)
+
+
 def ratios(sizes, series):
     """Cost ratio per doubling between each two consecutive sizes (normalized to a factor
     of two when the sizes are not exactly twice each other)."""
-    out = []
-    for (small, t_small), (large, t_large) in zip(zip(sizes, series), zip(sizes[1:], series[1:])):
-        exponent = math.log(max(t_large, 1e-3) / max(t_small, 1e-3)) / math.log(large / small)
-        out.append(round(2**exponent, 2))
-    return out
+    return [
+        round(2 ** exponent(sizes[i], series[i], sizes[i + 1], series[i + 1]), 2) for i in range(len(sizes) - 1)
+    ]
 
 
 def extrapolate(sizes, series, target=EXTRAPOLATE_TO):
     """Seconds at ``target`` partners on the power law through the two largest sizes."""
-    (small, t_small), (large, t_large) = list(zip(sizes, series))[-2:]
-    exponent = math.log(max(t_large, 1e-3) / max(t_small, 1e-3)) / math.log(large / small)
-    return round(t_large * (target / large) ** exponent, 1)
+    power = exponent(sizes[-2], series[-2], sizes[-1], series[-1])
+    return round(series[-1] * (target / sizes[-1]) ** power, 1)
 
 
 def summary(reports):
@@ -61,7 +63,7 @@ def summary(reports):
         rows.append(
             {
                 "figure": name,
-                "seconds": dict(zip(sizes, series)),
+                "seconds": dict(zip(sizes, series, strict=True)),
                 "per_doubling": per_doubling,
                 "met": all(r <= DOUBLING_TARGET for r in per_doubling),
                 "at_10m": extrapolate(sizes, series) if len(sizes) > 1 else None,

@@ -1,15 +1,19 @@
 """Segments into a mailing list, set-based, without ever losing consent.
 
-``plan`` gathers the segments' members once into a work table keyed by normalized email,
-with the contact to reuse and the email's state in the list, and counts what a sync would
-do; ``apply`` then does it in three statements that read only that table: create the
-missing mailing contacts, subscribe the emails not yet in the list, and (in ``sync`` mode)
-remove the subscriptions that segment syncing created for emails no longer targeted.
+``plan`` gathers the segments' members once into a work table keyed by their address on
+the channel (normalized email, or sanitized phone number for SMS), with the contact to
+reuse and the address's state in the list, and counts what a sync would do; ``apply`` then
+does it in three statements that read only that table: create the missing mailing
+contacts, subscribe the addresses not yet in the list, and (in ``sync`` mode) remove the
+subscriptions that segment syncing created for addresses no longer targeted.
 
-Consent rules: a blacklisted email is never subscribed; an opted-out subscription is never
-re-subscribed nor deleted; only subscriptions flagged ``segment_sync`` are ever removed, so
-contacts added by hand or by import stay.
+Consent rules: a blacklisted address (``mail.blacklist``, ``phone.blacklist``) is never
+subscribed; an opted-out subscription is never re-subscribed nor deleted; only
+subscriptions flagged ``segment_sync`` are ever removed, so contacts added by hand or by
+import stay.
 """
+
+from dataclasses import dataclass
 
 from odoo.tools import SQL
 
@@ -17,7 +21,27 @@ from .batch import analyze_if_large
 
 TARGET_TABLE = "partner_segment_mailing_target"
 
-FIGURES = ("to_add", "to_remove", "no_email", "blacklisted", "opted_out", "already", "held_out")
+FIGURES = ("to_add", "to_remove", "no_address", "blacklisted", "opted_out", "already", "held_out")
+
+
+@dataclass(frozen=True)
+class Channel:
+    """How members reach a list on one channel: the partner's normalized address (one
+    mailing contact per address), the contact's columns it fills, and the blacklist."""
+
+    partner_key: str  # res_partner column: the normalized address, NULL when none
+    contact_key: str  # mailing_contact column holding the same normalized address
+    contact_value: str  # mailing_contact column the address is written to
+    partner_value: str  # res_partner column written there
+    blacklist: str  # table of barred addresses (with ``active``)
+    blacklist_key: str
+
+
+EMAIL = Channel("email_normalized", "email_normalized", "email", "email", "mail_blacklist", "email")
+# mass_mailing_sms texts a list's contact at its mobile: the partner's sanitized number
+# (its mobile, else its phone, as Odoo's SMS composer picks it)
+SMS = Channel("phone_sanitized", "phone_sanitized", "mobile", "phone_sanitized", "phone_blacklist", "number")
+CHANNELS = {"email": EMAIL, "sms": SMS}
 
 
 def held_out(holdout=None):
@@ -34,10 +58,10 @@ def held_out(holdout=None):
     )
 
 
-def plan(cr, segment_ids, list_id, visible=None, holdout=None):
-    """Fill the work table with the targeted emails, each with its existing mailing contact
-    and its state in the list, and return the figures of a sync:
-    {to_add, to_remove, no_email, blacklisted, opted_out, already, held_out}.
+def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
+    """Fill the work table with the targeted addresses on ``channel``, each with its
+    existing mailing contact and its state in the list, and return the figures of a sync:
+    {to_add, to_remove, no_address, blacklisted, opted_out, already, held_out}.
 
     ``visible``: SQL selecting the partner ids the pushing user may read; members outside
     it are neither pushed nor counted (None: every member, for the scheduler). Members in
@@ -64,40 +88,41 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None):
         SQL(
             """
         CREATE TEMP TABLE %(target)s AS
-        WITH emails AS MATERIALIZED (   -- one row per normalized email, its first partner
-            SELECT DISTINCT ON (p.email_normalized)
-                   p.email_normalized, p.email, p.name, p.country_id
+        WITH addresses AS MATERIALIZED ( -- one row per normalized address, its first partner
+            SELECT DISTINCT ON (p.%(partner_key)s)
+                   p.%(partner_key)s AS key, p.%(partner_value)s AS value, p.name, p.country_id
               FROM res_partner p
-             WHERE p.email_normalized IS NOT NULL AND p.id IN (%(members)s)
-             ORDER BY p.email_normalized, p.id
-        ), contacts AS (                 -- the mailing contact to reuse for each email
-            SELECT c.email_normalized, min(c.id) AS contact_id
+             WHERE p.%(partner_key)s IS NOT NULL AND p.id IN (%(members)s)
+             ORDER BY p.%(partner_key)s, p.id
+        ), contacts AS (                 -- the mailing contact to reuse for each address
+            SELECT c.%(contact_key)s AS key, min(c.id) AS contact_id
               FROM mailing_contact c
-             WHERE c.email_normalized IN (SELECT email_normalized FROM emails)
-             GROUP BY c.email_normalized
-        ), listed AS (                   -- per email already in the list: subscribed / opted out
-            SELECT c.email_normalized, bool_or(NOT coalesce(s.opt_out, false)) AS subscribed,
+             WHERE c.%(contact_key)s IN (SELECT key FROM addresses)
+             GROUP BY c.%(contact_key)s
+        ), listed AS (                   -- per address already in the list: subscribed / opted out
+            SELECT c.%(contact_key)s AS key, bool_or(NOT coalesce(s.opt_out, false)) AS subscribed,
                    bool_or(coalesce(s.opt_out, false)) AS opted_out
               FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
-             WHERE s.list_id = %(list)s AND c.email_normalized IS NOT NULL
-             GROUP BY c.email_normalized
+             WHERE s.list_id = %(list)s AND c.%(contact_key)s IS NOT NULL
+             GROUP BY c.%(contact_key)s
         )
-        SELECT e.email_normalized, e.email, e.name, e.country_id, co.contact_id,
-               EXISTS (SELECT 1 FROM mail_blacklist bl
-                        WHERE bl.email = e.email_normalized AND bl.active) AS blacklisted,
-               l.email_normalized IS NOT NULL AS in_list,
+        SELECT a.key, a.value, a.name, a.country_id, co.contact_id,
+               EXISTS (SELECT 1 FROM %(blacklist)s bl
+                        WHERE bl.%(blacklist_key)s = a.key AND bl.active) AS blacklisted,
+               l.key IS NOT NULL AS in_list,
                coalesce(l.subscribed, false) AS subscribed,
                coalesce(l.opted_out, false) AS opted_out
-          FROM emails e
-          LEFT JOIN contacts co ON co.email_normalized = e.email_normalized
-          LEFT JOIN listed l ON l.email_normalized = e.email_normalized
+          FROM addresses a
+          LEFT JOIN contacts co ON co.key = a.key
+          LEFT JOIN listed l ON l.key = a.key
         """,
             target=target,
             members=members,
             list=list_id,
+            **columns(channel),
         )
     )
-    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (email_normalized)", target))
+    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (key)", target))
     cr.execute(SQL("ANALYZE %s", target))
     cr.execute(
         SQL(
@@ -113,26 +138,30 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None):
     )
     to_add, blacklisted, opted_out, already = cr.fetchone()
     cr.execute(
-        SQL("SELECT count(*) FROM res_partner p WHERE p.email_normalized IS NULL AND p.id IN (%s)", members)
+        SQL(
+            "SELECT count(*) FROM res_partner p WHERE p.%s IS NULL AND p.id IN (%s)",
+            SQL.identifier(channel.partner_key),
+            members,
+        )
     )
-    no_email = cr.fetchone()[0]
+    no_address = cr.fetchone()[0]
     cr.execute(
         SQL(
             """
         SELECT count(*) FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
          WHERE s.list_id = %(list)s AND s.segment_sync AND NOT coalesce(s.opt_out, false)
-           AND NOT EXISTS (SELECT 1 FROM %(target)s t
-                            WHERE t.email_normalized = c.email_normalized)
+           AND NOT EXISTS (SELECT 1 FROM %(target)s t WHERE t.key = c.%(contact_key)s)
         """,
             target=target,
             list=list_id,
+            contact_key=SQL.identifier(channel.contact_key),
         )
     )
     to_remove = cr.fetchone()[0]
     return {
         "to_add": to_add,
         "to_remove": to_remove,
-        "no_email": no_email,
+        "no_address": no_address,
         "blacklisted": blacklisted,
         "opted_out": opted_out,
         "already": already,
@@ -140,34 +169,40 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None):
     }
 
 
-def apply(cr, list_id, mode, uid):
+def columns(channel):
+    """The channel's column and table names, as SQL identifiers for ``SQL`` arguments."""
+    return {name: SQL.identifier(value) for name, value in vars(channel).items()}
+
+
+def apply(cr, list_id, mode, uid, channel=EMAIL):
     """Apply the plan in the work table to the list; return (added, removed)."""
     target = SQL.identifier(TARGET_TABLE)
     now = SQL("(now() at time zone 'utc')")
-    # 1. a mailing contact for each email to subscribe that has none yet (reuse otherwise)
+    # 1. a mailing contact for each address to subscribe that has none yet (reuse otherwise)
     cr.execute(
         SQL(
             """
         WITH created AS (
-            INSERT INTO mailing_contact (name, email, email_normalized, country_id,
+            INSERT INTO mailing_contact (name, %(contact_value)s, %(contact_key)s, country_id,
                                          message_bounce, create_uid, create_date, write_uid,
                                          write_date)
-            SELECT t.name, t.email, t.email_normalized, t.country_id, 0,
+            SELECT t.name, t.value, t.key, t.country_id, 0,
                    %(uid)s, %(now)s, %(uid)s, %(now)s
               FROM %(target)s t
              WHERE NOT t.blacklisted AND NOT t.in_list AND t.contact_id IS NULL
-            RETURNING id, email_normalized
+            RETURNING id, %(contact_key)s AS key
         )
         UPDATE %(target)s t SET contact_id = c.id
-          FROM created c WHERE c.email_normalized = t.email_normalized
+          FROM created c WHERE c.key = t.key
         """,
             target=target,
             uid=uid,
             now=now,
+            **columns(channel),
         )
     )
     analyze_if_large(cr, "mailing_contact", cr.rowcount)
-    # 2. subscribe emails with no subscription at all in the list (opted-out ones stay out)
+    # 2. subscribe addresses with no subscription at all in the list (opted-out ones stay out)
     cr.execute(
         SQL(
             """
@@ -196,11 +231,11 @@ def apply(cr, list_id, mode, uid):
             DELETE FROM mailing_subscription s USING mailing_contact c
              WHERE c.id = s.contact_id AND s.list_id = %(list)s
                AND s.segment_sync AND NOT coalesce(s.opt_out, false)
-               AND NOT EXISTS (SELECT 1 FROM %(target)s t
-                                WHERE t.email_normalized = c.email_normalized)
+               AND NOT EXISTS (SELECT 1 FROM %(target)s t WHERE t.key = c.%(contact_key)s)
             """,
                 target=target,
                 list=list_id,
+                contact_key=SQL.identifier(channel.contact_key),
             )
         )
         removed = cr.rowcount
@@ -208,10 +243,10 @@ def apply(cr, list_id, mode, uid):
     return added, removed
 
 
-def sync_segments_to_list(cr, segment_ids, list_id, mode, uid, visible=None):
+def sync_segments_to_list(cr, segment_ids, list_id, mode, uid, visible=None, channel=EMAIL):
     """Plan and apply in one go; returns the plan's figures with the applied ``added`` and
     ``removed``. The caller flushes the ORM before and invalidates its caches of mailing
     contacts, subscriptions and lists after."""
-    figures = plan(cr, segment_ids, list_id, visible)
-    figures["added"], figures["removed"] = apply(cr, list_id, mode, uid)
+    figures = plan(cr, segment_ids, list_id, visible, channel=channel)
+    figures["added"], figures["removed"] = apply(cr, list_id, mode, uid, channel)
     return figures

@@ -1029,10 +1029,11 @@ class ResPartnerSegment(models.Model):
                     "Syncing mailing list “%(list)s” failed: %(error)s", list=mailing_list.name, error=exc
                 )
 
-    def _push_to_list(self, mailing_list, mode):
+    def _push_to_list(self, mailing_list, mode, channel="email"):
         """Members of these segments into ``mailing_list`` (``add`` or ``sync``), set-based,
         after checking the user may change that list. A user pushes only the members that
-        user may read; one push into a list at a time."""
+        user may read; one push into a list at a time. ``channel``: ``email`` subscribes
+        their email addresses, ``sms`` their phone numbers (as the contacts' mobile)."""
         mailing_list.check_access("write")
         for model in ("mailing.contact", "mailing.subscription"):
             self.env[model].with_env(mailing_list.env).check_access("create")
@@ -1048,7 +1049,13 @@ class ResPartnerSegment(models.Model):
             )
         self.env.flush_all()
         figures = mailing.sync_segments_to_list(
-            self.env.cr, self.ids, mailing_list.id, mode, self.env.uid, self._readable_partners_sql()
+            self.env.cr,
+            self.ids,
+            mailing_list.id,
+            mode,
+            self.env.uid,
+            self._readable_partners_sql(),
+            channel=mailing.CHANNELS[channel],
         )
         for model in ("mailing.contact", "mailing.subscription", "mailing.list"):
             self.env[model].invalidate_model()
@@ -1123,26 +1130,34 @@ class ResPartnerSegment(models.Model):
             )
         return sender
 
-    def action_send_mailing(self):
+    def action_send_mailing(self, mailing_type="mail"):
         """A new mailing on contacts whose recipients are this segment's members
         (``segment_ids``), read at sending time (nothing is copied). Opened unsaved: backing
         out leaves no draft."""
         self.ensure_one()
+        context = {
+            "default_subject": self.name,
+            "default_mailing_type": mailing_type,
+            "default_mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+            "default_segment_ids": [(6, 0, self.ids)],
+            "partner_segmentation_segment_id": self.id,
+        }
+        if mailing_type == "mail":
+            context["default_email_from"] = self._mailing_sender()
         return {
             "type": "ir.actions.act_window",
             "res_model": "mailing.mailing",
             "view_mode": "form",
             "views": [(False, "form")],
             "target": "current",
-            "context": {
-                "default_subject": self.name,
-                "default_mailing_type": "mail",
-                "default_mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
-                "default_segment_ids": [(6, 0, self.ids)],
-                "default_email_from": self._mailing_sender(),
-                "partner_segmentation_segment_id": self.id,
-            },
+            "context": context,
         }
+
+    def action_send_sms(self):
+        """A new SMS mailing on this segment's members, as ``action_send_mailing``: members
+        without a mobile or phone are skipped when it is sent (Odoo's SMS composer records
+        them as "missing number"), phone-blacklisted numbers are never texted."""
+        return self.action_send_mailing(mailing_type="sms")
 
     @api.model
     def _cron_recompute(self):

@@ -144,9 +144,10 @@ class ResPartnerSegmentPush(models.Model):
         )
 
     @api.model
-    def _record(self, segments, mailing_list, visible):
+    def _record(self, segments, mailing_list, visible, channel="email"):
         """After a push: one record per segment with its mailed and held-out members who
-        have an email (the two groups the lift compares), copied inside PostgreSQL."""
+        have an address on the push's channel, an email or a phone number (the two groups
+        the lift compares), copied inside PostgreSQL."""
         pushes = self.sudo().create(
             [
                 {
@@ -170,7 +171,7 @@ class ResPartnerSegmentPush(models.Model):
                              FROM res_partner_segment_member m
                              JOIN res_partner_segment s ON s.id = m.segment_id
                              JOIN res_partner p ON p.id = m.partner_id
-                            WHERE m.segment_id = %(segment)s AND p.email_normalized IS NOT NULL
+                            WHERE m.segment_id = %(segment)s AND p.%(address)s IS NOT NULL
                               AND %(visible)s AND %(negate)s %(held_out)s""",
                         table=SQL.identifier(table),
                         push=push.id,
@@ -178,6 +179,7 @@ class ResPartnerSegmentPush(models.Model):
                         visible=SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
                         negate=SQL("") if held else SQL("NOT"),
                         held_out=mailing.held_out(),
+                        address=SQL.identifier(mailing.CHANNELS[channel].partner_key),
                     )
                 )
         pushes.invalidate_recordset(["mailed_partner_ids", "held_out_partner_ids"])

@@ -232,3 +232,65 @@ class TestSegmentMailing(TransactionCase):
             .create({"mailing_list_id": self.mlist.id})
         )
         self.assertEqual(wizard.segment_ids, self.segment)
+
+    def test_sms_push_subscribes_numbers_and_counts_the_rest(self):
+        """Channel SMS: one contact per number with it as mobile; members without a number
+        and phone-blacklisted numbers are counted and skipped; an SMS mailing on the list
+        then texts exactly the pushed numbers."""
+        self.alice.mobile = "+32470000001"
+        self.alice_twin.phone = "+32470000001"  # the same number: one contact
+        self.bob.phone = "+32470000002"  # email blacklisted, number not: texted
+        self.carol.mobile = "+32470000003"
+        self.env["phone.blacklist"].create({"number": "+32470000003"})
+        wizard = self.wizard(channel="sms")
+        expected = {"count_add": 2, "count_no_phone": 2, "count_blacklisted": 1, "count_no_email": 0}
+        self.assertEqual({name: wizard[name] for name in expected}, expected, "Dave and Erin have no number")
+        wizard.action_apply()
+        self.assertEqual({name: wizard[name] for name in expected}, expected)
+        push = self.env["res.partner.segment.push"].search([("mailing_list_id", "=", self.mlist.id)])
+        self.assertEqual(
+            push.mailed_partner_ids,
+            self.alice | self.alice_twin | self.bob | self.carol,
+            "the campaign lift's mailed group: members with a number",
+        )
+        pushed = self.subscriptions().contact_id.filtered("mobile")
+        self.assertEqual(sorted(pushed.mapped("mobile")), ["+32470000001", "+32470000002"])
+        self.assertEqual(
+            self.subscriptions() - self.subscriptions().filtered(lambda s: s.contact_id.mobile),
+            self.carol_optout | self.manual_sub,
+            "email subscriptions of the list stay",
+        )
+        sms_mailing = (
+            self.env["mailing.mailing"]
+            .with_user(self.marketer)
+            .create(
+                {
+                    "subject": "Texts",
+                    "mailing_type": "sms",
+                    "mailing_model_id": self.env["ir.model"]._get_id("mailing.list"),
+                    "contact_list_ids": [(6, 0, self.mlist.ids)],
+                    "body_plaintext": "Hello",
+                }
+            )
+        )
+        sms_mailing.action_send_mail()
+        texted = self.env["sms.sms"].search([("mailing_id", "=", sms_mailing.id), ("state", "=", "outgoing")])
+        self.assertEqual(sorted(texted.mapped("number")), ["+32470000001", "+32470000002"])
+
+    def test_send_an_sms_targets_the_members(self):
+        self.alice.mobile = "+32470000001"
+        self.carol.mobile = "+32470000003"
+        self.env["phone.blacklist"].create({"number": "+32470000003"})
+        Mailing = self.env["mailing.mailing"]
+        action = self.segment.with_user(self.marketer).action_send_sms()
+        form = Form(Mailing.with_user(self.marketer).with_context(**action["context"]))
+        form.body_plaintext = "Hello"
+        sms_mailing = form.save()
+        self.assertEqual(sms_mailing.mailing_type, "sms")
+        self.assertEqual(sms_mailing.segment_ids, self.segment)
+        self.assertTrue(self.segment.last_mailing_at)
+        self.assertEqual(
+            self.env["res.partner"].search(sms_mailing._parse_mailing_domain()),
+            self.segment.partner_ids - self.carol,
+            "its members, but the phone-blacklisted (Odoo's own default filter for SMS)",
+        )

@@ -154,3 +154,52 @@ class TestMailingSegmentRecipients(TransactionCase):
                     "segment_ids": [(6, 0, self.hidden.ids)],
                 }
             )
+
+    def test_an_sms_mailing_texts_the_members_with_a_number(self):
+        """Segments as recipients of an SMS mailing: members with a mobile or a phone are
+        texted, one without is counted as missing a number, a blacklisted number is never
+        texted, a non-member never."""
+        Partner = self.env["res.partner"]
+        mobile, phone, none, barred, outside = Partner.create(
+            [
+                {"name": "MS sms mobile", "mobile": "+32470000011"},
+                {"name": "MS sms phone", "phone": "+32470000012"},
+                {"name": "MS sms none", "email": "none@example.com"},
+                {"name": "MS sms barred", "mobile": "+32470000013"},
+                {"name": "MS sms outside", "mobile": "+32470000014"},
+            ]
+        )
+        self.env["phone.blacklist"].create({"number": "+32470000013"})
+        self.env.flush_all()  # Odoo's blacklist filter reads the stored numbers in SQL
+        segment = self.env["res.partner.segment"].create(
+            {
+                "name": "MS sms",
+                "segment_type": "static",
+                "partner_ids": [(6, 0, (mobile | phone | none | barred).ids)],
+            }
+        )
+        mailing = (
+            self.env["mailing.mailing"]
+            .with_user(self.marketer)
+            .create(
+                {
+                    "subject": "SMS segments",
+                    "mailing_type": "sms",
+                    "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                    "segment_ids": [(6, 0, segment.ids)],
+                    "body_plaintext": "Hello",
+                }
+            )
+        )
+        mailing.action_send_mail()
+        traces = self.env["mailing.trace"].search([("mass_mailing_id", "=", mailing.id)])
+        self.assertEqual(set(traces.mapped("trace_type")), {"sms"})
+        sent = traces.filtered(lambda t: t.trace_status != "cancel")
+        self.assertEqual(set(sent.mapped("res_id")), {mobile.id, phone.id})
+        self.assertEqual(
+            {t.res_id: t.failure_type for t in traces - sent},
+            {none.id: "sms_number_missing"},
+            "no number: cancelled; blacklisted number: not a recipient at all",
+        )
+        texted = self.env["sms.sms"].search([("mailing_id", "=", mailing.id), ("state", "=", "outgoing")])
+        self.assertEqual(set(texted.mapped("number")), {"+32470000011", "+32470000012"})

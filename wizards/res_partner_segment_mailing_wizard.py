@@ -18,6 +18,13 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
     segment_ids = fields.Many2many("res.partner.segment", string="Segments", required=True)
     mailing_list_id = fields.Many2one("mailing.list", string="Mailing list")
     new_list_name = fields.Char("New list name", help="Create a new list with this name.")
+    channel = fields.Selection(
+        [("email", "Email"), ("sms", "SMS")],
+        required=True,
+        default="email",
+        help="Email subscribes the members' email addresses; SMS their mobile (or phone) "
+        "numbers, for SMS mailings on the list. Blacklisted addresses and numbers are skipped.",
+    )
     mode = fields.Selection(
         [("add", "Add only"), ("sync", "Sync (also remove those that left)")],
         required=True,
@@ -38,6 +45,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
     count_add = fields.Integer("To subscribe", readonly=True)
     count_remove = fields.Integer("To remove", readonly=True)
     count_no_email = fields.Integer("Without email (skipped)", readonly=True)
+    count_no_phone = fields.Integer("Without mobile or phone (skipped)", readonly=True)
     count_blacklisted = fields.Integer("Blacklisted (skipped)", readonly=True)
     count_opted_out = fields.Integer("Opted out (kept out)", readonly=True)
     count_already = fields.Integer("Already subscribed", readonly=True)
@@ -60,7 +68,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
             wizard.write(wizard._preview())
         return wizards
 
-    @api.onchange("segment_ids", "mailing_list_id", "mode", "holdout_percent")
+    @api.onchange("segment_ids", "mailing_list_id", "mode", "holdout_percent", "channel")
     def _onchange_preview(self):
         self.update(self._preview())
 
@@ -73,7 +81,8 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         return {
             "count_add": figures["to_add"],
             "count_remove": figures["to_remove"] if self.mode == "sync" else 0,
-            "count_no_email": figures["no_email"],
+            "count_no_email": figures["no_address"] if self.channel == "email" else 0,
+            "count_no_phone": figures["no_address"] if self.channel == "sms" else 0,
             "count_blacklisted": figures["blacklisted"],
             "count_opted_out": figures["opted_out"],
             "count_already": figures["already"],
@@ -93,6 +102,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
             self.mailing_list_id._origin.id or 0,
             segments._readable_partners_sql(),
             holdout=holdout,
+            channel=mailing.CHANNELS[self.channel],
         )
 
     def action_apply(self):
@@ -123,10 +133,10 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
                 ) from None
             changed.holdout_percent = self.holdout_percent
         mailing_list = self.mailing_list_id or self.env["mailing.list"].create({"name": self.new_list_name})
-        figures = self.segment_ids._push_to_list(mailing_list, self.mode)
+        figures = self.segment_ids._push_to_list(mailing_list, self.mode, self.channel)
         # who was mailed and who was held out, for the campaign lift report
         self.env["res.partner.segment.push"]._record(
-            self.segment_ids, mailing_list, self.segment_ids._readable_partners_sql()
+            self.segment_ids, mailing_list, self.segment_ids._readable_partners_sql(), self.channel
         )
         self.write(
             {
