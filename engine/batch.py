@@ -36,3 +36,15 @@ def try_xact_lock(cr, key, record_id):
     visible to it."""
     cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", key, record_id))
     return cr.fetchone()[0]
+
+
+def create_temp_table(cr, name, query):
+    """(Re)create the session's temporary table ``name`` from ``query`` (``SQL``): a run
+    interrupted in this session may have left it. Returns the number of rows."""
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(name)))
+    cr.execute(SQL("CREATE TEMP TABLE %s AS %s", SQL.identifier(name), query))
+    return cr.rowcount
+
+
+def drop_temp_tables(cr, *names):
+    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL(", ").join(SQL.identifier(name) for name in names)))

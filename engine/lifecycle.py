@@ -13,6 +13,7 @@ from typing import NamedTuple
 from odoo.tools import SQL
 
 from . import rfm
+from .batch import create_temp_table, drop_temp_tables
 from .figures import STORED_FIGURES as FIGURES
 from .figures import STORED_WINDOW
 
@@ -158,11 +159,11 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count, cha
     # of the orders by customer spills to disk with the default 4 MB.
     cr.execute("SET LOCAL jit = off")
     cr.execute("SET LOCAL work_mem = '64MB'")
-    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
-    cr.execute(
+    create_temp_table(
+        cr,
+        WORK_TABLE,
         SQL(
             """
-        CREATE TEMP TABLE %(work)s AS
         WITH purchases AS (
             SELECT p.commercial_partner_id AS partner_id, %(aggregates)s
               FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
@@ -204,7 +205,6 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count, cha
           FROM purchases pu FULL JOIN interest i ON i.partner_id = pu.partner_id CROSS JOIN rfm_limits
         OFFSET 0) scored
         """,
-            work=SQL.identifier(WORK_TABLE),
             rfm_limits=rfm.thresholds(SQL("purchases")),
             rfm_scores=rfm.score_columns("pu", "rfm_limits"),
             rfm_segment=rfm.segment_column("scored"),
@@ -229,7 +229,7 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count, cha
             churn_f=churn_f,
             dormant_f=dormant_f,
             active_count=active_count,
-        )
+        ),
     )
     rows = cr.rowcount
     _index_by_partner(cr, WORK_TABLE)
@@ -384,13 +384,12 @@ def collect_changed(cr, company_id, today, since):
     the customers queued for the company (the queue entries are taken, and removed by
     ``release_taken`` when the run is written), and those with a purchase that left the
     window of the stored 12-month figure since. Returns their number."""
-    changed, taken = SQL.identifier(CHANGED_TABLE), SQL.identifier(TAKEN_TABLE)
     take_pending(cr, company_id)
-    cr.execute(SQL("DROP TABLE IF EXISTS %s", changed))
-    cr.execute(
+    count = create_temp_table(
+        cr,
+        CHANGED_TABLE,
         SQL(
             """
-        CREATE TEMP TABLE %(changed)s AS
         SELECT partner_id FROM %(taken)s
          UNION
         SELECT p.commercial_partner_id
@@ -399,29 +398,23 @@ def collect_changed(cr, company_id, today, since):
            AND so.date_order >= %(since)s - interval %(window)s
            AND so.date_order < %(today)s - interval %(window)s
         """,
-            changed=changed,
-            taken=taken,
+            taken=SQL.identifier(TAKEN_TABLE),
             company=company_id,
             since=since,
             today=today,
             window=STORED_WINDOW,
-        )
+        ),
     )
-    count = cr.rowcount
     _index_by_partner(cr, CHANGED_TABLE)
     return count
 
 
 def take_pending(cr, company_id):
     """Take the company's queue entries for a full run (which recomputes everyone)."""
-    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(TAKEN_TABLE)))
-    cr.execute(
-        SQL(
-            "CREATE TEMP TABLE %s AS SELECT id, partner_id FROM %s WHERE company_id = %s",
-            SQL.identifier(TAKEN_TABLE),
-            SQL.identifier(PENDING_TABLE),
-            company_id,
-        )
+    create_temp_table(
+        cr,
+        TAKEN_TABLE,
+        SQL("SELECT id, partner_id FROM %s WHERE company_id = %s", SQL.identifier(PENDING_TABLE), company_id),
     )
 
 
@@ -435,8 +428,7 @@ def release_taken(cr):
             SQL.identifier(TAKEN_TABLE),
         )
     )
-    for table in (TAKEN_TABLE, CHANGED_TABLE, REFRESH_TABLE):
-        cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(table)))
+    drop_temp_tables(cr, TAKEN_TABLE, CHANGED_TABLE, REFRESH_TABLE)
 
 
 def purchase_cycle_from_rows(cr, company_id):
@@ -546,14 +538,14 @@ def refresh_rows(cr, company_id, rules, since=None, applied=None):
     scores = [*(score.name for score in rfm.SCORES), rfm.SEGMENT_FIELD]
     columns = SQL(", ").join(SQL.identifier(name) for name in scores)
     # the candidates first, counted: the planner then joins them to their rows by id
-    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(REFRESH_TABLE)))
-    cr.execute(
+    create_temp_table(
+        cr,
+        REFRESH_TABLE,
         SQL(
-            "CREATE TEMP TABLE %s AS SELECT o.id FROM res_partner_lifecycle o WHERE o.company_id = %s AND %s",
-            SQL.identifier(REFRESH_TABLE),
+            "SELECT o.id FROM res_partner_lifecycle o WHERE o.company_id = %s AND %s",
             company_id,
             _refresh_candidates(rules, since, applied, now),
-        )
+        ),
     )
     cr.execute(SQL("ANALYZE %s", SQL.identifier(REFRESH_TABLE)))
     cr.execute(
@@ -635,7 +627,7 @@ def write_snapshot(cr, company_id, today, uid):
 
 
 def drop_work_table(cr):
-    cr.execute(SQL("DROP TABLE IF EXISTS %s", SQL.identifier(WORK_TABLE)))
+    drop_temp_tables(cr, WORK_TABLE)
 
 
 def analyze(cr):

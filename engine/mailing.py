@@ -8,16 +8,17 @@ contacts, subscribe the addresses not yet in the list, and (in ``sync`` mode) re
 subscriptions that segment syncing created for addresses no longer targeted.
 
 Consent rules: a blacklisted address (``mail.blacklist``, ``phone.blacklist``) is never
-subscribed; an opted-out subscription is never re-subscribed nor deleted; only
-subscriptions flagged ``segment_sync`` are ever removed, so contacts added by hand or by
-import stay.
+subscribed; an opted-out subscription is never re-subscribed nor deleted, and a partner who
+opted out of the list by email is not subscribed by number (nor the reverse); only
+subscriptions flagged ``segment_sync`` are ever removed, and only by a sync of the channel
+that created them, so contacts added by hand or by import, and the other channel's, stay.
 """
 
 from dataclasses import dataclass
 
 from odoo.tools import SQL
 
-from .batch import analyze_if_large
+from .batch import analyze_if_large, create_temp_table, drop_temp_tables
 
 TARGET_TABLE = "partner_segment_mailing_target"
 
@@ -29,6 +30,7 @@ class Channel:
     """How members reach a list on one channel: the partner's normalized address (one
     mailing contact per address), the contact's columns it fills, and the blacklist."""
 
+    name: str  # stamped on the subscriptions it creates (``segment_sync_channel``)
     partner_key: str  # res_partner column: the normalized address, NULL when none
     contact_key: str  # mailing_contact column holding the same normalized address
     contact_value: str  # mailing_contact column the address is written to
@@ -37,10 +39,12 @@ class Channel:
     blacklist_key: str
 
 
-EMAIL = Channel("email_normalized", "email_normalized", "email", "email", "mail_blacklist", "email")
+EMAIL = Channel("email", "email_normalized", "email_normalized", "email", "email", "mail_blacklist", "email")
 # mass_mailing_sms texts a list's contact at its mobile: the partner's sanitized number
 # (its mobile, else its phone, as Odoo's SMS composer picks it)
-SMS = Channel("phone_sanitized", "phone_sanitized", "mobile", "phone_sanitized", "phone_blacklist", "number")
+SMS = Channel(
+    "sms", "phone_sanitized", "phone_sanitized", "mobile", "phone_sanitized", "phone_blacklist", "number"
+)
 CHANNELS = {"email": EMAIL, "sms": SMS}
 
 
@@ -83,14 +87,15 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
     members = segment_members(held=False)
     cr.execute(SQL("SELECT count(*) FROM (%s EXCEPT %s) t", segment_members(held=True), members))
     held_out_count = cr.fetchone()[0]
-    cr.execute(SQL("DROP TABLE IF EXISTS %s", target))
-    cr.execute(
+    create_temp_table(
+        cr,
+        TARGET_TABLE,
         SQL(
             """
-        CREATE TEMP TABLE %(target)s AS
         WITH addresses AS MATERIALIZED ( -- one row per normalized address, its first partner
             SELECT DISTINCT ON (p.%(partner_key)s)
-                   p.%(partner_key)s AS key, p.%(partner_value)s AS value, p.name, p.country_id
+                   p.%(partner_key)s AS key, p.%(partner_value)s AS value, p.name, p.country_id,
+                   p.email_normalized, p.phone_sanitized
               FROM res_partner p
              WHERE p.%(partner_key)s IS NOT NULL AND p.id IN (%(members)s)
              ORDER BY p.%(partner_key)s, p.id
@@ -105,29 +110,38 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
               FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
              WHERE s.list_id = %(list)s AND c.%(contact_key)s IS NOT NULL
              GROUP BY c.%(contact_key)s
+        ), opted_out AS (                -- the list's opt-outs, by email or number
+            SELECT c.email_normalized, c.phone_sanitized
+              FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
+             WHERE s.list_id = %(list)s AND s.opt_out
         )
         SELECT a.key, a.value, a.name, a.country_id, co.contact_id,
                EXISTS (SELECT 1 FROM %(blacklist)s bl
                         WHERE bl.%(blacklist_key)s = a.key AND bl.active) AS blacklisted,
                l.key IS NOT NULL AS in_list,
                coalesce(l.subscribed, false) AS subscribed,
-               coalesce(l.opted_out, false) AS opted_out
+               -- opted out of the list on either channel: an email opt-out keeps the
+               -- number out too, and a STOP by SMS the email
+               coalesce(l.opted_out, false)
+               OR coalesce(a.email_normalized IN (SELECT o.email_normalized FROM opted_out o
+                                                   WHERE o.email_normalized IS NOT NULL), false)
+               OR coalesce(a.phone_sanitized IN (SELECT o.phone_sanitized FROM opted_out o
+                                                  WHERE o.phone_sanitized IS NOT NULL), false) AS opted_out
           FROM addresses a
           LEFT JOIN contacts co ON co.key = a.key
           LEFT JOIN listed l ON l.key = a.key
         """,
-            target=target,
             members=members,
             list=list_id,
             **columns(channel),
-        )
+        ),
     )
     cr.execute(SQL("CREATE UNIQUE INDEX ON %s (key)", target))
     cr.execute(SQL("ANALYZE %s", target))
     cr.execute(
         SQL(
             """
-        SELECT count(*) FILTER (WHERE NOT blacklisted AND NOT in_list),
+        SELECT count(*) FILTER (WHERE NOT blacklisted AND NOT in_list AND NOT opted_out),
                count(*) FILTER (WHERE blacklisted AND NOT subscribed),
                count(*) FILTER (WHERE NOT blacklisted AND opted_out AND NOT subscribed),
                count(*) FILTER (WHERE subscribed)
@@ -149,12 +163,9 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
         SQL(
             """
         SELECT count(*) FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
-         WHERE s.list_id = %(list)s AND s.segment_sync AND NOT coalesce(s.opt_out, false)
-           AND NOT EXISTS (SELECT 1 FROM %(target)s t WHERE t.key = c.%(contact_key)s)
+         WHERE %s
         """,
-            target=target,
-            list=list_id,
-            contact_key=SQL.identifier(channel.contact_key),
+            leaving(list_id, channel),
         )
     )
     to_remove = cr.fetchone()[0]
@@ -169,9 +180,25 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
     }
 
 
+def leaving(list_id, channel):
+    """The subscriptions ``s`` (of contact ``c``) that a sync removes from the list: those
+    segment syncing created on ``channel`` whose address is no longer targeted. Never an
+    opt-out, a contact added by hand or by import, nor one of the other channel (a list
+    may hold emails and numbers, each kept by its own channel's sync)."""
+    return SQL(
+        """s.list_id = %s AND s.segment_sync AND s.segment_sync_channel = %s
+           AND NOT coalesce(s.opt_out, false)
+           AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.key = %s)""",
+        list_id,
+        channel.name,
+        SQL.identifier(TARGET_TABLE),
+        SQL.identifier("c", channel.contact_key),
+    )
+
+
 def columns(channel):
     """The channel's column and table names, as SQL identifiers for ``SQL`` arguments."""
-    return {name: SQL.identifier(value) for name, value in vars(channel).items()}
+    return {name: SQL.identifier(value) for name, value in vars(channel).items() if name != "name"}
 
 
 def apply(cr, list_id, mode, uid, channel=EMAIL):
@@ -189,7 +216,7 @@ def apply(cr, list_id, mode, uid, channel=EMAIL):
             SELECT t.name, t.value, t.key, t.country_id, 0,
                    %(uid)s, %(now)s, %(uid)s, %(now)s
               FROM %(target)s t
-             WHERE NOT t.blacklisted AND NOT t.in_list AND t.contact_id IS NULL
+             WHERE NOT t.blacklisted AND NOT t.in_list AND NOT t.opted_out AND t.contact_id IS NULL
             RETURNING id, %(contact_key)s AS key
         )
         UPDATE %(target)s t SET contact_id = c.id
@@ -206,16 +233,17 @@ def apply(cr, list_id, mode, uid, channel=EMAIL):
     cr.execute(
         SQL(
             """
-        INSERT INTO mailing_subscription (contact_id, list_id, opt_out, segment_sync,
+        INSERT INTO mailing_subscription (contact_id, list_id, opt_out, segment_sync, segment_sync_channel,
                                           create_uid, create_date, write_uid, write_date)
-        SELECT t.contact_id, %(list)s, false, true, %(uid)s, %(now)s, %(uid)s, %(now)s
+        SELECT t.contact_id, %(list)s, false, true, %(channel)s, %(uid)s, %(now)s, %(uid)s, %(now)s
           FROM %(target)s t
-         WHERE NOT t.blacklisted AND NOT t.in_list
+         WHERE NOT t.blacklisted AND NOT t.in_list AND NOT t.opted_out
          ORDER BY t.contact_id
         ON CONFLICT (contact_id, list_id) DO NOTHING
         """,
             target=target,
             list=list_id,
+            channel=channel.name,
             uid=uid,
             now=now,
         )
@@ -229,17 +257,13 @@ def apply(cr, list_id, mode, uid, channel=EMAIL):
             SQL(
                 """
             DELETE FROM mailing_subscription s USING mailing_contact c
-             WHERE c.id = s.contact_id AND s.list_id = %(list)s
-               AND s.segment_sync AND NOT coalesce(s.opt_out, false)
-               AND NOT EXISTS (SELECT 1 FROM %(target)s t WHERE t.key = c.%(contact_key)s)
+             WHERE c.id = s.contact_id AND %s
             """,
-                target=target,
-                list=list_id,
-                contact_key=SQL.identifier(channel.contact_key),
+                leaving(list_id, channel),
             )
         )
         removed = cr.rowcount
-    cr.execute(SQL("DROP TABLE IF EXISTS %s", target))
+    drop_temp_tables(cr, TARGET_TABLE)
     return added, removed
 
 

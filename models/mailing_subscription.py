@@ -13,9 +13,25 @@ class MailingSubscription(models.Model):
         "by a sync. Contacts added by hand or by import are never removed.",
     )
 
+    segment_sync_channel = fields.Selection(
+        [("email", "Email"), ("sms", "SMS")],
+        "Segment sync channel",
+        readonly=True,
+        copy=False,
+        help="The channel of the segment push or sync that created it: a sync removes only "
+        "subscriptions of its own channel (a list may hold emails and phone numbers).",
+    )
+
     def init(self):
-        # segment syncs read a whole list and look contacts up by email
+        # segment syncs read a whole list and look contacts up by email or number
         create_index(self.env.cr, "mailing_subscription_list_id_index", self._table, ["list_id"])
         create_index(
             self.env.cr, "mailing_contact_email_normalized_index", "mailing_contact", ["email_normalized"]
+        )
+        create_index(
+            self.env.cr,
+            "mailing_contact_phone_sanitized_index",
+            "mailing_contact",
+            ["phone_sanitized"],
+            where="phone_sanitized IS NOT NULL",
         )

@@ -1130,10 +1130,19 @@ class ResPartnerSegment(models.Model):
             )
         return sender
 
-    def action_send_mailing(self, mailing_type="mail"):
+    def action_send_mailing(self):
         """A new mailing on contacts whose recipients are this segment's members
         (``segment_ids``), read at sending time (nothing is copied). Opened unsaved: backing
         out leaves no draft."""
+        return self._new_mailing_action("mail")
+
+    def action_send_sms(self):
+        """A new SMS mailing on this segment's members, as ``action_send_mailing``: members
+        without a mobile or phone are skipped when it is sent (Odoo's SMS composer records
+        them as "missing number"), phone-blacklisted numbers are never texted."""
+        return self._new_mailing_action("sms")
+
+    def _new_mailing_action(self, mailing_type):
         self.ensure_one()
         context = {
             "default_subject": self.name,
@@ -1152,12 +1161,6 @@ class ResPartnerSegment(models.Model):
             "target": "current",
             "context": context,
         }
-
-    def action_send_sms(self):
-        """A new SMS mailing on this segment's members, as ``action_send_mailing``: members
-        without a mobile or phone are skipped when it is sent (Odoo's SMS composer records
-        them as "missing number"), phone-blacklisted numbers are never texted."""
-        return self.action_send_mailing(mailing_type="sms")
 
     @api.model
     def _cron_recompute(self):

@@ -234,31 +234,59 @@ class TestSegmentMailing(TransactionCase):
         self.assertEqual(wizard.segment_ids, self.segment)
 
     def test_sms_push_subscribes_numbers_and_counts_the_rest(self):
-        """Channel SMS: one contact per number with it as mobile; members without a number
-        and phone-blacklisted numbers are counted and skipped; an SMS mailing on the list
-        then texts exactly the pushed numbers."""
-        self.alice.mobile = "+32470000001"
+        """Channel SMS: one contact per number (an existing one reused) with it as mobile;
+        members without a number, phone-blacklisted numbers and partners who opted out of
+        the list by email are counted and skipped; each channel's sync keeps the other's
+        subscriptions; an SMS mailing on the list then texts exactly the pushed numbers."""
+        both = self.env["mailing.contact"].create(
+            {"name": "Both", "email": "both@example.com", "mobile": "+32470000001"}
+        )
+        self.alice.mobile = "+32470000001"  # reuses contact Both
         self.alice_twin.phone = "+32470000001"  # the same number: one contact
         self.bob.phone = "+32470000002"  # email blacklisted, number not: texted
-        self.carol.mobile = "+32470000003"
-        self.env["phone.blacklist"].create({"number": "+32470000003"})
+        self.carol.mobile = "+32470000003"  # opted out of the list by email: not texted
+        self.dave.mobile = "+32470000004"
+        self.env["phone.blacklist"].create({"number": "+32470000004"})
         wizard = self.wizard(channel="sms")
-        expected = {"count_add": 2, "count_no_phone": 2, "count_blacklisted": 1, "count_no_email": 0}
-        self.assertEqual({name: wizard[name] for name in expected}, expected, "Dave and Erin have no number")
+        expected = {
+            "count_add": 2,
+            "count_no_phone": 1,  # Erin
+            "count_blacklisted": 1,
+            "count_opted_out": 1,
+            "count_no_email": 0,
+        }
+        self.assertEqual({name: wizard[name] for name in expected}, expected)
         wizard.action_apply()
         self.assertEqual({name: wizard[name] for name in expected}, expected)
         push = self.env["res.partner.segment.push"].search([("mailing_list_id", "=", self.mlist.id)])
         self.assertEqual(
             push.mailed_partner_ids,
-            self.alice | self.alice_twin | self.bob | self.carol,
+            self.alice | self.alice_twin | self.bob | self.carol | self.dave,
             "the campaign lift's mailed group: members with a number",
         )
-        pushed = self.subscriptions().contact_id.filtered("mobile")
-        self.assertEqual(sorted(pushed.mapped("mobile")), ["+32470000001", "+32470000002"])
+        texts = self.subscriptions().filtered(lambda s: s.segment_sync_channel == "sms")
+        self.assertIn(both, texts.contact_id)
+        self.assertEqual(sorted(texts.contact_id.mapped("mobile")), ["+32470000001", "+32470000002"])
+        self.assertEqual(self.subscriptions() - texts, self.carol_optout | self.manual_sub)
+        self.wizard(mode="sync").action_apply()  # an email sync of the same list
+        emails = self.subscriptions().filtered(lambda s: s.segment_sync_channel == "email")
         self.assertEqual(
-            self.subscriptions() - self.subscriptions().filtered(lambda s: s.contact_id.mobile),
-            self.carol_optout | self.manual_sub,
-            "email subscriptions of the list stay",
+            sorted(emails.contact_id.mapped("email_normalized")), ["alice@example.com", "erin@example.com"]
+        )
+        self.assertEqual(
+            self.subscriptions().filtered(lambda s: s.segment_sync_channel == "sms"),
+            texts,
+            "the email sync keeps the numbers, Both's too (its email is no member's)",
+        )
+        self.wizard(mode="sync", channel="sms").action_apply()
+        self.assertEqual(self.subscriptions().filtered("segment_sync"), emails | texts)
+        both_subscription = texts.filtered(lambda s: s.contact_id == both)
+        self.alice.mobile = self.alice_twin.phone = False
+        self.wizard(mode="sync", channel="sms").action_apply()
+        self.assertEqual(
+            self.subscriptions().filtered("segment_sync"),
+            emails | texts - both_subscription,
+            "a number that left is removed by the SMS sync",
         )
         sms_mailing = (
             self.env["mailing.mailing"]
@@ -275,7 +303,7 @@ class TestSegmentMailing(TransactionCase):
         )
         sms_mailing.action_send_mail()
         texted = self.env["sms.sms"].search([("mailing_id", "=", sms_mailing.id), ("state", "=", "outgoing")])
-        self.assertEqual(sorted(texted.mapped("number")), ["+32470000001", "+32470000002"])
+        self.assertEqual(texted.mapped("number"), ["+32470000002"])
 
     def test_send_an_sms_targets_the_members(self):
         self.alice.mobile = "+32470000001"
