@@ -1,7 +1,7 @@
 from datetime import timedelta
 
 from odoo import fields
-from odoo.tests import HttpCase, tagged
+from odoo.tests import HttpCase, new_test_user, tagged
 
 
 @tagged("post_install", "-at_install")
@@ -68,3 +68,31 @@ class TestSegmentTour(HttpCase):
         self.assertEqual(segment.name, "Sleeping clients (no purchase for 6 months)")
         self.assertEqual(segment.company_id, self.env.ref("base.user_admin").company_id)
         self.assertEqual(sorted(segment.partner_ids.mapped("name")), ["Gallery 200", "Gallery 400"])
+
+    def test_push_numbers_for_sms_as_a_marketer(self):
+        """Not as the administrator: a marketing user of the company picks channel SMS in
+        the push wizard; the numbers land in a new list as its contacts' mobiles."""
+        new_test_user(
+            self.env,
+            login="tour_texter",
+            groups="base.group_user,mass_mailing.group_mass_mailing_user,partner_segmentation.group_segment_user",
+        )
+        members = self.env["res.partner"].create(
+            [
+                {"name": "Tour texted", "mobile": "+32470000021"},
+                {"name": "Tour phoned", "phone": "+32470000022"},
+                {"name": "Tour no number", "email": "tour.none@example.com"},
+            ]
+        )
+        segment = self.env["res.partner.segment"].create(
+            {"name": "Tour SMS", "segment_type": "static", "partner_ids": [(6, 0, members.ids)]}
+        )
+        self.start_tour(
+            f"/odoo/action-partner_segmentation.res_partner_segment_action/{segment.id}",
+            "partner_segmentation_sms_push_tour",
+            login="tour_texter",
+        )
+        mailing_list = self.env["mailing.list"].search([("name", "=", "Tour texts")])
+        self.assertEqual(
+            sorted(mailing_list.subscription_ids.contact_id.mapped("mobile")), ["+32470000021", "+32470000022"]
+        )

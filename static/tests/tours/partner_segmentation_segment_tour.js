@@ -180,3 +180,40 @@ registry.category("web_tour.tours").add("partner_segmentation_template_tour", {
         },
     ],
 });
+
+// A marketer pushes a segment's phone numbers into a new list for SMS: the preview counts
+// the members without a number, apply subscribes the others.
+registry.category("web_tour.tours").add("partner_segmentation_sms_push_tour", {
+    steps: () => [
+        {
+            trigger: "button[name=action_open_mailing_wizard]",
+            run: "click",
+        },
+        {
+            trigger: ".modal div[name=channel] input[data-value=sms]",
+            run: "click",
+        },
+        {
+            content: "the preview counts the member without a number",
+            trigger: ".modal div[name=count_no_phone]:contains(1)",
+        },
+        {
+            trigger: ".modal div[name=new_list_name] input",
+            run: "edit Tour texts",
+        },
+        {
+            trigger: ".modal div[name=count_add]:contains(2)",
+        },
+        {
+            trigger: ".modal button[name=action_apply]",
+            run: "click",
+        },
+        {
+            content: "done: two numbers subscribed",
+            trigger: ".modal .alert-success",
+        },
+        {
+            trigger: ".modal button[name=action_open_list]",
+        },
+    ],
+});
