@@ -92,19 +92,28 @@ def plot(sizes, rows, path):
     matplotlib.use("Agg")
     from matplotlib import pyplot  # pylint: disable=import-outside-toplevel
 
-    fig, axes = pyplot.subplots(figsize=(10, 6))
-    for row in rows:
-        axes.plot(sizes, [row["seconds"][s] for s in sizes], marker="o", label=row["figure"])
+    fig, axes = pyplot.subplots(figsize=(13, 6))
+    colors = pyplot.get_cmap("tab20").colors
+    for index, row in enumerate(rows):
+        axes.plot(
+            sizes,
+            [row["seconds"][s] for s in sizes],
+            marker="o",
+            color=colors[index % len(colors)],
+            linestyle="--" if row["figure"].startswith("unchanged") else "-",
+            label=row["figure"],
+        )
     if rows:  # a guide: what linear growth from the first figure's smallest size looks like
         start = rows[0]["seconds"][sizes[0]]
         axes.plot(sizes, [start * s / sizes[0] for s in sizes], linestyle=":", color="grey", label="linear")
     axes.set_xscale("log")
     axes.set_yscale("log")
+    axes.minorticks_off()
     axes.set_xticks(sizes, [f"{s // 1000}k" for s in sizes])
     axes.set_xlabel("partners")
     axes.set_ylabel("seconds (median)")
     axes.set_title("partner_segmentation: cost per size")
-    axes.legend(fontsize="small")
+    axes.legend(fontsize="small", loc="upper left", bbox_to_anchor=(1.01, 1))
     fig.tight_layout()
     fig.savefig(path, dpi=100)
 
