@@ -27,23 +27,24 @@ FIGURES = ("to_add", "to_remove", "no_address", "blacklisted", "opted_out", "alr
 
 @dataclass(frozen=True)
 class Channel:
-    """How members reach a list on one channel: the partner's normalized address (one
-    mailing contact per address), the contact's columns it fills, and the blacklist."""
+    """How members reach a list on one channel: their normalized address (one mailing
+    contact per address), the contact's column it is written to, the blacklist, and the
+    other channel's address (a contact is reused only if it has none or the member's)."""
 
     name: str  # stamped on the subscriptions it creates (``segment_sync_channel``)
-    partner_key: str  # res_partner column: the normalized address, NULL when none
-    contact_key: str  # mailing_contact column holding the same normalized address
+    key: str  # normalized address, the same column on res_partner and mailing_contact
     contact_value: str  # mailing_contact column the address is written to
     partner_value: str  # res_partner column written there
     blacklist: str  # table of barred addresses (with ``active``)
     blacklist_key: str
+    other_key: str  # the other channel's ``key``
 
 
-EMAIL = Channel("email", "email_normalized", "email_normalized", "email", "email", "mail_blacklist", "email")
+EMAIL = Channel("email", "email_normalized", "email", "email", "mail_blacklist", "email", "phone_sanitized")
 # mass_mailing_sms texts a list's contact at its mobile: the partner's sanitized number
 # (its mobile, else its phone, as Odoo's SMS composer picks it)
 SMS = Channel(
-    "sms", "phone_sanitized", "phone_sanitized", "mobile", "phone_sanitized", "phone_blacklist", "number"
+    "sms", "phone_sanitized", "mobile", "phone_sanitized", "phone_blacklist", "number", "email_normalized"
 )
 CHANNELS = {"email": EMAIL, "sms": SMS}
 
@@ -92,41 +93,39 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
         TARGET_TABLE,
         SQL(
             """
-        WITH addresses AS MATERIALIZED ( -- one row per normalized address, its first partner
-            SELECT DISTINCT ON (p.%(partner_key)s)
-                   p.%(partner_key)s AS key, p.%(partner_value)s AS value, p.name, p.country_id,
-                   p.email_normalized, p.phone_sanitized
+        WITH opted_out AS (              -- the list's opt-outs on the other channel
+            SELECT DISTINCT c.%(other_key)s AS other
+              FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
+             WHERE s.list_id = %(list)s AND s.opt_out AND c.%(other_key)s IS NOT NULL
+        ), addresses AS MATERIALIZED ( -- one row per normalized address, its first partner
+            SELECT DISTINCT ON (p.%(key)s)
+                   p.%(key)s AS key, p.%(partner_value)s AS value, p.name, p.country_id,
+                   p.%(other_key)s AS other,
+                   -- any partner with this address opted out of the list on the other
+                   -- channel: an email opt-out keeps the number out, a STOP by SMS the email
+                   bool_or(coalesce(p.%(other_key)s IN (SELECT other FROM opted_out), false))
+                       OVER (PARTITION BY p.%(key)s) AS other_opted_out
               FROM res_partner p
-             WHERE p.%(partner_key)s IS NOT NULL AND p.id IN (%(members)s)
-             ORDER BY p.%(partner_key)s, p.id
-        ), contacts AS (                 -- the mailing contact to reuse for each address
-            SELECT c.%(contact_key)s AS key, min(c.id) AS contact_id
-              FROM mailing_contact c
-             WHERE c.%(contact_key)s IN (SELECT key FROM addresses)
-             GROUP BY c.%(contact_key)s
+             WHERE p.%(key)s IS NOT NULL AND p.id IN (%(members)s)
+             ORDER BY p.%(key)s, p.id
+        ), contacts AS (                 -- the mailing contact to reuse for each address:
+            SELECT a.key, min(c.id) AS contact_id  -- none with another address on the other channel
+              FROM addresses a JOIN mailing_contact c ON c.%(key)s = a.key
+             WHERE c.%(other_key)s IS NULL OR c.%(other_key)s = a.other
+             GROUP BY a.key
         ), listed AS (                   -- per address already in the list: subscribed / opted out
-            SELECT c.%(contact_key)s AS key, bool_or(NOT coalesce(s.opt_out, false)) AS subscribed,
+            SELECT c.%(key)s AS key, bool_or(NOT coalesce(s.opt_out, false)) AS subscribed,
                    bool_or(coalesce(s.opt_out, false)) AS opted_out
               FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
-             WHERE s.list_id = %(list)s AND c.%(contact_key)s IS NOT NULL
-             GROUP BY c.%(contact_key)s
-        ), opted_out AS (                -- the list's opt-outs, by email or number
-            SELECT c.email_normalized, c.phone_sanitized
-              FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
-             WHERE s.list_id = %(list)s AND s.opt_out
+             WHERE s.list_id = %(list)s AND c.%(key)s IS NOT NULL
+             GROUP BY c.%(key)s
         )
         SELECT a.key, a.value, a.name, a.country_id, co.contact_id,
                EXISTS (SELECT 1 FROM %(blacklist)s bl
                         WHERE bl.%(blacklist_key)s = a.key AND bl.active) AS blacklisted,
                l.key IS NOT NULL AS in_list,
                coalesce(l.subscribed, false) AS subscribed,
-               -- opted out of the list on either channel: an email opt-out keeps the
-               -- number out too, and a STOP by SMS the email
-               coalesce(l.opted_out, false)
-               OR coalesce(a.email_normalized IN (SELECT o.email_normalized FROM opted_out o
-                                                   WHERE o.email_normalized IS NOT NULL), false)
-               OR coalesce(a.phone_sanitized IN (SELECT o.phone_sanitized FROM opted_out o
-                                                  WHERE o.phone_sanitized IS NOT NULL), false) AS opted_out
+               coalesce(l.opted_out, false) OR a.other_opted_out AS opted_out
           FROM addresses a
           LEFT JOIN contacts co ON co.key = a.key
           LEFT JOIN listed l ON l.key = a.key
@@ -154,7 +153,7 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
     cr.execute(
         SQL(
             "SELECT count(*) FROM res_partner p WHERE p.%s IS NULL AND p.id IN (%s)",
-            SQL.identifier(channel.partner_key),
+            SQL.identifier(channel.key),
             members,
         )
     )
@@ -186,13 +185,13 @@ def leaving(list_id, channel):
     opt-out, a contact added by hand or by import, nor one of the other channel (a list
     may hold emails and numbers, each kept by its own channel's sync)."""
     return SQL(
-        """s.list_id = %s AND s.segment_sync AND s.segment_sync_channel = %s
+        """s.list_id = %s AND s.segment_sync AND coalesce(s.segment_sync_channel, 'email') = %s
            AND NOT coalesce(s.opt_out, false)
            AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.key = %s)""",
         list_id,
         channel.name,
         SQL.identifier(TARGET_TABLE),
-        SQL.identifier("c", channel.contact_key),
+        SQL.identifier("c", channel.key),
     )
 
 
@@ -210,14 +209,14 @@ def apply(cr, list_id, mode, uid, channel=EMAIL):
         SQL(
             """
         WITH created AS (
-            INSERT INTO mailing_contact (name, %(contact_value)s, %(contact_key)s, country_id,
+            INSERT INTO mailing_contact (name, %(contact_value)s, %(key)s, country_id,
                                          message_bounce, create_uid, create_date, write_uid,
                                          write_date)
             SELECT t.name, t.value, t.key, t.country_id, 0,
                    %(uid)s, %(now)s, %(uid)s, %(now)s
               FROM %(target)s t
              WHERE NOT t.blacklisted AND NOT t.in_list AND NOT t.opted_out AND t.contact_id IS NULL
-            RETURNING id, %(contact_key)s AS key
+            RETURNING id, %(key)s AS key
         )
         UPDATE %(target)s t SET contact_id = c.id
           FROM created c WHERE c.key = t.key

@@ -179,7 +179,7 @@ class ResPartnerSegmentPush(models.Model):
                         visible=SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
                         negate=SQL("") if held else SQL("NOT"),
                         held_out=mailing.held_out(),
-                        address=SQL.identifier(mailing.CHANNELS[channel].partner_key),
+                        address=SQL.identifier(mailing.CHANNELS[channel].key),
                     )
                 )
         pushes.invalidate_recordset(["mailed_partner_ids", "held_out_partner_ids"])

@@ -238,12 +238,12 @@ class TestSegmentMailing(TransactionCase):
         members without a number, phone-blacklisted numbers and partners who opted out of
         the list by email are counted and skipped; each channel's sync keeps the other's
         subscriptions; an SMS mailing on the list then texts exactly the pushed numbers."""
-        both = self.env["mailing.contact"].create(
-            {"name": "Both", "email": "both@example.com", "mobile": "+32470000001"}
-        )
-        self.alice.mobile = "+32470000001"  # reuses contact Both
+        Contact = self.env["mailing.contact"]
+        both = Contact.create({"name": "Both", "email": "alice@example.com", "mobile": "+32470000001"})
+        other = Contact.create({"name": "Other", "email": "other@example.com", "mobile": "+32470000002"})
+        self.alice.mobile = "+32470000001"  # reuses contact Both: Alice's email and number
         self.alice_twin.phone = "+32470000001"  # the same number: one contact
-        self.bob.phone = "+32470000002"  # email blacklisted, number not: texted
+        self.bob.phone = "+32470000002"  # email blacklisted, number not: texted, not as Other
         self.carol.mobile = "+32470000003"  # opted out of the list by email: not texted
         self.dave.mobile = "+32470000004"
         self.env["phone.blacklist"].create({"number": "+32470000004"})
@@ -266,17 +266,16 @@ class TestSegmentMailing(TransactionCase):
         )
         texts = self.subscriptions().filtered(lambda s: s.segment_sync_channel == "sms")
         self.assertIn(both, texts.contact_id)
+        self.assertNotIn(other, texts.contact_id, "a contact with another email: that email would be mailed")
         self.assertEqual(sorted(texts.contact_id.mapped("mobile")), ["+32470000001", "+32470000002"])
         self.assertEqual(self.subscriptions() - texts, self.carol_optout | self.manual_sub)
         self.wizard(mode="sync").action_apply()  # an email sync of the same list
         emails = self.subscriptions().filtered(lambda s: s.segment_sync_channel == "email")
-        self.assertEqual(
-            sorted(emails.contact_id.mapped("email_normalized")), ["alice@example.com", "erin@example.com"]
-        )
+        self.assertEqual(emails.contact_id.mapped("email_normalized"), ["erin@example.com"], "Both has Alice's")
         self.assertEqual(
             self.subscriptions().filtered(lambda s: s.segment_sync_channel == "sms"),
             texts,
-            "the email sync keeps the numbers, Both's too (its email is no member's)",
+            "the email sync keeps the numbers",
         )
         self.wizard(mode="sync", channel="sms").action_apply()
         self.assertEqual(self.subscriptions().filtered("segment_sync"), emails | texts)
@@ -322,3 +321,26 @@ class TestSegmentMailing(TransactionCase):
             self.segment.partner_ids - self.carol,
             "its members, but the phone-blacklisted (Odoo's own default filter for SMS)",
         )
+
+    def test_sync_is_refused_to_a_user_who_may_not_read_every_member(self):
+        """A sync keeps in the list what the pushing user reads of the segments: it would
+        remove the subscriptions of the members that user may not read."""
+        company_b = self.env["res.company"].create({"name": "Mailing B"})
+        private = self.env["res.partner"].create(
+            {"name": "B private", "email": "b.private@example.com", "company_id": company_b.id}
+        )
+        shared = self.env["res.partner.segment"].create(
+            {
+                "name": "Shared members",
+                "segment_type": "static",
+                "company_id": False,
+                "partner_ids": [(6, 0, (self.alice | private).ids)],
+            }
+        )
+        wizard = self.wizard(segment_ids=[(6, 0, shared.ids)], mode="sync")
+        with self.assertRaisesRegex(UserError, "may not read every member"):
+            wizard.action_apply()
+        wizard.mode = "add"
+        wizard.action_apply()
+        self.assertEqual(self.subscriptions("alice@example.com").contact_id.email_normalized, "alice@example.com")
+        self.assertFalse(self.subscriptions("b.private@example.com"))
