@@ -1039,6 +1039,18 @@ class ResPartnerSegment(models.Model):
             self.env[model].with_env(mailing_list.env).check_access("create")
         if mode == "sync":
             self.env["mailing.subscription"].with_env(mailing_list.env).check_access("unlink")
+            hidden = self.filtered(lambda s: s.visible_member_count < s.member_count)
+            if hidden:
+                # a sync keeps what the user reads of the members: it would remove the
+                # others' subscriptions, which that user never sees (a push from the wizard,
+                # or a linked list synced after this user's recompute)
+                raise UserError(
+                    self.env._(
+                        "You may not read every member of segment “%s”: a sync would remove the "
+                        "others from the list. Use “Add only”, or ask a user of every company.",
+                        hidden[0].name,
+                    )
+                )
         if not try_xact_lock(self.env.cr, LIST_LOCK, mailing_list.id):
             raise UserError(
                 self.env._(

@@ -114,17 +114,6 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
                 self.env._("Choose an existing mailing list or give a name for a new one " "(not both).")
             )
         self.segment_ids.check_access("read")
-        hidden = self.segment_ids.filtered(lambda s: s.visible_member_count < s.member_count)
-        if self.mode == "sync" and hidden:
-            # a sync computes what to keep from the members the user reads: it would remove
-            # the others' subscriptions, which that user never sees
-            raise UserError(
-                self.env._(
-                    "You may not read every member of segment “%s”: a sync would remove the others "
-                    "from the list. Use “Add only”, or ask a user of every company.",
-                    hidden[0].name,
-                )
-            )
         changed = self.segment_ids.filtered(lambda s: s.holdout_percent != self.holdout_percent)
         if changed:
             # kept on the segments, so that every later push and linked-list sync -- into
