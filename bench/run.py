@@ -63,6 +63,11 @@ def rss_mb():
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
+# Untimed steps before every timed run (``--checkpoint`` adds one): each run then starts
+# from the same state, whatever the run before it left for PostgreSQL to write.
+BEFORE_EACH_RUN = []
+
+
 def timed(fn, repeats, before=None, commit=None, after=None):
     """Run ``fn`` ``repeats`` times (``before`` and ``after`` untimed each time); min/median
     seconds."""
@@ -70,6 +75,8 @@ def timed(fn, repeats, before=None, commit=None, after=None):
     for _ in range(repeats):
         if before:
             before()
+        for settle in BEFORE_EACH_RUN:
+            settle()
         start = time.perf_counter()
         fn()
         if commit:
@@ -420,6 +427,20 @@ def forget_daily_orders(env):
     cr.execute("DELETE FROM sale_order WHERE name LIKE %s RETURNING partner_id", [DAILY_ORDER + "%"])
     lifecycle.mark(cr, [(partner_id, env.company.id) for (partner_id,) in cr.fetchall()])
     env.company.action_recompute_lifecycle()
+
+
+def checkpoint_settle(env):
+    """A step for ``BEFORE_EACH_RUN``: a CHECKPOINT, so the dirty pages an earlier run (or
+    scenario) left are written before the next timed run, not during it, and every run
+    pays the full-page images of what it touches first (as a daily job does after the
+    server's own checkpoints). None when the database user may not run CHECKPOINT."""
+    env.cr.execute(
+        "SELECT rolsuper OR pg_has_role(current_user, 'pg_checkpoint', 'MEMBER')"
+        " FROM pg_roles WHERE rolname = current_user"
+    )
+    if not env.cr.fetchone()[0]:
+        return None
+    return lambda: env.cr.execute("CHECKPOINT")
 
 
 def vacuum(env, table):
@@ -998,6 +1019,20 @@ def measure_requested(env, args, commit, progress):
     )
 
 
+def start_clean(env, checkpoint):
+    """The last run's segments and their members gone (vacuumed, as between two days), and
+    with ``checkpoint`` a CHECKPOINT before each timed run."""
+    env["res.partner.segment"].search([("name", "=like", "Bench %")]).unlink()
+    env.cr.commit()
+    vacuum(env, env["res.partner.segment"]._fields["partner_ids"].relation)
+    if checkpoint:
+        settle = checkpoint_settle(env)
+        if settle:
+            BEFORE_EACH_RUN.append(settle)
+        else:
+            print("--checkpoint: this database user may not run CHECKPOINT; runs are not settled", flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--conf", required=True)
@@ -1010,6 +1045,7 @@ def main():
     parser.add_argument("--naive-timeout", type=int, default=300)
     parser.add_argument("--out", required=True)
     parser.add_argument("--only", choices=["lifecycle", "scale"], help="measure this section only")
+    parser.add_argument("--checkpoint", action="store_true", help="a CHECKPOINT before each timed run")
     args = parser.parse_args()
 
     import odoo
@@ -1029,8 +1065,7 @@ def main():
             param.set_param("partner_segmentation.bench_data", marker)
             cr.commit()
             print(f"generated {counts} in {time.perf_counter() - start:.0f} s", flush=True)
-        env["res.partner.segment"].search([("name", "=like", "Bench %")]).unlink()
-        cr.commit()
+        start_clean(env, args.checkpoint)
         started = time.perf_counter()
 
         def progress(message):
@@ -1038,6 +1073,7 @@ def main():
 
         report = measure_requested(env, args, cr.commit, progress)
         report["partners"] = args.partners
+        report["checkpoint_before_each_run"] = bool(BEFORE_EACH_RUN)
         cr.commit()
     if args.oca_timeout and isinstance(report.get("mailing"), dict):
         print(f"OCA mass_mailing_list_dynamic full sync (limit {args.oca_timeout} s)", flush=True)

@@ -2,15 +2,18 @@
 
     python bench/scale.py bench/results/scale-250000-*.json ... --png bench/results/scale.png
 
-Reads the JSON of ``run.py --only scale`` at each size, prints each figure per size, its
-cost ratio per doubling of the partners (target <= 2.2x) and a 10M-partner extrapolation
-(power law through the two largest sizes), and draws the figures on a log-log plot.
+Reads the JSON of ``run.py --only scale`` at each size (several per size: one per round of
+``tools/bench_scale.sh``, a figure is then the median over them), prints each figure per
+size, its cost ratio per doubling of the partners (target <= 2.2x) and a 10M-partner
+extrapolation (power law through the two largest sizes), and draws the figures on a
+log-log plot.
 """
 # pylint: disable=print-used  # a command-line report
 
 import argparse
 import json
 import math
+import statistics
 
 DOUBLING_TARGET = 2.2
 EXTRAPOLATE_TO = 10_000_000
@@ -49,11 +52,23 @@ def extrapolate(sizes, series, target=EXTRAPOLATE_TO):
     return round(series[-1] * (target / sizes[-1]) ** power, 1)
 
 
+def size_figures(reports):
+    """{figure name: median seconds} over one size's reports (rounds); figures missing
+    from a round are left out."""
+    rounds = [figures(report) for report in reports]
+    return {
+        name: round(statistics.median(found[name] for found in rounds), 3)
+        for name in rounds[0]
+        if all(name in found for found in rounds)
+    }
+
+
 def summary(reports):
+    """``reports``: {partners: [report of each round]}."""
     sizes = sorted(reports)
     by_figure = {}
     for size in sizes:
-        for name, seconds in figures(reports[size]).items():
+        for name, seconds in size_figures(reports[size]).items():
             by_figure.setdefault(name, []).append(seconds)
     rows = []
     for name, series in by_figure.items():
@@ -125,7 +140,7 @@ def plot(sizes, rows, path):
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("reports", nargs="+", help="JSON of run.py --only scale, one per size")
+    parser.add_argument("reports", nargs="+", help="JSON of run.py --only scale, one or more per size")
     parser.add_argument("--png", required=True)
     parser.add_argument("--out", required=True, help="JSON summary")
     args = parser.parse_args()
@@ -133,11 +148,13 @@ def main():
     for path in args.reports:
         with open(path, encoding="utf-8") as handle:
             report = json.load(handle)
-        reports[report["partners"]] = report
+        reports.setdefault(report["partners"], []).append(report)
     sizes, rows = summary(reports)
+    rounds = {size: len(reports[size]) for size in sizes}
     with open(args.out, "w", encoding="utf-8") as handle:
-        json.dump({"sizes": sizes, "figures": rows}, handle, indent=2)
+        json.dump({"sizes": sizes, "rounds": rounds, "figures": rows}, handle, indent=2)
     plot(sizes, rows, args.png)
+    print(f"rounds per size: {rounds}")
     print(text(sizes, rows))
     print(f"\nJSON: {args.out}\nplot: {args.png}")
 

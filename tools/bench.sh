@@ -5,6 +5,7 @@
 #   BENCH_PARTNERS=50000 BENCH_REPEATS=3 BENCH_OCA_TIMEOUT=300 make bench
 #   BENCH_ONLY=lifecycle make bench     # the lifecycle runs only (first, unchanged, daily)
 #   BENCH_ONLY=scale make bench         # the scaling run's figures at one size (make bench-scale)
+#   BENCH_CHECKPOINT=1 make bench       # a CHECKPOINT (untimed) before each timed run
 source "$(dirname "$0")/env.sh"
 setup_all
 PARTNERS="${BENCH_PARTNERS:-1000000}"
@@ -42,4 +43,4 @@ out="${BENCH_OUT:-$ADDON_DIR/bench/results/bench-${PARTNERS}-$(date +%Y%m%d-%H%M
 ODOO_SRC="$ODOO_SRC" "$PY" "$ADDON_DIR/bench/run.py" --conf "$ODOO_CONF" --db "$DB" \
   --partners "$PARTNERS" --repeats "${BENCH_REPEATS:-3}" --oca-timeout "$oca_timeout" \
   --naive-timeout "${BENCH_NAIVE_TIMEOUT:-300}" --mailing-size "${BENCH_MAILING_SIZE:-$(( PARTNERS < 1000000 ? PARTNERS * 18 / 100 : 180000 ))}" \
-  --out "$out" ${BENCH_ONLY:+--only "$BENCH_ONLY"}
+  --out "$out" ${BENCH_ONLY:+--only "$BENCH_ONLY"} ${BENCH_CHECKPOINT:+--checkpoint}
