@@ -1,9 +1,9 @@
 """Replace a segment's members by a selection, in one statement.
 
 The selection (any SQL returning partner ids, usually Odoo's own query for the segment's
-domain) is evaluated once, as a materialized CTE of distinct ids; rows that left are
-deleted and rows that joined are inserted by anti-joins against it. Nothing goes through
-Python, and an unchanged rebuild writes nothing.
+domain) is evaluated once, as a materialized CTE of distinct ids; one full join of it with
+the current members tells who left (deleted) and who joined (inserted). Nothing goes
+through Python, and an unchanged rebuild writes nothing.
 """
 
 from odoo.tools import SQL
@@ -17,24 +17,42 @@ def replace_members(cr, segment_id, selection, log_events=False, uid=1):
     With ``log_events``, who joined and who left is written to the event table in the same
     statement (callers skip it on a first build, where everyone joins).
     """
-    table = SQL.identifier(MEMBER_TABLE)
-    cr.execute(
-        SQL(
-            """
+    cr.execute(replace_members_query(segment_id, selection, log_events, uid))
+    added, removed, count, _events = cr.fetchone()
+    return added, removed, count
+
+
+def replace_members_query(segment_id, selection, log_events=False, uid=1):
+    """The one statement of ``replace_members``.
+
+    Who joins and who leaves comes from one full join of the selection with the current
+    members. PostgreSQL runs a full join only as a hash or a merge join, never as a nested
+    loop, so the cost stays linear whatever the statistics say. Anti-joins did not: for a
+    segment the statistics did not know yet (built since the last ANALYZE, under the size
+    that triggers one), the planner expected one member and compared every member with
+    every selected partner, 20 million comparisons and 4 s for a rebuild of 6,500 members.
+    """
+    return SQL(
+        """
         WITH target AS MATERIALIZED (SELECT DISTINCT s.id FROM (%(selection)s) s),
+        diff AS MATERIALIZED (
+            SELECT t.id AS joining, m.partner_id AS leaving
+              FROM target t
+              FULL JOIN (SELECT partner_id FROM %(table)s WHERE segment_id = %(segment)s) m
+                ON m.partner_id = t.id
+             WHERE t.id IS NULL OR m.partner_id IS NULL
+        ),
         removed AS (
             DELETE FROM %(table)s m
-             WHERE m.segment_id = %(segment)s
-               AND NOT EXISTS (SELECT 1 FROM target t WHERE t.id = m.partner_id)
+             WHERE m.segment_id = %(segment)s  -- an index probe per leaving member
+               AND m.partner_id = ANY (ARRAY(SELECT leaving FROM diff WHERE leaving IS NOT NULL))
             RETURNING m.partner_id
         ),
         added AS (
             INSERT INTO %(table)s (segment_id, partner_id)
-            SELECT %(segment)s, t.id FROM target t
-             WHERE NOT EXISTS (SELECT 1 FROM %(table)s m
-                                WHERE m.segment_id = %(segment)s AND m.partner_id = t.id)
-             ORDER BY t.id  -- in key order: less index and foreign-key work
-            -- no ON CONFLICT: the anti-join already skips members, and speculative
+            SELECT %(segment)s, joining FROM diff WHERE joining IS NOT NULL
+             ORDER BY joining  -- in key order: less index and foreign-key work
+            -- no ON CONFLICT: the full join already leaves members out, and speculative
             -- insertion cost 0.7 s per 166,000 rows
             RETURNING partner_id
         ),
@@ -51,15 +69,12 @@ def replace_members(cr, segment_id, selection, log_events=False, uid=1):
         SELECT (SELECT count(*) FROM added), (SELECT count(*) FROM removed),
                (SELECT count(*) FROM target), (SELECT count(*) FROM events)
         """,
-            selection=selection,
-            table=table,
-            segment=segment_id,
-            log=bool(log_events),
-            uid=uid,
-        )
+        selection=selection,
+        table=SQL.identifier(MEMBER_TABLE),
+        segment=segment_id,
+        log=bool(log_events),
+        uid=uid,
     )
-    added, removed, count, _events = cr.fetchone()
-    return added, removed, count
 
 
 def add_members(cr, segment_id, selection):
