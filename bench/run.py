@@ -753,21 +753,32 @@ def measure_all(env, repeats=3, commit=None, today=None, mailing_size=180_000, n
 
 def measure_scale(env, repeats, commit, mailing_size, log=quiet):
     """The scaling run's figures at this size (``bench/scale.py`` sets sizes side by side):
-    each segment scenario's first build and unchanged rebuild, the lifecycle runs, the
-    mailing sync into an empty list."""
+    each segment scenario's first build and unchanged rebuild with PostgreSQL's own SELECT
+    and insert of the same set beside them, the lifecycle runs, the mailing sync into an
+    empty list."""
     Segment = env["res.partner.segment"]
     log("lifecycle runs")
     report = {"today": str(date.today()), "repeats": repeats, "only": "scale"}
     report["lifecycle"] = measure_lifecycle(env, repeats, commit)
     report["segments"] = []
-    for name, domain, _reference in segment_scenarios(env, date.today()):
+    scratch = Segment.create({"name": "Bench write floor", "segment_type": "static", "company_id": env.company.id})
+    for name, domain, reference in segment_scenarios(env, date.today()):
         log(f"segment: {name}")
         segment = Segment.create({"name": f"Bench {name}", "domain": domain, "company_id": env.company.id})
         first = timed(segment.action_recompute, repeats, before=emptied(env, segment, commit), commit=commit)
         rebuild = timed(segment.action_recompute, repeats, commit=commit)
         report["segments"].append(
-            {"scenario": name, "members": segment.member_count, "first": first, "rebuild": rebuild}
+            {
+                "scenario": name,
+                "members": segment.member_count,
+                "first": first,
+                "rebuild": rebuild,
+                # PostgreSQL's own SQL for the same set, at the same size: how it grows
+                "reference": reference_time(env, reference, repeats)[0],
+                "write_floor": insert_time(env, member_table(env), scratch.id, reference, repeats),
+            }
         )
+    scratch.unlink()
     log(f"mailing sync of a {mailing_size}-partner segment")
     report["mailing"] = measure_mailing(env, mailing_segment(env, mailing_size), repeats, commit)
     return report

@@ -2,6 +2,9 @@
 refresh planner statistics after bulk writes."""
 
 import threading
+from contextlib import contextmanager
+
+from psycopg2.extensions import TRANSACTION_STATUS_INERROR
 
 from odoo.tools import SQL
 
@@ -36,6 +39,45 @@ def try_xact_lock(cr, key, record_id):
     visible to it."""
     cr.execute(SQL("SELECT pg_try_advisory_xact_lock(%s, %s)", key, record_id))
     return cr.fetchone()[0]
+
+
+@contextmanager
+def run_lock(env, key, record_id):
+    """Hold the advisory lock (``key``, ``record_id``) for a run that commits on the way (a
+    transaction lock would end at its first commit): a session lock, released when the run
+    ends whatever happens, so that no pooled connection keeps it -- a failed transaction is
+    rolled back first (as the caller would) for the release to run, and a connection that
+    cannot release it is closed, which releases it. Once held, the transaction is committed:
+    the run then reads what a run that held the lock before it committed. Where nothing
+    commits (tests, modules loading), the transaction's lock. Yields False, holding
+    nothing, when another connection holds it."""
+    cr = env.cr
+    if not may_commit(env):
+        yield try_xact_lock(cr, key, record_id)
+        return
+    cr.execute(SQL("SELECT pg_try_advisory_lock(%s, %s)", key, record_id))
+    if not cr.fetchone()[0]:
+        yield False
+        return
+    try:
+        cr.commit()  # pylint: disable=invalid-commit
+        yield True
+    finally:
+        _release_session_lock(cr, key, record_id)
+
+
+def _release_session_lock(cr, key, record_id):
+    connection = cr._cnx
+    released = False
+    try:
+        if connection.info.transaction_status == TRANSACTION_STATUS_INERROR:
+            connection.rollback()  # the connection's own: no ORM hook can fail here
+        with connection.cursor() as raw:
+            raw.execute("SELECT pg_advisory_unlock(%s, %s)", [key, record_id])
+            released = raw.fetchone()[0]
+    finally:
+        if not released:
+            connection.close()  # the pool drops a closed connection, and its locks with it
 
 
 def create_temp_table(cr, name, query):

@@ -36,16 +36,19 @@ def replace_members_query(segment_id, selection, log_events=False, uid=1):
         """
         WITH target AS MATERIALIZED (SELECT DISTINCT s.id FROM (%(selection)s) s),
         diff AS MATERIALIZED (
-            SELECT t.id AS joining, m.partner_id AS leaving
+            SELECT t.id AS joining, m.ctid AS leaving
               FROM target t
-              FULL JOIN (SELECT partner_id FROM %(table)s WHERE segment_id = %(segment)s) m
+              FULL JOIN (SELECT ctid, partner_id FROM %(table)s WHERE segment_id = %(segment)s) m
                 ON m.partner_id = t.id
              WHERE t.id IS NULL OR m.partner_id IS NULL
         ),
         removed AS (
+            -- by row address alone (a TID scan): the rows were read in this statement's
+            -- snapshot, which keeps their addresses. A condition on segment_id here would
+            -- let the planner scan the segment's members instead, testing each against
+            -- the whole array of leaving rows.
             DELETE FROM %(table)s m
-             WHERE m.segment_id = %(segment)s  -- an index probe per leaving member
-               AND m.partner_id = ANY (ARRAY(SELECT leaving FROM diff WHERE leaving IS NOT NULL))
+             WHERE m.ctid = ANY (ARRAY(SELECT leaving FROM diff WHERE leaving IS NOT NULL))
             RETURNING m.partner_id
         ),
         added AS (

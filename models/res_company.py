@@ -1,12 +1,22 @@
 import logging
 
 from odoo import api, fields, models
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 
 from ..engine import lifecycle
-from ..engine.batch import commit_if_allowed, may_commit
+from ..engine.batch import commit_if_allowed, may_commit, run_lock
 
 _logger = logging.getLogger(__name__)
+
+# The advisory lock key of a company's lifecycle run (with the company id); the segments'
+# recompute and list locks are 0x5E6D and 0x5E6E.
+LIFECYCLE_LOCK = 0x5E6F
+
+
+class LifecycleRunning(UserError):
+    """Another run (the scheduler, a user, another server) is computing this company's
+    lifecycle: it would do the same work at the same time and the two would wait on each
+    other's rows."""
 
 
 class ResCompany(models.Model):
@@ -152,7 +162,6 @@ class ResCompany(models.Model):
             self.env._("Only segmentation managers can recompute the lifecycle.")
         )
         self.check_access("read")
-        cr = self.env.cr
         Cron = self.env["ir.cron"]
         today = fields.Date.context_today(self)
 
@@ -160,48 +169,14 @@ class ResCompany(models.Model):
             commit_if_allowed(self.env)
             Cron._notify_progress(done=done, remaining=remaining)
 
+        running = self.browse()
         for company in self.sudo():
-            since = company.lifecycle_last_date
-            changed_only = bool(not full and company.lifecycle_last_run and since and since <= today)
-            if changed_only:
-                lifecycle.collect_changed(cr, company.id, today, since)
-            cycle, measured = company._lifecycle_cycle(changed_only)
-            company.write(
-                {
-                    **company._lifecycle_missing_settings(),
-                    "lifecycle_cycle_days": cycle,
-                    "lifecycle_cycle_measured": measured,
-                    # a full run committed by ranges and interrupted is finished by a full run
-                    "lifecycle_last_date": since if changed_only else False,
-                }
-            )
-            self.env.flush_all()
-            counts = lifecycle.recompute_company(
-                cr,
-                company.id,
-                today,
-                cycle,
-                factors=tuple(
-                    company._lifecycle_setting(f"lifecycle_{name}_factor") for name in ("new", "churn", "dormant")
-                ),
-                active_count=company._lifecycle_setting("lifecycle_active_count"),
-                uid=self.env.uid,
-                batch_size=batch_size,
-                after_batch=after_batch,
-                first_run=not company.lifecycle_last_run,
-                changed_only=changed_only,
-                since=since,
-                applied=company.lifecycle_applied,
-            )
-            company.write(
-                {
-                    "lifecycle_last_run": fields.Datetime.now(),
-                    "lifecycle_last_date": today,
-                    "lifecycle_applied": counts["applied"],
-                }
-            )
-            commit_if_allowed(self.env)
-        self.env["res.partner.segment"]._follow_lifecycle(self)
+            with run_lock(self.env, LIFECYCLE_LOCK, company.id) as held:
+                if held:
+                    company._recompute_lifecycle_now(today, full, batch_size, after_batch)
+                else:
+                    running |= company
+        self.env["res.partner.segment"]._follow_lifecycle(self - running)
         for model in (
             "res.partner.lifecycle",
             "res.partner.lifecycle.snapshot",
@@ -209,22 +184,76 @@ class ResCompany(models.Model):
             "res.partner",
         ):
             self.env[model].invalidate_model()
+        if running:
+            raise LifecycleRunning(
+                self.env._(
+                    "The lifecycle of %s is being recomputed right now (by the scheduler, another user or "
+                    "another server): its figures will be current when that run ends.",
+                    ", ".join(running.mapped("name")),
+                )
+            )
+
+    def _recompute_lifecycle_now(self, today, full, batch_size, after_batch):
+        """One company's run, under its lock (``action_recompute_lifecycle``)."""
+        self.ensure_one()
+        cr = self.env.cr
+        since = self.lifecycle_last_date
+        changed_only = bool(not full and self.lifecycle_last_run and since and since <= today)
+        if changed_only:
+            lifecycle.collect_changed(cr, self.id, today, since)
+        cycle, measured = self._lifecycle_cycle(changed_only)
+        self.write(
+            {
+                **self._lifecycle_missing_settings(),
+                "lifecycle_cycle_days": cycle,
+                "lifecycle_cycle_measured": measured,
+                # a full run committed by ranges and interrupted is finished by a full run
+                "lifecycle_last_date": since if changed_only else False,
+            }
+        )
+        self.env.flush_all()
+        counts = lifecycle.recompute_company(
+            cr,
+            self.id,
+            today,
+            cycle,
+            factors=tuple(
+                self._lifecycle_setting(f"lifecycle_{name}_factor") for name in ("new", "churn", "dormant")
+            ),
+            active_count=self._lifecycle_setting("lifecycle_active_count"),
+            uid=self.env.uid,
+            batch_size=batch_size,
+            after_batch=after_batch,
+            first_run=not self.lifecycle_last_run,
+            changed_only=changed_only,
+            since=since,
+            applied=self.lifecycle_applied,
+        )
+        self.write(
+            {
+                "lifecycle_last_run": fields.Datetime.now(),
+                "lifecycle_last_date": today,
+                "lifecycle_applied": counts["applied"],
+            }
+        )
+        commit_if_allowed(self.env)
 
     @api.model
     def _cron_recompute_lifecycle(self):
         """Daily: every company, one after the other; a failing company is logged and the
-        others go on."""
+        others go on; one that another run is computing (a user's, another server's) is
+        left to it."""
         # a few companies: all of them
         for company in self.search([]):  # pylint: disable=no-search-all
-            if may_commit(self.env):  # it commits per batch: no savepoint can span it
-                try:
-                    company.action_recompute_lifecycle()
-                except Exception:
-                    self.env.cr.rollback()
-                    _logger.exception("Lifecycle recompute failed for company %s", company.name)
-                continue
             try:
-                with self.env.cr.savepoint():
+                if may_commit(self.env):  # it commits per batch: no savepoint can span it
                     company.action_recompute_lifecycle()
+                else:
+                    with self.env.cr.savepoint():
+                        company.action_recompute_lifecycle()
+            except LifecycleRunning:
+                _logger.info("Lifecycle of company %s left to the run computing it", company.name)
             except Exception:
+                if may_commit(self.env):
+                    self.env.cr.rollback()
                 _logger.exception("Lifecycle recompute failed for company %s", company.name)

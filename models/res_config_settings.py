@@ -1,5 +1,7 @@
 from odoo import fields, models
 
+from .res_company import LifecycleRunning
+
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -18,18 +20,28 @@ class ResConfigSettings(models.TransientModel):
 
     def action_recompute_lifecycle(self):
         """One click: the settings on screen are saved, then the lifecycle is recomputed
-        with them, and the user is told it is done."""
+        with them, and the user is told it is done -- or, while another run computes the
+        company, that it is (the settings are saved all the same, and taken by that run's
+        successor)."""
         self.execute()
-        self.company_id.action_recompute_lifecycle()
+        try:
+            self.company_id.action_recompute_lifecycle()
+        except LifecycleRunning as running:
+            return self._lifecycle_notification(self.env._("Settings saved"), str(running), "warning")
+        return self._lifecycle_notification(
+            self.env._("Lifecycle recomputed"),
+            self.env._("Settings saved; stages and purchase figures of %s are up to date.", self.company_id.name),
+            "success",
+        )
+
+    def _lifecycle_notification(self, title, message, kind):
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
             "params": {
-                "title": self.env._("Lifecycle recomputed"),
-                "message": self.env._(
-                    "Settings saved; stages and purchase figures of %s are up to date.", self.company_id.name
-                ),
-                "type": "success",
+                "title": title,
+                "message": message,
+                "type": kind,
                 "next": {"type": "ir.actions.client", "tag": "reload"},
             },
         }

@@ -2,7 +2,7 @@ from datetime import date
 
 from odoo.tests import TransactionCase, new_test_user, tagged
 
-from ..bench import generate, run
+from ..bench import generate, run, scale
 
 
 @tagged("post_install", "-at_install")
@@ -135,6 +135,64 @@ class TestBenchSmoke(TransactionCase):
         self.assertIn("segment recompute", text)
         self.assertIn("SQL insert", text)
         self.assertIn("targets:", text)
+
+    def test_scaling_run_settles_each_run_and_takes_the_median_over_rounds(self):
+        """`make bench-scale` at one size, through the very same code: every timed run starts
+        after a CHECKPOINT, and a figure is the median over the rounds."""
+        env = self.env(user=self.manager, context={"allowed_company_ids": [self.company_b.id]})
+        settle = run.checkpoint_settle(self.env)
+        self.assertIsNotNone(settle, "make test's database role may run CHECKPOINT")
+        run.BEFORE_EACH_RUN.append(settle)
+        self.addCleanup(run.BEFORE_EACH_RUN.clear)
+        checkpoints = self._requested_checkpoints()
+        rounds = [run.measure_scale(env, 1, None, 900) for _ in range(2)]
+        # per round: 4 lifecycle timings; 4 segments' first build, rebuild, SQL select and
+        # SQL insert; 2 syncs
+        self.assertGreaterEqual(self._requested_checkpoints() - checkpoints, 2 * 22)
+        first, second = (scale.figures(report) for report in rounds)
+        merged = scale.size_figures(rounds)
+        self.assertEqual(list(merged), list(first), "every figure, in the report's order")
+        self.assertEqual(len(merged), 3 + 4 * 4)
+        self.assertIn("floor: SQL insert, tag: VIP", merged)
+        for name, seconds in merged.items():
+            self.assertGreater(seconds, 0, name)
+            self.assertAlmostEqual(seconds, (first[name] + second[name]) / 2, delta=0.0011, msg=name)
+
+    def test_scale_report_ratio_per_doubling(self):
+        """A figure that doubles with the partners grows 2x per doubling (met); one that
+        triples, 3x (over the 2.2x target)."""
+
+        def report(factor):
+            return {
+                "lifecycle": {"first": {"median": 10 * factor}, "daily": {"median": 2 * factor}},
+                "mailing": {"first": {"median": 4 * factor**2}},
+                "segments": [{"scenario": "tag", "first": {"median": factor}, "rebuild": {"median": factor}}],
+            }
+
+        # three rounds at 4000 partners, one a slow spell: the median leaves it out
+        sizes, rows = scale.summary(
+            {1000: [report(1)], 2000: [report(2)], 4000: [report(4), report(100), report(3)]}
+        )
+        self.assertEqual(sizes, [1000, 2000, 4000])
+        by_name = {row["figure"]: row for row in rows}
+        lifecycle, mailing = by_name["lifecycle first run"], by_name["mailing sync into an empty list"]
+        self.assertEqual(lifecycle["seconds"], {1000: 10, 2000: 20, 4000: 40})
+        self.assertEqual((lifecycle["per_doubling"], lifecycle["met"]), ([2.0, 2.0], True))
+        self.assertEqual(mailing["seconds"], {1000: 4, 2000: 16, 4000: 64})
+        self.assertEqual((mailing["per_doubling"], mailing["met"]), ([4.0, 4.0], False))
+        self.assertEqual(len(rows), 5)
+        text = scale.text(sizes, rows)
+        self.assertIn("OVER mailing sync into an empty list", text)
+        self.assertNotIn("OVER lifecycle first run", text)
+
+    def _requested_checkpoints(self):
+        cr = self.env.cr
+        cr.execute("SELECT pg_stat_clear_snapshot(), to_regclass('pg_catalog.pg_stat_checkpointer')")
+        if cr.fetchone()[1]:  # PostgreSQL 17 and later
+            cr.execute("SELECT num_requested FROM pg_stat_checkpointer")
+        else:
+            cr.execute("SELECT checkpoints_req FROM pg_stat_bgwriter")
+        return cr.fetchone()[0]
 
     def test_sections_not_yet_installed_are_reported_as_such(self):
         report = {

@@ -2,6 +2,7 @@ from datetime import timedelta
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
+from odoo.tools import float_round
 
 from .common import SegmentCase
 from .test_mailing_holdout import held_out_by_hand
@@ -66,15 +67,29 @@ class TestCampaignLift(SegmentCase):
         self.order(held[1], start + timedelta(days=3), 70, confirm=False)  # a quotation
         push = push.with_user(self.marketer)
         push.invalidate_recordset()
-        self.assertAlmostEqual(push.mailed_buyer_percent, 100.0 * 2 / len(mailed), places=1)
-        self.assertAlmostEqual(push.held_out_buyer_percent, 100.0 * 1 / len(held), places=1)
-        self.assertAlmostEqual(push.mailed_revenue_per_member, 420.0 / len(mailed), places=2)
-        self.assertAlmostEqual(push.held_out_revenue_per_member, 50.0 / len(held), places=2)
-        self.assertAlmostEqual(push.lift_points, 100.0 * (2 / len(mailed) - 1 / len(held)), places=1)
+        self.assertAlmostEqual(
+            push.mailed_buyer_percent, float_round(100.0 * 2 / len(mailed), precision_digits=1), places=6
+        )
+        self.assertAlmostEqual(
+            push.held_out_buyer_percent, float_round(100.0 * 1 / len(held), precision_digits=1), places=6
+        )
+        self.assertAlmostEqual(
+            push.mailed_revenue_per_member, float_round(420.0 / len(mailed), precision_digits=2), places=6
+        )
+        self.assertAlmostEqual(
+            push.held_out_revenue_per_member, float_round(50.0 / len(held), precision_digits=2), places=6
+        )
+        self.assertAlmostEqual(
+            push.lift_points, float_round(100.0 * (2 / len(mailed) - 1 / len(held)), precision_digits=1), places=6
+        )
         push.lift_days = 60
         push.invalidate_recordset()
-        self.assertAlmostEqual(push.mailed_buyer_percent, 100.0 * 3 / len(mailed), places=1)
-        self.assertAlmostEqual(push.mailed_revenue_per_member, 1420.0 / len(mailed), places=2)
+        self.assertAlmostEqual(
+            push.mailed_buyer_percent, float_round(100.0 * 3 / len(mailed), precision_digits=1), places=6
+        )
+        self.assertAlmostEqual(
+            push.mailed_revenue_per_member, float_round(1420.0 / len(mailed), precision_digits=2), places=6
+        )
 
     def test_a_push_is_a_record_and_its_figures_are_for_sales_users_of_its_company(self):
         push = self.push(10)

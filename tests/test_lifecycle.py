@@ -2,11 +2,15 @@ from datetime import date, datetime, timedelta
 from unittest.mock import patch
 
 from freezegun import freeze_time
+from psycopg2.errors import DivisionByZero
 
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import TransactionCase, new_test_user, tagged
+from odoo.tools import mute_logger
 
-from ..engine import lifecycle
+from ..engine import batch, lifecycle
+from ..models import res_company
+from ..models.res_company import LIFECYCLE_LOCK, LifecycleRunning
 
 TODAY = date(2026, 6, 30)
 
@@ -409,6 +413,23 @@ class TestLifecycleCycle(LifecycleCase):
         self.assertEqual(done["tag"], "display_notification")
         self.assertEqual(done["params"]["next"]["tag"], "reload")
 
+    def test_one_click_while_another_run_computes_the_company_saves_and_says_so(self):
+        settings = (
+            self.env["res.config.settings"]
+            .with_company(self.c2)
+            .with_context(allowed_company_ids=self.c2.ids)
+            .create({"lifecycle_cycle_days": 20})
+        )
+        with self.registry.cursor() as elsewhere:
+            self.assertTrue(batch.try_xact_lock(elsewhere, LIFECYCLE_LOCK, self.c2.id))
+            with freeze_time(TODAY):
+                told = settings.action_recompute_lifecycle()
+            elsewhere.rollback()
+        self.assertEqual(self.c2.lifecycle_cycle_days, 20, "the value on screen is saved all the same")
+        self.assertFalse(self.c2.lifecycle_last_run)
+        self.assertEqual(told["params"]["type"], "warning")
+        self.assertIn("being recomputed right now", told["params"]["message"])
+
 
 @tagged("post_install", "-at_install")
 class TestLifecycleHistory(LifecycleCase):
@@ -581,6 +602,43 @@ class TestLifecycleHistory(LifecycleCase):
         self.assertEqual(self.stage(self.newbie, self.c1), "new")
         self.assertEqual(self.stage(self.newbie, self.c2), "new")
         self.assertTrue(self.c2.lifecycle_last_run)
+
+    def test_a_company_being_computed_elsewhere_is_refused_or_left_to_that_run(self):
+        """Another connection (the scheduler, a user, another server) is computing c1's
+        lifecycle: a user's recompute of c1 and c2 computes c2 and is refused for c1 with a
+        message, and the scheduler leaves c1 to that run."""
+        self.order(self.newbie, 10, self.c2)
+        with self.registry.cursor() as elsewhere:
+            self.assertTrue(batch.try_xact_lock(elsewhere, LIFECYCLE_LOCK, self.c1.id))
+            with self.assertRaisesRegex(LifecycleRunning, "being recomputed right now"):
+                self.recompute(self.c1 | self.c2)
+            self.assertTrue(self.c2.lifecycle_last_run, "the other company is computed all the same")
+            with freeze_time(TODAY), patch.object(res_company, "_logger") as logger:
+                self.env["res.company"]._cron_recompute_lifecycle()
+            elsewhere.rollback()
+        logger.info.assert_called_once_with("Lifecycle of company %s left to the run computing it", self.c1.name)
+        logger.exception.assert_not_called()
+        self.assertFalse(self.c1.lifecycle_last_run)
+        self.assertEqual(self.stage(self.newbie, self.c2), "new")
+        self.recompute(self.c1)  # that run over: this one goes
+        self.assertEqual(self.stage(self.newbie, self.c1), "new")
+
+    def test_a_run_that_commits_keeps_its_lock_to_the_end_and_releases_it_on_failure(self):
+        """Outside tests a full run commits by ranges: its lock is the connection's, held
+        across commits, and released when the run fails (its transaction rolled back first),
+        so that the pooled connection does not keep it."""
+        lock = (LIFECYCLE_LOCK, self.c1.id)
+        with self.registry.cursor() as run_cr, patch.object(batch, "may_commit", return_value=True):
+            run_env = self.env(cr=run_cr)
+            with self.assertRaises(DivisionByZero), batch.run_lock(run_env, *lock) as held:
+                self.assertTrue(held)
+                run_cr.commit()  # pylint: disable=invalid-commit  # a range committed: still held
+                self.assertFalse(batch.try_xact_lock(self.env.cr, *lock))
+                with mute_logger("odoo.sql_db"):
+                    run_cr.execute("SELECT 1 / 0")  # the run fails
+            run_cr.execute("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND pid = pg_backend_pid()")
+            self.assertEqual(run_cr.fetchone()[0], 0)
+        self.assertTrue(batch.try_xact_lock(self.env.cr, *lock))
 
 
 @tagged("post_install", "-at_install")

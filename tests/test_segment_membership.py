@@ -159,6 +159,9 @@ class TestSegmentMembership(SegmentCase):
         plan = "\n".join(row[0] for row in cr.fetchall())
         self.assertIn("Full Join", plan)
         self.assertNotIn("Nested Loop", plan)
+        # who leaves is deleted by row address, never by testing members against a list
+        self.assertIn("Tid Scan on res_partner_segment_member", plan)
+        self.assertNotIn("partner_id = ANY", plan)
         # and the rebuild is right: the first partner leaves, a repeated one stays once
         cr.execute("SELECT min(id) FROM res_partner")
         first = cr.fetchone()[0]
