@@ -186,9 +186,21 @@ def insert_time(env, table, segment_id, selection, repeats):
     return timed(insert, repeats, after=lambda: cr.execute("ROLLBACK TO SAVEPOINT bench_insert"))
 
 
+def member_table_name(env):
+    """The segment member table's name, as the ORM names it."""
+    return env["res.partner.segment"]._fields["partner_ids"].relation
+
+
 def member_table(env):
-    """The segment member table, as the ORM names it."""
-    return SQL.identifier(env["res.partner.segment"]._fields["partner_ids"].relation)
+    """The segment member table, as an SQL identifier."""
+    return SQL.identifier(member_table_name(env))
+
+
+def scratch_segment(env):
+    """An empty static segment whose id the write floors insert under (rolled back)."""
+    return env["res.partner.segment"].create(
+        {"name": "Bench write floor", "segment_type": "static", "company_id": env.company.id}
+    )
 
 
 def write_floor_time(env, selection, repeats):
@@ -196,9 +208,7 @@ def write_floor_time(env, selection, repeats):
     into the member table (with the two foreign keys Odoo gives every many2many table), and
     into a copy of it with the same indexes and no foreign key, which shows what they cost."""
     cr = env.cr
-    scratch = env["res.partner.segment"].create(
-        {"name": "Bench write floor", "segment_type": "static", "company_id": env.company.id}
-    )
+    scratch = scratch_segment(env)
     with_fks = insert_time(env, member_table(env), scratch.id, selection, repeats)
     cr.execute("DROP TABLE IF EXISTS bench_member_no_fk")
     cr.execute(SQL("CREATE TABLE bench_member_no_fk (LIKE %s INCLUDING INDEXES)", member_table(env)))
@@ -761,7 +771,7 @@ def measure_scale(env, repeats, commit, mailing_size, log=quiet):
     report = {"today": str(date.today()), "repeats": repeats, "only": "scale"}
     report["lifecycle"] = measure_lifecycle(env, repeats, commit)
     report["segments"] = []
-    scratch = Segment.create({"name": "Bench write floor", "segment_type": "static", "company_id": env.company.id})
+    scratch = scratch_segment(env)
     for name, domain, reference in segment_scenarios(env, date.today()):
         log(f"segment: {name}")
         segment = Segment.create({"name": f"Bench {name}", "domain": domain, "company_id": env.company.id})
@@ -1035,7 +1045,7 @@ def start_clean(env, checkpoint):
     with ``checkpoint`` a CHECKPOINT before each timed run."""
     env["res.partner.segment"].search([("name", "=like", "Bench %")]).unlink()
     env.cr.commit()
-    vacuum(env, env["res.partner.segment"]._fields["partner_ids"].relation)
+    vacuum(env, member_table_name(env))
     if checkpoint:
         settle = checkpoint_settle(env)
         if settle:
