@@ -27,21 +27,18 @@ class ResConfigSettings(models.TransientModel):
         try:
             self.company_id.action_recompute_lifecycle()
         except LifecycleRunning as running:
-            return self._lifecycle_notification(self.env._("Settings saved"), str(running), "warning")
+            # no reload: it would take the warning off the screen at once; it stays until closed
+            return self._lifecycle_notification(
+                self.env._("Settings saved"), str(running), "warning", reload=False
+            )
         return self._lifecycle_notification(
             self.env._("Lifecycle recomputed"),
             self.env._("Settings saved; stages and purchase figures of %s are up to date.", self.company_id.name),
             "success",
         )
 
-    def _lifecycle_notification(self, title, message, kind):
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": title,
-                "message": message,
-                "type": kind,
-                "next": {"type": "ir.actions.client", "tag": "reload"},
-            },
-        }
+    def _lifecycle_notification(self, title, message, kind, reload=True):
+        params = {"title": title, "message": message, "type": kind, "sticky": not reload}
+        if reload:  # the settings page then shows the new "last computed"
+            params["next"] = {"type": "ir.actions.client", "tag": "reload"}
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}

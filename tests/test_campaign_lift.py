@@ -39,6 +39,10 @@ class TestCampaignLift(SegmentCase):
         order.date_order = when
         return order
 
+    def assertShown(self, value, exact, digits):
+        """``value`` is ``exact`` as a field of ``digits`` decimals shows it (18.75 as 18.8)."""
+        self.assertAlmostEqual(value, float_round(exact, precision_digits=digits), places=6)
+
     def push(self, holdout_percent):
         """Push the segment into the list as the marketer; the push's record."""
         self.env["res.partner.segment.mailing.wizard"].with_user(self.marketer).create(
@@ -67,29 +71,15 @@ class TestCampaignLift(SegmentCase):
         self.order(held[1], start + timedelta(days=3), 70, confirm=False)  # a quotation
         push = push.with_user(self.marketer)
         push.invalidate_recordset()
-        self.assertAlmostEqual(
-            push.mailed_buyer_percent, float_round(100.0 * 2 / len(mailed), precision_digits=1), places=6
-        )
-        self.assertAlmostEqual(
-            push.held_out_buyer_percent, float_round(100.0 * 1 / len(held), precision_digits=1), places=6
-        )
-        self.assertAlmostEqual(
-            push.mailed_revenue_per_member, float_round(420.0 / len(mailed), precision_digits=2), places=6
-        )
-        self.assertAlmostEqual(
-            push.held_out_revenue_per_member, float_round(50.0 / len(held), precision_digits=2), places=6
-        )
-        self.assertAlmostEqual(
-            push.lift_points, float_round(100.0 * (2 / len(mailed) - 1 / len(held)), precision_digits=1), places=6
-        )
+        self.assertShown(push.mailed_buyer_percent, 100.0 * 2 / len(mailed), 1)
+        self.assertShown(push.held_out_buyer_percent, 100.0 * 1 / len(held), 1)
+        self.assertShown(push.mailed_revenue_per_member, 420.0 / len(mailed), 2)
+        self.assertShown(push.held_out_revenue_per_member, 50.0 / len(held), 2)
+        self.assertShown(push.lift_points, 100.0 * (2 / len(mailed) - 1 / len(held)), 1)
         push.lift_days = 60
         push.invalidate_recordset()
-        self.assertAlmostEqual(
-            push.mailed_buyer_percent, float_round(100.0 * 3 / len(mailed), precision_digits=1), places=6
-        )
-        self.assertAlmostEqual(
-            push.mailed_revenue_per_member, float_round(1420.0 / len(mailed), precision_digits=2), places=6
-        )
+        self.assertShown(push.mailed_buyer_percent, 100.0 * 3 / len(mailed), 1)
+        self.assertShown(push.mailed_revenue_per_member, 1420.0 / len(mailed), 2)
 
     def test_a_push_is_a_record_and_its_figures_are_for_sales_users_of_its_company(self):
         push = self.push(10)

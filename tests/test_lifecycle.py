@@ -429,6 +429,8 @@ class TestLifecycleCycle(LifecycleCase):
         self.assertFalse(self.c2.lifecycle_last_run)
         self.assertEqual(told["params"]["type"], "warning")
         self.assertIn("being recomputed right now", told["params"]["message"])
+        self.assertTrue(told["params"]["sticky"], "the warning stays on screen")
+        self.assertNotIn("next", told["params"], "no page reload takes the warning away")
 
 
 @tagged("post_install", "-at_install")
