@@ -22,7 +22,8 @@ class Figure(NamedTuple):
     field_type: str  # "integer", "float", "date" or "monetary"
     label: str
     # over the confirmed orders ``so`` of one customer with one company; may use %(today)s
-    # and %(cycle)s (the company's purchase cycle X, in days)
+    # and, in a live figure only, %(cycle)s (the company's purchase cycle X, in days: a
+    # daily lifecycle run aggregates the stored figures before it knows X)
     aggregate: str
     empty: int | None  # value of a customer without purchases (None: no value)
     help: str = ""

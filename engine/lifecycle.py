@@ -41,6 +41,10 @@ def _figure_columns(alias=None):
 WORK_TABLE = "partner_lifecycle_work"
 # the customers a daily run recomputes from their orders, and the queue entries it takes
 CHANGED_TABLE = "partner_lifecycle_changed"
+# their contacts (id, commercial_partner_id), whose orders and opportunities are theirs
+CONTACTS_TABLE = "partner_lifecycle_contacts"
+# their purchase figures, aggregated once for the purchase cycle and the stages
+PURCHASES_TABLE = "partner_lifecycle_purchases"
 TAKEN_TABLE = "partner_lifecycle_taken"
 REFRESH_TABLE = "partner_lifecycle_refresh"  # the rows a daily run looks at again
 # a daily run refreshes the planner statistics itself only after this many rows changed;
@@ -128,60 +132,78 @@ def _index_by_partner(cr, table):
     cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
 
-def compute_stages(cr, company_id, today, cycle_days, factors, active_count, changed_only=False):
-    """Fill the work table with (partner_id, metrics, stage, RFM scores) for every
-    commercial partner that has any commercial history with the company (``changed_only``:
-    of the changed customers of ``collect_changed``; their RFM scores are then rescored by
-    ``refresh_rows``). Returns the number of rows.
+def _plan_for_a_run(cr):
+    """This transaction's planner settings for a lifecycle run. PostgreSQL misjudges the
+    full join of purchases and interest by three orders of magnitude, and would spend 40 s
+    compiling the one-pass query with JIT; the grouping of the orders by customer, and the
+    customers' measures the RFM thresholds are counted over, spill to disk with the
+    default 4 MB."""
+    cr.execute("SET LOCAL jit = off")
+    cr.execute("SET LOCAL work_mem = '64MB'")
+
+
+def purchases_query(company_id, today, contacts):
+    """SQL: (partner_id, stored figures) of each customer with a confirmed order of the
+    company, from the orders of ``contacts`` (a table of contacts: id, commercial_partner_id).
 
     Purchases: confirmed orders (``state = 'sale'``) of the company, dated by ``date_order``,
     amounts untaxed and converted to the company currency (``amount_untaxed / currency_rate``,
-    an order without rate counts as already in company currency). Interest: an active
+    an order without rate counts as already in company currency)."""
+    return SQL(
+        """SELECT p.commercial_partner_id AS partner_id, %(aggregates)s
+             FROM sale_order so JOIN %(contacts)s p ON p.id = so.partner_id
+            WHERE so.company_id = %(company)s AND so.state = 'sale'
+            GROUP BY p.commercial_partner_id""",
+        # the stored figures do not use the cycle X: they can be aggregated before it is known
+        aggregates=SQL(", ").join(
+            SQL("%s AS %s", SQL(f.aggregate, today=today), SQL.identifier(f.name)) for f in FIGURES
+        ),
+        contacts=contacts,
+        company=company_id,
+    )
+
+
+def compute_stages(cr, company_id, today, cycle_days, factors, active_count, changed_only=False, limits=None):
+    """Fill the work table with (partner_id, metrics, stage, RFM scores) for every
+    commercial partner that has any commercial history with the company (``changed_only``:
+    of the changed customers of ``collect_changed``, from their purchases it aggregated).
+    RFM scores against ``limits`` (``rfm.current_thresholds``), by default the thresholds
+    among the rows computed. Returns the number of rows.
+
+    Purchases: see ``purchases_query``. Interest: an active
     opportunity or lead that is not won, or a draft/sent quotation, is open; an archived
     opportunity (Odoo's "lost") or a cancelled quotation is lost interest; a won opportunity
     is neither (the order it led to is what counts)."""
     new_f, churn_f, dormant_f = factors
     rules = Rules(today, cycle_days, new_f, churn_f, dormant_f, active_count)
 
-    def only(partner_column):
-        """Restrict to the changed customers' contacts, in each branch (an index lookup)."""
-        if not changed_only:
-            return SQL()
-        return SQL(
-            "AND %s IN (SELECT c.id FROM res_partner c"
-            " WHERE c.commercial_partner_id IN (SELECT partner_id FROM %s))",
-            SQL.identifier(*partner_column.split(".")),
-            SQL.identifier(CHANGED_TABLE),
-        )
+    # who a contact's orders and opportunities belong to: every contact, or only the changed
+    # customers' (the same columns; a join to all of res_partner would hash a million rows)
+    if changed_only:
+        contacts = SQL.identifier(CONTACTS_TABLE)
+        purchases = SQL("SELECT * FROM %s", SQL.identifier(PURCHASES_TABLE))
+    else:
+        contacts = SQL("res_partner")
+        purchases = purchases_query(company_id, today, contacts)
 
-    # PostgreSQL misjudges the full join of purchases and interest by three orders of
-    # magnitude, and would spend 40 s compiling this one-pass query with JIT; the grouping
-    # of the orders by customer spills to disk with the default 4 MB.
-    cr.execute("SET LOCAL jit = off")
-    cr.execute("SET LOCAL work_mem = '64MB'")
+    _plan_for_a_run(cr)
     create_temp_table(
         cr,
         WORK_TABLE,
         SQL(
             """
-        WITH purchases AS (
-            SELECT p.commercial_partner_id AS partner_id, %(aggregates)s
-              FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company)s AND so.state = 'sale' %(only_purchases)s
-             GROUP BY p.commercial_partner_id
-        ), interest AS (
+        WITH purchases AS (%(purchases)s), interest AS (
             SELECT p.commercial_partner_id AS partner_id, bool_or(i.is_open) AS has_open
               FROM (
                 SELECT l.partner_id, l.active AS is_open
                   FROM crm_lead l LEFT JOIN crm_stage st ON st.id = l.stage_id
                  WHERE l.company_id = %(company)s AND l.partner_id IS NOT NULL
-                   AND NOT (l.active AND coalesce(st.is_won, false)) %(only_leads)s
+                   AND NOT (l.active AND coalesce(st.is_won, false))
                 UNION ALL
                 SELECT so.partner_id, so.state IN ('draft', 'sent')
                   FROM sale_order so
                  WHERE so.company_id = %(company)s AND so.state IN ('draft', 'sent', 'cancel')
-                   %(only_quotations)s
-              ) i JOIN res_partner p ON p.id = i.partner_id
+              ) i JOIN %(contacts)s p ON p.id = i.partner_id
              GROUP BY p.commercial_partner_id
         ), rfm_limits AS MATERIALIZED (%(rfm_limits)s)
         SELECT scored.*, %(rfm_segment)s FROM (
@@ -205,23 +227,20 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count, cha
           FROM purchases pu FULL JOIN interest i ON i.partner_id = pu.partner_id CROSS JOIN rfm_limits
         OFFSET 0) scored
         """,
-            rfm_limits=rfm.thresholds(SQL("purchases")),
+            rfm_limits=rfm.thresholds(SQL("purchases"))
+            if limits is None
+            else SQL("SELECT * FROM %s", rfm.limits_row(limits)),
             rfm_scores=rfm.score_columns("pu", "rfm_limits"),
             rfm_segment=rfm.segment_column("scored"),
             stage=stage_case(SQL("pu.purchase_count"), SQL("pu.last_purchase_date"), SQL("i.has_open"), rules),
-            aggregates=SQL(", ").join(
-                SQL("%s AS %s", SQL(f.aggregate, today=today, cycle=cycle_days), SQL.identifier(f.name))
-                for f in FIGURES
-            ),
+            purchases=purchases,
             figures=SQL(", ").join(
                 SQL("coalesce(pu.%s, %s) AS %s", SQL.identifier(f.name), f.empty, SQL.identifier(f.name))
                 if f.empty is not None
                 else SQL("pu.%s", SQL.identifier(f.name))
                 for f in FIGURES
             ),
-            only_purchases=only("so.partner_id"),
-            only_leads=only("l.partner_id"),
-            only_quotations=only("so.partner_id"),
+            contacts=contacts,
             company=company_id,
             today=today,
             x=cycle_days,
@@ -383,7 +402,9 @@ def collect_changed(cr, company_id, today, since):
     """Fill the changed-customers table for a daily run of ``today`` after a run of ``since``:
     the customers queued for the company (the queue entries are taken, and removed by
     ``release_taken`` when the run is written), and those with a purchase that left the
-    window of the stored 12-month figure since. Returns their number."""
+    window of the stored 12-month figure since; their contacts, and their purchase figures
+    (``purchases_query``). Returns their number."""
+    _plan_for_a_run(cr)
     take_pending(cr, company_id)
     count = create_temp_table(
         cr,
@@ -406,6 +427,20 @@ def collect_changed(cr, company_id, today, since):
         ),
     )
     _index_by_partner(cr, CHANGED_TABLE)
+    # once, not in each query that needs them (each would scan res_partner to find them)
+    create_temp_table(
+        cr,
+        CONTACTS_TABLE,
+        SQL(
+            "SELECT c.id, c.commercial_partner_id FROM res_partner c"
+            " WHERE c.commercial_partner_id IN (SELECT partner_id FROM %s)",
+            SQL.identifier(CHANGED_TABLE),
+        ),
+    )
+    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (id)", SQL.identifier(CONTACTS_TABLE)))
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(CONTACTS_TABLE)))
+    create_temp_table(cr, PURCHASES_TABLE, purchases_query(company_id, today, SQL.identifier(CONTACTS_TABLE)))
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(PURCHASES_TABLE)))
     return count
 
 
@@ -428,42 +463,52 @@ def release_taken(cr):
             SQL.identifier(TAKEN_TABLE),
         )
     )
-    drop_temp_tables(cr, TAKEN_TABLE, CHANGED_TABLE, REFRESH_TABLE)
+    drop_temp_tables(cr, TAKEN_TABLE, CHANGED_TABLE, CONTACTS_TABLE, PURCHASES_TABLE, REFRESH_TABLE)
+
+
+def _customers_today(company_id, columns):
+    """SQL: ``columns`` (over the lifecycle row's figures, alias ``o``) of every customer who
+    bought, as a daily run leaves them: the stored rows of the customers it did not find
+    changed, and the purchases of those it did (``collect_changed``)."""
+    return SQL(
+        """SELECT %(columns)s FROM res_partner_lifecycle o
+            WHERE o.company_id = %(company)s AND o.purchase_count > 0
+              -- a hashed list: an anti-join on a table just analyzed empty loops over it per row
+              AND o.partner_id NOT IN (SELECT partner_id FROM %(changed)s WHERE partner_id IS NOT NULL)
+            UNION ALL
+           SELECT %(columns)s FROM %(purchases)s o""",
+        columns=columns,
+        company=company_id,
+        changed=SQL.identifier(CHANGED_TABLE),
+        purchases=SQL.identifier(PURCHASES_TABLE),
+    )
 
 
 def purchase_cycle_from_rows(cr, company_id):
     """``purchase_cycle(cr, company_id, "interval")`` for a daily run, without going through
     every order: a customer's gaps between consecutive purchases add up to its last purchase
     day minus its first, and there are (purchases - 1) of them, so the pooled mean is
-    sum(last - first) / sum(purchases - 1) over the stored rows, less the changed customers'
-    rows, plus their orders (the same numbers, the same division)."""
+    sum(last - first) / sum(purchases - 1) over ``_customers_today`` (the same numbers, the
+    same division)."""
     cr.execute(
         SQL(
-            """
-        SELECT sum(span)::numeric / nullif(sum(gaps), 0), coalesce(sum(gaps), 0) FROM (
-            SELECT o.last_purchase_date - o.first_purchase_date AS span, o.purchase_count - 1 AS gaps
-              FROM res_partner_lifecycle o
-             WHERE o.company_id = %(company)s AND o.purchase_count > 0
-             UNION ALL  -- less what the changed customers' rows say
-            SELECT o.first_purchase_date - o.last_purchase_date, 1 - o.purchase_count
-              FROM %(changed)s c JOIN res_partner_lifecycle o
-                ON o.partner_id = c.partner_id AND o.company_id = %(company)s
-             WHERE o.purchase_count > 0
-             UNION ALL  -- plus what their orders say now
-            SELECT max(so.date_order::date) - min(so.date_order::date), count(*) - 1
-              FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-             WHERE so.company_id = %(company)s AND so.state = 'sale'
-               AND so.partner_id IN (SELECT c.id FROM res_partner c
-                                      WHERE c.commercial_partner_id IN (SELECT partner_id FROM %(changed)s))
-             GROUP BY p.commercial_partner_id
-        ) customers
-        """,
-            company=company_id,
-            changed=SQL.identifier(CHANGED_TABLE),
+            "SELECT sum(span)::numeric / nullif(sum(gaps), 0), coalesce(sum(gaps), 0) FROM (%s) customers",
+            _customers_today(
+                company_id,
+                SQL("o.last_purchase_date - o.first_purchase_date AS span, o.purchase_count - 1 AS gaps"),
+            ),
         )
     )
     mean, size = cr.fetchone()
     return (float(mean) if mean is not None else None), size
+
+
+def rfm_thresholds_from_rows(cr, company_id):
+    """``rfm.current_thresholds`` of the customers as a daily run leaves them
+    (``_customers_today``), known before it writes a row: the changed customers are scored
+    once, with them."""
+    measures = SQL(", ").join(SQL.identifier("o", score.measure) for score in rfm.SCORES)
+    return rfm.current_thresholds(cr, _customers_today(company_id, measures))
 
 
 def applied_rules(rules, limits):
@@ -474,17 +519,18 @@ def applied_rules(rules, limits):
 
 def _refresh_candidates(rules, since, applied, now):
     """SQL: the rows ``refresh_rows`` must look at, knowing what the last run (of ``since``)
-    applied: the changed customers'; those on which a stage boundary (days since the last
-    purchase against cycle times factor, then and now) or the purchases that make a repeat
-    customer decide differently; those whose measure lies between an RFM threshold of the
-    last run and today's. Every row when nothing is known of the last run."""
+    applied: those on which a stage boundary (days since the last purchase against cycle
+    times factor, then and now) or the purchases that make a repeat customer decide
+    differently; those whose measure lies between an RFM threshold of the last run and
+    today's. Every row when nothing is known of the last run. (The changed customers' rows
+    are written already, from their orders.)"""
     if not since or not applied or not applied.get("rules") or not applied.get("rfm"):
         return SQL("TRUE")
     old, new = applied["rfm"], now["rfm"]
     if any(None in (old.get(name) or [None]) or None in new[name] for name in new):
         return SQL("TRUE")
     old_cycle, *old_factors, old_active = applied["rules"]
-    conditions = [SQL("o.partner_id IN (SELECT partner_id FROM %s)", SQL.identifier(CHANGED_TABLE))]
+    conditions = []  # never left empty: one per stage boundary below
     factors = (rules.new_factor, rules.churn_factor, rules.dormant_factor)
     for old_factor, factor in zip(old_factors, factors, strict=True):
         # whole days: (day - last <= bound) is (last >= day - floor(bound)), a date comparison;
@@ -522,17 +568,14 @@ def _refresh_candidates(rules, since, applied, now):
     return SQL("(%s)", SQL(" OR ").join(conditions))
 
 
-def refresh_rows(cr, company_id, rules, since=None, applied=None):
+def refresh_rows(cr, company_id, rules, limits, since=None, applied=None):
     """Bring the company's rows up to ``rules`` from what they hold, without aggregating
     orders: the stage (time passed, or the cycle or a setting changed; a customer without
     purchase keeps lead or lost, its interest did not change or it would have been
-    recomputed) and the RFM scores (thresholds over the stored measures). Only the rows
-    that can have changed since the run of ``since``, which applied ``applied``, are
-    looked at (``_refresh_candidates``). Stage changes become transitions. Returns
+    recomputed) and the RFM scores (against ``limits``, ``rfm_thresholds_from_rows``). Only
+    the rows that can have changed since the run of ``since``, which applied ``applied``,
+    are looked at (``_refresh_candidates``). Stage changes become transitions. Returns
     (transitions, updated, what this run applied)."""
-    limits = rfm.current_thresholds(
-        cr, SQL("SELECT * FROM res_partner_lifecycle WHERE company_id = %s AND purchase_count > 0", company_id)
-    )
     now = applied_rules(rules, limits)
     measures = [score.measure for score in rfm.SCORES]
     scores = [*(score.name for score in rfm.SCORES), rfm.SEGMENT_FIELD]
@@ -660,16 +703,20 @@ def recompute_company(
     what the lifecycle rows hold).
 
     ``changed_only``: the daily run, after ``collect_changed``: only the changed customers
-    are aggregated from their orders, in one range; then the rows are brought up to date
-    from what they hold (``refresh_rows``, knowing the day ``since`` of the last run and
-    what it ``applied``). The same rows, transitions and snapshots as a full run, in one
+    are aggregated from their orders (once, by ``collect_changed``) and written, in one
+    range, scored against today's RFM thresholds (``rfm_thresholds_from_rows``); then the
+    other rows are brought up to date from what they hold (``refresh_rows``, knowing the
+    day ``since`` of the last run and what it ``applied``). The same rows, transitions and snapshots as a full run, in one
     transaction. Returns a dict of counts, and under "applied" what the run applied (for
     the next daily run)."""
     factors = tuple(factors)
     if not changed_only:  # before aggregating: a change queued later waits for the next run
         take_pending(cr, company_id)
+    limits = rfm_thresholds_from_rows(cr, company_id) if changed_only else None
     figures = {
-        "partners": compute_stages(cr, company_id, today, cycle_days, factors, active_count, changed_only),
+        "partners": compute_stages(
+            cr, company_id, today, cycle_days, factors, active_count, changed_only, limits=limits
+        ),
         "transitions": 0,
         "updated": 0,
         "inserted": 0,
@@ -697,7 +744,7 @@ def recompute_company(
             if after_batch and not changed_only:  # a daily run is one transaction
                 after_batch(min(start, high + 1) - low, max(0, high + 1 - start))
     if changed_only:
-        moved, refreshed, figures["applied"] = refresh_rows(cr, company_id, rules, since, applied)
+        moved, refreshed, figures["applied"] = refresh_rows(cr, company_id, rules, limits, since, applied)
         figures["transitions"] += moved
         figures["updated"] += refreshed
     write_snapshot(cr, company_id, today, uid)

@@ -200,6 +200,7 @@ class ResCompany(models.Model):
         since = self.lifecycle_last_date
         changed_only = bool(not full and self.lifecycle_last_run and since and since <= today)
         if changed_only:
+            self.env.flush_all()  # the orders and queue entries written so far, in SQL
             lifecycle.collect_changed(cr, self.id, today, since)
         cycle, measured = self._lifecycle_cycle(changed_only)
         self.write(
