@@ -41,13 +41,18 @@ class TestLifecycleDailyRun(TransactionCase):
 
     # ---- data -----------------------------------------------------------------------------
 
-    def order(self, partner, day, confirm=True, qty=1):
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": partner.id,
-                "company_id": self.company.id,
-                "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": qty})],
-            }
+    def order(self, partner, day, confirm=True, qty=1, company=None):
+        company = company or self.company
+        order = (
+            self.env["sale.order"]
+            .with_company(company)
+            .create(
+                {
+                    "partner_id": partner.id,
+                    "company_id": company.id,
+                    "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": qty})],
+                }
+            )
         )
         if confirm:
             order.action_confirm()
@@ -75,6 +80,8 @@ class TestLifecycleDailyRun(TransactionCase):
             "move": self.move_contact,
             "merge": self.merge_people,
             "backdate": self.backdate,
+            # orders of an archived contact still count, in both runs
+            "archive": lambda rng, day: rng.choice(self.contacts.exists() or self.people).action_archive(),
         }
         name = rng.choice([*changes, "buy", "buy"])
         changes[name](rng, day)
@@ -176,9 +183,23 @@ class TestLifecycleDailyRun(TransactionCase):
 
     # ---- tests ----------------------------------------------------------------------------
 
+    def other_company_buys(self, rng, day):
+        """The same customers buy from another company, which has its lifecycle too: none
+        of it may count for this company's (the thresholds, the cycle)."""
+        other = self.env["res.company"].create({"name": "Daily Other Co", "lifecycle_cycle_mode": "interval"})
+        self.env.user.company_ids |= other
+        for partner in self.customers():
+            for _i in range(rng.randint(0, 3)):
+                self.order(
+                    partner, day - timedelta(days=rng.randint(0, 90)), qty=rng.randint(5, 50), company=other
+                )
+        with freeze_time(day):
+            other.with_context(allowed_company_ids=other.ids).action_recompute_lifecycle()
+
     def test_daily_runs_equal_full_runs_on_random_changes(self):
         rng = random.Random(20261127)
         day = TODAY - timedelta(days=30)
+        self.other_company_buys(rng, day)
         for partner in self.customers():  # a history: gaps enough to measure the cycle
             for _i in range(rng.randint(0, 4)):
                 self.order(partner, day - timedelta(days=rng.randint(0, 500)))
@@ -194,7 +215,7 @@ class TestLifecycleDailyRun(TransactionCase):
             self.company.action_recompute_lifecycle()
         days_with_moves = 0
         for _day in range(14):
-            day += timedelta(days=rng.choice([1, 1, 1, 2, 7]))
+            day += timedelta(days=rng.choice([1, 1, 1, 2, 7, 200]))  # 200: the scheduler was off
             with freeze_time(day):
                 for _change in range(rng.randint(0, 6)):
                     self.random_change(rng, day)
@@ -324,3 +345,41 @@ class TestLifecycleDailyRun(TransactionCase):
         contact.unlink()  # the database empties the opportunity's customer, no ORM write
         self.daily_run(TODAY)
         self.assertFalse(firm.with_company(self.company).lifecycle_stage)
+
+    def test_daily_run_sees_changes_the_orm_has_not_written_yet(self):
+        buyer = self.people[8]
+        self.order(buyer, TODAY - timedelta(days=90))
+        with freeze_time(TODAY):
+            self.company.action_recompute_lifecycle()
+        order = self.order(buyer, TODAY - timedelta(days=60))
+        order.date_order = datetime.combine(TODAY - timedelta(days=2), time(9))  # in the cache only
+        self.assertTrue(self.env.cache.has_dirty_fields(order, [order._fields["date_order"]]), "not written yet")
+        daily = self.daily_run(TODAY)
+        self.assertEqual(daily, self.full_run_result(TODAY))
+        row = self.env["res.partner.lifecycle"].search(
+            [("company_id", "=", self.company.id), ("partner_id", "=", buyer.id)]
+        )
+        self.assertEqual(row.last_purchase_date, TODAY - timedelta(days=2))
+
+    def test_many_changed_customers_are_left_out_by_an_anti_join_too(self):
+        """Beyond what a hashed list holds, the stored rows of the changed customers are left
+        out of the cycle and the thresholds by an anti-join: the same result."""
+        rng = random.Random(7)
+        for partner in self.customers():
+            for _i in range(rng.randint(1, 4)):
+                self.order(partner, TODAY - timedelta(days=rng.randint(0, 400)), qty=rng.randint(1, 30))
+        with freeze_time(TODAY):
+            self.company.action_recompute_lifecycle()
+        later = TODAY + timedelta(days=3)
+        for partner in self.people[:4]:
+            self.order(partner, later, qty=40)
+        expected = self.full_run_result(later)
+        with patch.object(lifecycle, "HASHED_LIST_ROWS", 0):
+            self.assertEqual(self.daily_run(later), expected)
+        self.assertTrue(expected["transitions"], "something moved")
+
+    def test_a_daily_run_cannot_score_changed_customers_among_themselves(self):
+        with self.assertRaises(ValueError):
+            lifecycle.compute_stages(
+                self.env.cr, self.company.id, TODAY, 30, (1.0, 2.0, 4.0), 2, changed_only=True
+            )
