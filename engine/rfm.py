@@ -10,7 +10,7 @@ Among the company's customers with a purchase, a customer's score on a measure i
 ``1 + floor(5 * (customers strictly worse) / (customers with a purchase))``: ties share a
 score, 5 is the best fifth, and a lone customer scores 1. Computed as 1 + the number of
 the measure's four fifth-thresholds the customer is strictly above: the same score, without
-ranking every customer (ranking 600,000 customers three times took 18 s; this, 1 s).
+ranking every customer (ranking 600,000 customers three times took 18 s; this, under 1 s).
 """
 
 from typing import NamedTuple
@@ -98,26 +98,37 @@ def segment_case(recency, frequency):
 def thresholds(customers):
     """SQL: one row, for each score an array of the 4 measure values separating its fifths,
     among ``customers`` (a FROM item with the measures, one row per customer who bought).
-    Threshold k is the value at position ceil(k * N / 5) of the measure sorted ascending:
-    a customer strictly above it has at least that many customers strictly worse. Counted
-    per distinct value (a date, a count: a few thousand), so only amounts need a sort."""
+    Threshold k is the value at position ceil(k * N / 5) of the measure sorted ascending (N:
+    the customers with that measure): a customer strictly above it has at least that many
+    customers strictly worse. Read by ``percentile_disc`` (the value at position
+    ceil(fraction * N)) at the fraction (position - 0.5) / N: half a position from either
+    neighbour, so no rounding of floating point can land on another. One sort per measure
+    (counting per distinct value instead took twice as long at 600,000 customers, hashing
+    156,000 distinct amounts)."""
+
+    def fractions(measure):
+        return SQL(
+            "(SELECT ARRAY[%s]::float8[] FROM (SELECT count(%s) AS n FROM %s) c)",
+            SQL(", ").join(SQL("((%s * n + 4) / 5 - 0.5) / nullif(n, 0)", k) for k in range(1, 5)),
+            SQL.identifier(measure),
+            customers,
+        )
+
     return SQL(
-        "SELECT %s",
+        "SELECT %s FROM %s",
         SQL(", ").join(
+            # no customer: four NULL thresholds, as many as with customers
             SQL(
-                """(SELECT ARRAY[%(limits)s]
-                      FROM (SELECT v, sum(c) OVER (ORDER BY v) AS upto, (sum(c) OVER ())::bigint AS total
-                              FROM (SELECT %(measure)s AS v, count(*) AS c FROM %(customers)s GROUP BY 1) h) cum
-                   ) AS %(name)s""",
-                limits=SQL(", ").join(
-                    SQL("min(v) FILTER (WHERE upto >= (%s * total + 4) / 5)", k) for k in range(1, 5)
-                ),
-                measure=SQL.identifier(score.measure),
-                customers=customers,
-                name=SQL.identifier(score.name),
+                "coalesce(percentile_disc(%s) WITHIN GROUP (ORDER BY %s),"
+                " ARRAY[NULL, NULL, NULL, NULL]::%s[]) AS %s",
+                fractions(score.measure),
+                SQL.identifier(score.measure),
+                SQL(score.measure_type),
+                SQL.identifier(score.name),
             )
             for score in SCORES
         ),
+        customers,
     )
 
 
