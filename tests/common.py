@@ -1,6 +1,25 @@
 from odoo.tests import TransactionCase, new_test_user
 
 
+def sell(env, partner, company, product, qty=1, confirm=True):
+    """A quotation of ``qty`` ``product`` to ``partner`` in ``company``, confirmed unless
+    ``confirm`` is false, through the ORM."""
+    order = (
+        env["sale.order"]
+        .with_company(company)
+        .create(
+            {
+                "partner_id": partner.id,
+                "company_id": company.id,
+                "order_line": [(0, 0, {"product_id": product.id, "product_uom_qty": qty})],
+            }
+        )
+    )
+    if confirm:
+        order.action_confirm()
+    return order
+
+
 class SegmentCase(TransactionCase):
     """Two companies, a segmentation manager in A, a segmentation user in B, and partners.
 

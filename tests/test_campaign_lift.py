@@ -4,7 +4,7 @@ from odoo.exceptions import AccessError, UserError
 from odoo.tests import tagged
 from odoo.tools import float_round
 
-from .common import SegmentCase
+from .common import SegmentCase, sell
 from .test_mailing_holdout import held_out_by_hand
 
 
@@ -27,15 +27,7 @@ class TestCampaignLift(SegmentCase):
         cls.marketer.groups_id += cls.env.ref("mass_mailing.group_mass_mailing_user")
 
     def order(self, partner, when, amount, confirm=True):
-        order = self.env["sale.order"].create(
-            {
-                "partner_id": partner.id,
-                "company_id": self.company_a.id,
-                "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": amount / 10})],
-            }
-        )
-        if confirm:
-            order.action_confirm()
+        order = sell(self.env, partner, self.company_a, self.product, amount / 10, confirm)
         order.date_order = when
         return order
 

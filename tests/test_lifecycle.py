@@ -11,6 +11,7 @@ from odoo.tools import mute_logger
 from ..engine import batch, lifecycle
 from ..models import res_company
 from ..models.res_company import LIFECYCLE_LOCK, LifecycleRunning
+from .common import sell
 
 TODAY = date(2026, 6, 30)
 
@@ -30,20 +31,8 @@ class LifecycleCase(TransactionCase):
         cls.env.user.company_ids |= cls.c1 | cls.c2
 
     def order(self, partner, days_ago, company, state="sale", amount=1, created_days_before=0):
-        order = (
-            self.env["sale.order"]
-            .with_company(company)
-            .create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": amount})],
-                }
-            )
-        )
-        if state == "sale":
-            order.action_confirm()
-        elif state == "cancel":
+        order = sell(self.env, partner, company, self.product, amount, confirm=state == "sale")
+        if state == "cancel":
             order._action_cancel()
         when = datetime.combine(TODAY - timedelta(days=days_ago), datetime.min.time()) + timedelta(hours=12)
         order.date_order = when

@@ -10,6 +10,7 @@ from odoo.tools import SQL
 from ..engine import lifecycle
 from ..engine.figures import STORED_FIGURES
 from ..engine.rfm import COLUMNS as RFM_COLUMNS
+from .common import sell
 from .test_lifecycle import TODAY
 
 ROW_COLUMNS = ("partner_id", "stage", "stage_since", *(f.name for f in STORED_FIGURES), *RFM_COLUMNS)
@@ -42,20 +43,7 @@ class TestLifecycleDailyRun(TransactionCase):
     # ---- data -----------------------------------------------------------------------------
 
     def order(self, partner, day, confirm=True, qty=1, company=None):
-        company = company or self.company
-        order = (
-            self.env["sale.order"]
-            .with_company(company)
-            .create(
-                {
-                    "partner_id": partner.id,
-                    "company_id": company.id,
-                    "order_line": [(0, 0, {"product_id": self.product.id, "product_uom_qty": qty})],
-                }
-            )
-        )
-        if confirm:
-            order.action_confirm()
+        order = sell(self.env, partner, company or self.company, self.product, qty, confirm)
         order.date_order = datetime.combine(day, time(12))
         return order
 
