@@ -35,8 +35,9 @@ class Figure(NamedTuple):
         return False if self.empty is None else self.empty
 
 
-# An order's untaxed amount in the company's currency (no rate: already in it).
-AMOUNT = "so.amount_untaxed / coalesce(nullif(so.currency_rate, 0), 1)"
+# An order's untaxed amount in the company's currency (no rate: already in it; no amount,
+# as an order written in SQL may have: 0, so that every customer who bought has a total).
+AMOUNT = "coalesce(so.amount_untaxed, 0) / coalesce(nullif(so.currency_rate, 0), 1)"
 ORDER_DAY = "so.date_order::date"
 # the window of the stored "last 12 months" figure: the one stored figure that changes with
 # the date alone (the daily run recomputes customers with a purchase leaving it)

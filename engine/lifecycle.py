@@ -151,7 +151,7 @@ def purchases_query(company_id, today, contacts):
 
     Purchases: confirmed orders (``state = 'sale'``) of the company, dated by ``date_order``,
     amounts untaxed and converted to the company currency (``amount_untaxed / currency_rate``,
-    an order without rate counts as already in company currency)."""
+    an order without rate counts as already in company currency, one without amount as 0)."""
     return SQL(
         """SELECT p.commercial_partner_id AS partner_id, %(aggregates)s
              FROM sale_order so JOIN %(contacts)s p ON p.id = so.partner_id

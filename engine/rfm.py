@@ -97,14 +97,14 @@ def segment_case(recency, frequency):
 
 def thresholds(customers):
     """SQL: one row, for each score an array of the 4 measure values separating its fifths,
-    among ``customers`` (a FROM item with the measures, one row per customer who bought).
-    Threshold k is the value at position ceil(k * N / 5) of the measure sorted ascending (N:
-    the customers with that measure): a customer strictly above it has at least that many
-    customers strictly worse. Read by ``percentile_disc`` (the value at position
-    ceil(fraction * N)) at the fraction (position - 0.5) / N: half a position from either
-    neighbour, so no rounding of floating point can land on another. One sort per measure
-    (counting per distinct value instead took twice as long at 600,000 customers, hashing
-    156,000 distinct amounts)."""
+    among ``customers`` (the name of a table or CTE with the measures, one row per customer
+    who bought, no measure NULL; read once per measure to count it and once to sort it).
+    Threshold k is the value at position ceil(k * N / 5) of the measure sorted ascending:
+    a customer strictly above it has at least that many customers strictly worse. Read by
+    ``percentile_disc`` (the value at position ceil(fraction * N)) at the fraction
+    (position - 0.5) / N: half a position from either neighbour, which floating point
+    keeps far below 10^12 customers. One sort per measure (counting per distinct value
+    instead took twice as long at 600,000 customers, hashing 156,000 distinct amounts)."""
 
     def fractions(measure):
         return SQL(

@@ -122,6 +122,22 @@ class TestRfm(LifecycleCase):
         help_text = self.env.ref("partner_segmentation.res_partner_lifecycle_action_rfm").help
         self.assertIn("No customer with a purchase yet", help_text)
 
+    def test_an_order_without_amount_counts_as_zero(self):
+        """An order written in SQL may have no untaxed amount: its customer still has a total
+        and a monetary score, like every customer who bought."""
+        order = self.order(self.p["f"], 5, self.c1)
+        order.flush_recordset()
+        self.env.cr.execute("UPDATE sale_order SET amount_untaxed = NULL WHERE id = %s", [order.id])
+        self.recompute(self.c1)
+        self.assertEqual(self.p["f"].with_company(self.c1).purchase_total, 0)
+        self.assertEqual(self.scores("f")["f"][2], 1, "the smallest total: the lowest monetary score")
+        self.env.cr.execute(
+            "SELECT count(*) FROM res_partner_lifecycle WHERE company_id = %s AND purchase_count > 0"
+            " AND (rfm_monetary IS NULL OR rfm_recency IS NULL OR rfm_frequency IS NULL)",
+            [self.c1.id],
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0, "every customer who bought is scored")
+
     def test_scores_follow_new_orders_at_the_next_run(self):
         self.recompute(self.c1)
         for day in (1, 2, 3, 4, 5):  # a now buys most often and most recently
