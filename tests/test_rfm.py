@@ -1,3 +1,5 @@
+from datetime import timedelta
+
 from freezegun import freeze_time
 
 from odoo.exceptions import AccessError
@@ -137,6 +139,37 @@ class TestRfm(LifecycleCase):
             [self.c1.id],
         )
         self.assertEqual(self.env.cr.fetchone()[0], 0, "every customer who bought is scored")
+
+    def test_kept_thresholds_read_the_same_whatever_the_scale(self):
+        """The thresholds a run keeps for the next daily run: equal amounts are the same text,
+        or that run would take them for moved ones and look at more rows again."""
+        for amount in ("48.35", "48.350000", "100.000"):
+            limits = rfm.current_thresholds(
+                self.env.cr,
+                SQL(
+                    "SELECT %s::numeric AS purchase_total, 1 AS purchase_count, %s::date AS last_purchase_date",
+                    amount,
+                    TODAY,
+                ),
+            )
+            self.assertEqual(limits["rfm_monetary"], [amount.rstrip("0").rstrip(".")] * 4)
+            self.assertEqual(limits["rfm_frequency"], ["1"] * 4)
+            self.assertEqual(limits["rfm_recency"], [str(TODAY)] * 4)
+
+    def test_a_total_a_float_cannot_hold_is_scored_exactly(self):
+        """1 at a currency rate of 3 is 0.333... in company currency, more digits than a
+        float holds (rounded to 0.3333333333333333, below it): a lone customer is still not
+        above its own total, in a full run and in a daily run."""
+        order = self.order(self.p["f"], 5, self.c2)
+        order.flush_recordset()
+        self.env.cr.execute(
+            "UPDATE sale_order SET amount_untaxed = 1, currency_rate = 3 WHERE id = %s", [order.id]
+        )
+        self.recompute(self.c2)
+        self.assertEqual(self.scores("f", self.c2)["f"][:3], (1, 1, 1), "a lone customer scores 1")
+        self.order(self.p["a"], 0, self.c1)  # another company's order: a daily run for this one
+        self.recompute(self.c2, TODAY + timedelta(days=1))
+        self.assertEqual(self.scores("f", self.c2)["f"][:3], (1, 1, 1))
 
     def test_scores_follow_new_orders_at_the_next_run(self):
         self.recompute(self.c1)
