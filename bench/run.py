@@ -492,17 +492,16 @@ def measure_lifecycle(env, repeats, commit):
 def measure_rfm_scoring(env, repeats):
     """What RFM adds to each lifecycle run: the fifth-thresholds of the three measures over
     the company's customers who bought (the scores are then four comparisons a row), timed
-    on their own over the lifecycle's work table."""
-    from odoo.addons.partner_segmentation.engine import lifecycle, rfm
+    on their own over the purchases a full run collects."""
+    from odoo.addons.partner_segmentation.engine import lifecycle
+    from odoo.addons.partner_segmentation.engine.batch import drop_temp_tables
 
-    company = env.company
     cr = env.cr
-    lifecycle.compute_stages(cr, company.id, date.today(), company.lifecycle_cycle_days, (1.0, 2.0, 4.0), 2)
-    customers = SQL("(SELECT * FROM %s WHERE purchase_count > 0) c", SQL.identifier(lifecycle.WORK_TABLE))
+    lifecycle.collect_purchases(cr, env.company.id, date.today())
     try:
-        return timed(lambda: cr.execute(rfm.thresholds(customers)), repeats)
-    finally:
-        lifecycle.drop_work_table(cr)
+        return timed(lambda: lifecycle.todays_rfm_thresholds(cr, env.company.id), repeats)
+    finally:  # the queue entries it took stay queued
+        drop_temp_tables(cr, lifecycle.TAKEN_TABLE, lifecycle.PURCHASES_TABLE)
 
 
 def mailing_segment(env, size):

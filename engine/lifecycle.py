@@ -1,7 +1,9 @@
 """Customer lifecycle of one company, computed inside PostgreSQL.
 
-``purchase cycle`` computes the company's X; ``compute_stages`` aggregates every
-commercial partner's purchases and interest into a temporary table in one pass;
+``collect_purchases`` aggregates every customer's confirmed orders once into a temporary
+table (a daily run: ``collect_changed``, the changed customers' only); the purchase cycle X
+(``purchase_cycle``) and the RFM thresholds (``todays_rfm_thresholds``) are counted from
+it; ``compute_stages`` joins it to the customers' interest into a work table in one pass;
 ``apply_batch`` writes what changed for a range of partners (stage changes become
 transitions, unchanged rows are not touched); ``write_snapshot`` stores the day's counts.
 Everything is set-based: nothing here is proportional to the number of partners in Python.
@@ -57,25 +59,27 @@ MIN_GAPS = 10
 MIN_ORDERS = 10
 
 
-def purchase_cycle(cr, company_id, mode):
-    """(mean days, sample size) of the company's purchase cycle for ``mode``.
+def purchase_cycle(cr, company_id, mode, changed_only=False):
+    """(mean days, sample size) of the company's purchase cycle for ``mode``, after
+    ``collect_purchases`` (or ``collect_changed``, ``changed_only``) of the run.
 
     ``interval``: the mean gap in whole days between two consecutive purchases of the same
-    customer (commercial entity), pooled over every such pair. ``deal``: the mean number of
-    days from a confirmed order's creation (the quotation) to its confirmation date.
+    customer (commercial entity), pooled over every such pair. A customer's gaps add up to
+    its last purchase day minus its first, and there are (purchases - 1) of them: the pooled
+    mean is sum(last - first) / sum(purchases - 1) over the customers' figures
+    (``_customers_today``), without sorting every order. ``deal``: the mean number of days
+    from a confirmed order's creation (the quotation) to its confirmation date.
     """
     if mode == "interval":
         cr.execute(
             SQL(
-                """
-            SELECT avg(gap), count(gap) FROM (
-                SELECT so.date_order::date - lag(so.date_order::date) OVER (
-                           PARTITION BY p.commercial_partner_id ORDER BY so.date_order) AS gap
-                  FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
-                 WHERE so.company_id = %s AND so.state = 'sale'
-            ) gaps
-            """,
-                company_id,
+                "SELECT sum(span)::numeric / nullif(sum(gaps), 0), coalesce(sum(gaps), 0) FROM (%s) customers",
+                _customers_today(
+                    cr,
+                    company_id,
+                    SQL("o.last_purchase_date - o.first_purchase_date AS span, o.purchase_count - 1 AS gaps"),
+                    changed_only,
+                ),
             )
         )
     else:
@@ -129,9 +133,9 @@ def stage_case(purchase_count, last_purchase_date, has_open, rules):
     )
 
 
-def _index_by_partner(cr, table):
-    """A work table's unique index on partner_id, and its planner statistics."""
-    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (partner_id)", SQL.identifier(table)))
+def _index_by_partner(cr, table, column="partner_id"):
+    """A work table's unique index on its partner ids (``column``), and its planner statistics."""
+    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (%s)", SQL.identifier(table), SQL.identifier(column)))
     cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
 
 
@@ -140,7 +144,7 @@ def _plan_for_a_run(cr):
     full join of purchases and interest by three orders of magnitude, and would spend 40 s
     compiling the one-pass query with JIT; the grouping of the orders by customer, and the
     customers' measures the RFM thresholds are counted over, spill to disk with the
-    default 4 MB."""
+    default 4 MB. Set by ``collect_purchases`` and ``collect_changed``, which start a run."""
     cr.execute("SET LOCAL jit = off")
     cr.execute("SET LOCAL work_mem = '64MB'")
 
@@ -166,50 +170,63 @@ def purchases_query(company_id, today, contacts):
     )
 
 
-def compute_stages(cr, company_id, today, cycle_days, factors, active_count, changed_only=False, limits=None):
+def _fill_purchases(cr, company_id, today, contacts):
+    """The purchases table of a run: ``purchases_query`` of ``contacts``, analyzed."""
+    create_temp_table(cr, PURCHASES_TABLE, purchases_query(company_id, today, contacts))
+    cr.execute(SQL("ANALYZE %s", SQL.identifier(PURCHASES_TABLE)))
+
+
+def collect_purchases(cr, company_id, today):
+    """The start of a full run of ``today``: take the company's queue entries (it
+    recomputes everyone; a change queued later waits for the next run), and aggregate every
+    customer's purchase figures once, for the purchase cycle, the RFM thresholds and the
+    stages (``purchases_query``)."""
+    _plan_for_a_run(cr)
+    take_pending(cr, company_id)
+    _fill_purchases(cr, company_id, today, SQL("res_partner"))
+
+
+def compute_stages(cr, company_id, rules, limits, changed_only=False):
     """Fill the work table with (partner_id, metrics, stage, RFM scores) for every
-    commercial partner that has any commercial history with the company (``changed_only``:
-    of the changed customers of ``collect_changed``, from their purchases it aggregated).
-    RFM scores against ``limits`` (``rfm.current_thresholds``; a full run: by default the
-    thresholds among the rows computed). Returns the number of rows.
+    commercial partner that has any commercial history with the company, from the purchases
+    of ``collect_purchases`` (``changed_only``: of the changed customers of
+    ``collect_changed``), staged by ``rules`` (``Rules``) and scored against ``limits``
+    (``todays_rfm_thresholds``). Returns the number of rows.
 
     Purchases: see ``purchases_query``. Interest: an active
     opportunity or lead that is not won, or a draft/sent quotation, is open; an archived
     opportunity (Odoo's "lost") or a cancelled quotation is lost interest; a won opportunity
     is neither (the order it led to is what counts)."""
-    if changed_only and limits is None:
-        raise ValueError("a daily run scores its changed customers against today's thresholds (limits)")
-    new_f, churn_f, dormant_f = factors
-    rules = Rules(today, cycle_days, new_f, churn_f, dormant_f, active_count)
-
-    # who a contact's orders and opportunities belong to: every contact, or only the changed
-    # customers' (the same columns; a join to all of res_partner would hash a million rows)
+    # who a contact's opportunities and quotations belong to: every contact, or only the
+    # changed customers' (the same columns; a join to all of res_partner would hash a
+    # million rows), whose own are then looked up by index, not read among all the company's
     if changed_only:
         contacts = SQL.identifier(CONTACTS_TABLE)
-        purchases = SQL("SELECT * FROM %s", SQL.identifier(PURCHASES_TABLE))
+        their_leads = SQL("AND l.partner_id IN (SELECT id FROM %s)", contacts)
+        their_quotations = SQL("AND so.partner_id IN (SELECT id FROM %s)", contacts)
     else:
         contacts = SQL("res_partner")
-        purchases = purchases_query(company_id, today, contacts)
+        their_leads = their_quotations = SQL()
 
     create_temp_table(
         cr,
         WORK_TABLE,
         SQL(
             """
-        WITH purchases AS (%(purchases)s), interest AS (
+        WITH interest AS (
             SELECT p.commercial_partner_id AS partner_id, bool_or(i.is_open) AS has_open
               FROM (
                 SELECT l.partner_id, l.active AS is_open
                   FROM crm_lead l LEFT JOIN crm_stage st ON st.id = l.stage_id
                  WHERE l.company_id = %(company)s AND l.partner_id IS NOT NULL
-                   AND NOT (l.active AND coalesce(st.is_won, false))
+                   AND NOT (l.active AND coalesce(st.is_won, false)) %(their_leads)s
                 UNION ALL
                 SELECT so.partner_id, so.state IN ('draft', 'sent')
                   FROM sale_order so
-                 WHERE so.company_id = %(company)s AND so.state IN ('draft', 'sent', 'cancel')
+                 WHERE so.company_id = %(company)s AND so.state IN ('draft', 'sent', 'cancel') %(their_quotations)s
               ) i JOIN %(contacts)s p ON p.id = i.partner_id
              GROUP BY p.commercial_partner_id
-        ), rfm_limits AS MATERIALIZED (%(rfm_limits)s)
+        )
         SELECT scored.*, %(rfm_segment)s FROM (
         -- OFFSET 0: computed once per row, not copied into the segment's CASE for each cell
         SELECT coalesce(pu.partner_id, i.partner_id) AS partner_id, %(figures)s, %(rfm_scores)s,
@@ -228,16 +245,16 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count, cha
                    THEN pu.last_purchase_date + floor(%(x)s * %(churn_f)s)::int + 1
                  ELSE pu.last_purchase_date + floor(%(x)s * %(dormant_f)s)::int + 1
                END AS stage_start
-          FROM purchases pu FULL JOIN interest i ON i.partner_id = pu.partner_id CROSS JOIN rfm_limits
+          FROM %(purchases)s pu FULL JOIN interest i ON i.partner_id = pu.partner_id CROSS JOIN %(limits)s
         OFFSET 0) scored
         """,
-            rfm_limits=rfm.thresholds(SQL("purchases"))
-            if limits is None
-            else SQL("SELECT * FROM %s", rfm.limits_row(limits)),
+            limits=rfm.limits_row(limits),
+            their_leads=their_leads,
+            their_quotations=their_quotations,
             rfm_scores=rfm.score_columns("pu", "rfm_limits"),
             rfm_segment=rfm.segment_column("scored"),
             stage=stage_case(SQL("pu.purchase_count"), SQL("pu.last_purchase_date"), SQL("i.has_open"), rules),
-            purchases=purchases,
+            purchases=SQL.identifier(PURCHASES_TABLE),
             figures=SQL(", ").join(
                 SQL("coalesce(pu.%s, %s) AS %s", SQL.identifier(f.name), f.empty, SQL.identifier(f.name))
                 if f.empty is not None
@@ -246,12 +263,12 @@ def compute_stages(cr, company_id, today, cycle_days, factors, active_count, cha
             ),
             contacts=contacts,
             company=company_id,
-            today=today,
-            x=cycle_days,
-            new_f=new_f,
-            churn_f=churn_f,
-            dormant_f=dormant_f,
-            active_count=active_count,
+            today=rules.today,
+            x=rules.cycle_days,
+            new_f=rules.new_factor,
+            churn_f=rules.churn_factor,
+            dormant_f=rules.dormant_factor,
+            active_count=rules.active_count,
         ),
     )
     rows = cr.rowcount
@@ -441,10 +458,8 @@ def collect_changed(cr, company_id, today, since):
             SQL.identifier(CHANGED_TABLE),
         ),
     )
-    cr.execute(SQL("CREATE UNIQUE INDEX ON %s (id)", SQL.identifier(CONTACTS_TABLE)))
-    cr.execute(SQL("ANALYZE %s", SQL.identifier(CONTACTS_TABLE)))
-    create_temp_table(cr, PURCHASES_TABLE, purchases_query(company_id, today, SQL.identifier(CONTACTS_TABLE)))
-    cr.execute(SQL("ANALYZE %s", SQL.identifier(PURCHASES_TABLE)))
+    _index_by_partner(cr, CONTACTS_TABLE, "id")
+    _fill_purchases(cr, company_id, today, SQL.identifier(CONTACTS_TABLE))
     return count
 
 
@@ -470,10 +485,14 @@ def release_taken(cr):
     drop_temp_tables(cr, TAKEN_TABLE, CHANGED_TABLE, CONTACTS_TABLE, PURCHASES_TABLE, REFRESH_TABLE)
 
 
-def _customers_today(cr, company_id, columns):
+def _customers_today(cr, company_id, columns, changed_only=False):
     """SQL: ``columns`` (over the lifecycle row's figures, alias ``o``) of every customer who
-    bought, as a daily run leaves them: the stored rows of the customers it did not find
-    changed, and the purchases of those it did (``collect_changed``)."""
+    bought, as the run leaves them: the purchases of ``collect_purchases``; for a daily run
+    (``changed_only``), the stored rows of the customers it did not find changed, and the
+    purchases of those it did (``collect_changed``)."""
+    purchases = SQL("SELECT %s FROM %s o", columns, SQL.identifier(PURCHASES_TABLE))
+    if not changed_only:
+        return purchases
     changed = SQL.identifier(CHANGED_TABLE)
     cr.execute(SQL("SELECT count(*) FROM %s", changed))
     if cr.fetchone()[0] <= HASHED_LIST_ROWS:
@@ -486,40 +505,19 @@ def _customers_today(cr, company_id, columns):
         """SELECT %(columns)s FROM res_partner_lifecycle o
             WHERE o.company_id = %(company)s AND o.purchase_count > 0 AND %(not_changed)s
             UNION ALL
-           SELECT %(columns)s FROM %(purchases)s o""",
+           %(purchases)s""",
         columns=columns,
         company=company_id,
         not_changed=not_changed,
-        purchases=SQL.identifier(PURCHASES_TABLE),
+        purchases=purchases,
     )
 
 
-def purchase_cycle_from_rows(cr, company_id):
-    """``purchase_cycle(cr, company_id, "interval")`` for a daily run, without going through
-    every order: a customer's gaps between consecutive purchases add up to its last purchase
-    day minus its first, and there are (purchases - 1) of them, so the pooled mean is
-    sum(last - first) / sum(purchases - 1) over ``_customers_today`` (the same numbers, the
-    same division)."""
-    cr.execute(
-        SQL(
-            "SELECT sum(span)::numeric / nullif(sum(gaps), 0), coalesce(sum(gaps), 0) FROM (%s) customers",
-            _customers_today(
-                cr,
-                company_id,
-                SQL("o.last_purchase_date - o.first_purchase_date AS span, o.purchase_count - 1 AS gaps"),
-            ),
-        )
-    )
-    mean, size = cr.fetchone()
-    return (float(mean) if mean is not None else None), size
-
-
-def rfm_thresholds_from_rows(cr, company_id):
-    """``rfm.current_thresholds`` of the customers as a daily run leaves them
-    (``_customers_today``), known before it writes a row: the changed customers are scored
-    once, with them."""
+def todays_rfm_thresholds(cr, company_id, changed_only=False):
+    """``rfm.current_thresholds`` of the customers as the run leaves them
+    (``_customers_today``), known before it writes a row: each customer is scored once."""
     measures = SQL(", ").join(SQL.identifier("o", score.measure) for score in rfm.SCORES)
-    return rfm.current_thresholds(cr, _customers_today(cr, company_id, measures))
+    return rfm.current_thresholds(cr, _customers_today(cr, company_id, measures, changed_only))
 
 
 def applied_rules(rules, limits):
@@ -583,10 +581,10 @@ def refresh_rows(cr, company_id, rules, limits, since=None, applied=None):
     """Bring the company's rows up to ``rules`` from what they hold, without aggregating
     orders: the stage (time passed, or the cycle or a setting changed; a customer without
     purchase keeps lead or lost, its interest did not change or it would have been
-    recomputed) and the RFM scores (against ``limits``, ``rfm_thresholds_from_rows``). Only
+    recomputed) and the RFM scores (against ``limits``, ``todays_rfm_thresholds``). Only
     the rows that can have changed since the run of ``since``, which applied ``applied``,
     are looked at (``_refresh_candidates``). Stage changes become transitions. Returns
-    (transitions, updated, what this run applied)."""
+    (transitions, updated)."""
     now = applied_rules(rules, limits)
     measures = [score.measure for score in rfm.SCORES]
     scores = [*(score.name for score in rfm.SCORES), rfm.SEGMENT_FIELD]
@@ -652,7 +650,7 @@ def refresh_rows(cr, company_id, rules, limits, since=None, applied=None):
             today=rules.today,
         )
     )
-    return (*cr.fetchone(), now)
+    return cr.fetchone()
 
 
 def write_snapshot(cr, company_id, today, uid):
@@ -705,40 +703,32 @@ def recompute_company(
     since=None,
     applied=None,
 ):
-    """The whole lifecycle recompute of one company with a known cycle X, straight on a cursor
-    (what ``res.company.action_recompute_lifecycle`` runs after measuring X; a benchmark can
-    call it directly). ``after_batch(done, remaining)`` runs after each partner-id range,
-    e.g. to commit and report progress. ``first_run``: the company's first computation
-    (finished or not): customers' first stages are not written as transitions (a third of
-    a first run at a million partners: 639,000 rows and their foreign-key checks holding
-    what the lifecycle rows hold).
+    """The whole lifecycle recompute of one company with a known cycle X, straight on a cursor,
+    after ``collect_purchases`` (or ``collect_changed``, ``changed_only``) of the same
+    ``today`` in the same transaction (what ``res.company.action_recompute_lifecycle`` runs
+    after measuring X; a benchmark can call it directly). ``after_batch(done, remaining)``
+    runs after each partner-id range, e.g. to commit and report progress. ``first_run``: the
+    company's first computation (finished or not): customers' first stages are not written
+    as transitions (a third of a first run at a million partners: 639,000 rows and their
+    foreign-key checks holding what the lifecycle rows hold).
 
-    ``changed_only``: the daily run, after ``collect_changed`` of the same ``today`` in
-    the same transaction: only the changed customers are aggregated from their orders
-    (once, by ``collect_changed``) and written, in one range, scored against today's RFM
-    thresholds (``rfm_thresholds_from_rows``); then the other rows are brought up to date
-    from what they hold (``refresh_rows``, knowing the day ``since`` of the last run and
-    what it ``applied``). The same rows, transitions and snapshots as a full run, in one
-    transaction. Returns a dict of counts, and under "applied" what the run applied (for
-    the next daily run)."""
-    factors = tuple(factors)
-    _plan_for_a_run(cr)  # again for a daily run (collect_changed did): the same settings
-    if not changed_only:  # before aggregating: a change queued later waits for the next run
-        take_pending(cr, company_id)
-    limits = rfm_thresholds_from_rows(cr, company_id) if changed_only else None
+    Today's RFM thresholds are counted first (``todays_rfm_thresholds``): every row is
+    scored once. ``changed_only``: the daily run: only the changed customers are aggregated
+    from their orders (once, by ``collect_changed``) and written, in one range; then the
+    other rows are brought up to date from what they hold (``refresh_rows``, knowing the day
+    ``since`` of the last run and what it ``applied``). The same rows, transitions and
+    snapshots as a full run, in one transaction. Returns a dict of counts, and under
+    "applied" what the run applied (for the next daily run)."""
+    rules = Rules(today, cycle_days, *factors, active_count)
+    limits = todays_rfm_thresholds(cr, company_id, changed_only)
     figures = {
-        "partners": compute_stages(
-            cr, company_id, today, cycle_days, factors, active_count, changed_only, limits=limits
-        ),
+        "partners": compute_stages(cr, company_id, rules, limits, changed_only),
         "transitions": 0,
         "updated": 0,
         "inserted": 0,
         "deleted": 0,
+        "applied": applied_rules(rules, limits),
     }
-    rules = Rules(today, cycle_days, *factors, active_count)
-    if not changed_only:  # the thresholds the one pass scored with
-        customers = SQL("SELECT * FROM %s WHERE purchase_count > 0", SQL.identifier(WORK_TABLE))
-        figures["applied"] = applied_rules(rules, rfm.current_thresholds(cr, customers))
     if changed_only:
         cr.execute(SQL("SELECT min(partner_id), max(partner_id) FROM %s", SQL.identifier(CHANGED_TABLE)))
         low, high, batch_size = *cr.fetchone(), None
@@ -757,7 +747,7 @@ def recompute_company(
             if after_batch and not changed_only:  # a daily run is one transaction
                 after_batch(min(start, high + 1) - low, max(0, high + 1 - start))
     if changed_only:
-        moved, refreshed, figures["applied"] = refresh_rows(cr, company_id, rules, limits, since, applied)
+        moved, refreshed = refresh_rows(cr, company_id, rules, limits, since, applied)
         figures["transitions"] += moved
         figures["updated"] += refreshed
     write_snapshot(cr, company_id, today, uid)

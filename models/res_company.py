@@ -127,17 +127,13 @@ class ResCompany(models.Model):
                 raise ValidationError(self.env._("A repeat customer has at least 2 purchases."))
 
     def _lifecycle_cycle(self, changed_only=False):
-        """The purchase cycle X (whole days, at least 1) and whether it was measured
-        (``changed_only``: for a daily run, from the rows and the changed customers)."""
+        """The purchase cycle X (whole days, at least 1) and whether it was measured, once
+        the run collected the customers' purchases (``changed_only``: a daily run's)."""
         self.ensure_one()
         mode = self._lifecycle_setting("lifecycle_cycle_mode")
         if mode == "fixed":
             return max(1, self._lifecycle_setting("lifecycle_cycle_days")), True
-        self.env["sale.order"].flush_model(["date_order", "state", "company_id", "partner_id"])
-        if mode == "interval" and changed_only:
-            mean, size = lifecycle.purchase_cycle_from_rows(self.env.cr, self.id)
-        else:
-            mean, size = lifecycle.purchase_cycle(self.env.cr, self.id, mode)
+        mean, size = lifecycle.purchase_cycle(self.env.cr, self.id, mode, changed_only)
         enough = lifecycle.MIN_GAPS if mode == "interval" else lifecycle.MIN_ORDERS
         if mean is None or size < enough:
             return max(1, self._lifecycle_setting("lifecycle_default_cycle_days")), False
@@ -199,9 +195,11 @@ class ResCompany(models.Model):
         cr = self.env.cr
         since = self.lifecycle_last_date
         changed_only = bool(not full and self.lifecycle_last_run and since and since <= today)
+        self.env.flush_all()  # the orders and queue entries written so far, read in SQL
         if changed_only:
-            self.env.flush_all()  # the orders and queue entries written so far, in SQL
             lifecycle.collect_changed(cr, self.id, today, since)
+        else:
+            lifecycle.collect_purchases(cr, self.id, today)
         cycle, measured = self._lifecycle_cycle(changed_only)
         self.write(
             {

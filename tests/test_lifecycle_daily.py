@@ -365,9 +365,3 @@ class TestLifecycleDailyRun(TransactionCase):
         with patch.object(lifecycle, "HASHED_LIST_ROWS", 0):
             self.assertEqual(self.daily_run(later), expected)
         self.assertTrue(expected["transitions"], "something moved")
-
-    def test_a_daily_run_cannot_score_changed_customers_among_themselves(self):
-        with self.assertRaises(ValueError):
-            lifecycle.compute_stages(
-                self.env.cr, self.company.id, TODAY, 30, (1.0, 2.0, 4.0), 2, changed_only=True
-            )
