@@ -189,6 +189,30 @@ class ResCompany(models.Model):
                 )
             )
 
+    def action_recompute_lifecycle_notify(self, saved=False):
+        """``action_recompute_lifecycle``, for a button: the user is told it is done (the
+        page reloads to show it) or, while another run computes a company, that it is: a
+        warning that stays until closed (a reload would take it off the screen at once).
+        ``saved``: the settings on screen were saved first (they are, either way)."""
+        try:
+            self.action_recompute_lifecycle()
+        except LifecycleRunning as running:
+            title = self.env._("Settings saved") if saved else self.env._("Lifecycle not recomputed")
+            params = {"title": title, "message": str(running), "type": "warning", "sticky": True}
+        else:
+            names = ", ".join(self.mapped("name"))
+            params = {
+                "title": self.env._("Lifecycle recomputed"),
+                "message": self.env._("Settings saved; stages and purchase figures of %s are up to date.", names)
+                if saved
+                else self.env._("Stages and purchase figures of %s are up to date.", names),
+                "type": "success",
+                "sticky": False,
+                # the settings page then shows the new "last computed", a list the new stages
+                "next": {"type": "ir.actions.client", "tag": "reload" if saved else "soft_reload"},
+            }
+        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+
     def _recompute_lifecycle_now(self, today, full, batch_size, after_batch):
         """One company's run, under its lock (``action_recompute_lifecycle``)."""
         self.ensure_one()

@@ -1,7 +1,5 @@
 from odoo import fields, models
 
-from .res_company import LifecycleRunning
-
 
 class ResConfigSettings(models.TransientModel):
     _inherit = "res.config.settings"
@@ -20,25 +18,6 @@ class ResConfigSettings(models.TransientModel):
 
     def action_recompute_lifecycle(self):
         """One click: the settings on screen are saved, then the lifecycle is recomputed
-        with them, and the user is told it is done -- or, while another run computes the
-        company, that it is (the settings are saved all the same, and taken by that run's
-        successor)."""
+        with them (``res.company.action_recompute_lifecycle_notify``)."""
         self.execute()
-        try:
-            self.company_id.action_recompute_lifecycle()
-        except LifecycleRunning as running:
-            # no reload: it would take the warning off the screen at once; it stays until closed
-            return self._lifecycle_notification(
-                self.env._("Settings saved"), str(running), "warning", reload=False
-            )
-        return self._lifecycle_notification(
-            self.env._("Lifecycle recomputed"),
-            self.env._("Settings saved; stages and purchase figures of %s are up to date.", self.company_id.name),
-            "success",
-        )
-
-    def _lifecycle_notification(self, title, message, kind, reload=True):
-        params = {"title": title, "message": message, "type": kind, "sticky": not reload}
-        if reload:  # the settings page then shows the new "last computed"
-            params["next"] = {"type": "ir.actions.client", "tag": "reload"}
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+        return self.company_id.action_recompute_lifecycle_notify(saved=True)

@@ -112,6 +112,12 @@ class ResPartnerLifecycle(models.Model):
         ),
     ]
 
+    def action_recompute_lifecycle(self):
+        """The lists' *Recompute lifecycle* button, for segmentation managers (who may not
+        open the settings): the lifecycle of the companies the user works in now, whatever
+        rows are selected."""
+        return self.env.companies.action_recompute_lifecycle_notify()
+
     def init(self):
         create_index(
             self.env.cr, "res_partner_lifecycle_company_stage_index", self._table, ["company_id", "stage"]

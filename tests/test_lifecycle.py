@@ -674,6 +674,47 @@ class TestLifecycleAccess(LifecycleCase):
         with self.assertRaises(UserError):
             self.c2.with_user(self.user_c2).action_recompute_lifecycle()
 
+    def test_a_manager_of_another_company_recomputes_from_the_list(self):
+        """A segmentation manager who may not open the settings: the button above the list
+        recomputes the companies the manager works in now, and says so."""
+        manager = new_test_user(
+            self.env,
+            login="lc_manager_c2",
+            company_id=self.c2.id,
+            company_ids=self.c2.ids,
+            groups="base.group_user,sales_team.group_sale_salesman_all_leads,"
+            "partner_segmentation.group_segment_manager",
+        )
+        self.order(self.customer, 10, self.c1)
+        self.order(self.customer, 400, self.c2)
+        rows = self.env["res.partner.lifecycle"].with_user(manager).with_context(allowed_company_ids=self.c2.ids)
+        with freeze_time(TODAY):
+            done = rows.action_recompute_lifecycle()
+        self.assertEqual(self.stage(self.customer, self.c2), "onetime")
+        self.assertTrue(self.c2.lifecycle_last_run)
+        self.assertFalse(self.c1.lifecycle_last_run, "not a company the manager works in")
+        self.assertFalse(self.stage(self.customer, self.c1))
+        self.assertEqual(done["params"]["type"], "success")
+        self.assertIn("Lifecycle Two", done["params"]["message"])
+        self.assertEqual(done["params"]["next"]["tag"], "soft_reload", "the list shows the new stages")
+        with self.assertRaises(UserError):
+            rows.with_user(self.user_c2).action_recompute_lifecycle()
+
+    def test_the_list_button_says_when_another_run_computes_the_company(self):
+        rows = self.env["res.partner.lifecycle"].with_context(allowed_company_ids=self.c2.ids)
+        with self.registry.cursor() as elsewhere:
+            self.assertTrue(batch.try_xact_lock(elsewhere, LIFECYCLE_LOCK, self.c2.id))
+            with freeze_time(TODAY):
+                told = rows.action_recompute_lifecycle()
+            elsewhere.rollback()
+        self.assertFalse(self.c2.lifecycle_last_run)
+        self.assertEqual(
+            (told["params"]["type"], told["params"]["title"]), ("warning", "Lifecycle not recomputed")
+        )
+        self.assertIn("being recomputed right now", told["params"]["message"])
+        self.assertTrue(told["params"]["sticky"])
+        self.assertNotIn("next", told["params"], "no reload takes the warning away")
+
     def test_ready_made_lifecycle_segments_are_templates(self):
         for xmlid in ("template_lifecycle_reactivation", "template_lifecycle_new", "template_lifecycle_active"):
             template = self.env.ref(f"partner_segmentation.{xmlid}")
