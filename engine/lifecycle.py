@@ -45,9 +45,12 @@ WORK_TABLE = "partner_lifecycle_work"
 CHANGED_TABLE = "partner_lifecycle_changed"
 # their contacts (id, commercial_partner_id), whose orders and opportunities are theirs
 CONTACTS_TABLE = "partner_lifecycle_contacts"
-# their purchase figures, aggregated once for the purchase cycle and the stages
+# the run's customers' purchase figures (a daily run: the changed customers'), aggregated
+# once for the purchase cycle, the RFM thresholds and the stages
 PURCHASES_TABLE = "partner_lifecycle_purchases"
 TAKEN_TABLE = "partner_lifecycle_taken"
+# what the purchases table holds (company, day, kind of run), for this transaction only
+COLLECTED_SETTING = "partner_segmentation.lifecycle_collected"
 REFRESH_TABLE = "partner_lifecycle_refresh"  # the rows a daily run looks at again
 # a daily run refreshes the planner statistics itself only after this many rows changed;
 # the usual few thousand are left to autovacuum (its ANALYZE follows 10 % of the table)
@@ -170,10 +173,29 @@ def purchases_query(company_id, today, contacts):
     )
 
 
-def _fill_purchases(cr, company_id, today, contacts):
-    """The purchases table of a run: ``purchases_query`` of ``contacts``, analyzed."""
+def _fill_purchases(cr, company_id, today, contacts, changed_only):
+    """The purchases table of a run: ``purchases_query`` of ``contacts``, analyzed, and
+    what it holds noted for this transaction (``_check_collected``)."""
     create_temp_table(cr, PURCHASES_TABLE, purchases_query(company_id, today, contacts))
     cr.execute(SQL("ANALYZE %s", SQL.identifier(PURCHASES_TABLE)))
+    cr.execute(
+        SQL("SELECT set_config(%s, %s, true)", COLLECTED_SETTING, _collected(company_id, today, changed_only))
+    )
+
+
+def _collected(company_id, today, changed_only):
+    return f"{company_id} {today} {'daily' if changed_only else 'full'}"
+
+
+def _check_collected(cr, company_id, today, changed_only):
+    """Refuse to compute from purchases collected for another company, day or kind of run,
+    or in another transaction (a temporary table outlives a failed run's transaction)."""
+    cr.execute(SQL("SELECT current_setting(%s, true)", COLLECTED_SETTING))
+    if cr.fetchone()[0] != _collected(company_id, today, changed_only):
+        raise ValueError(
+            f"collect the purchases of company {company_id} for {today} in this transaction first"
+            " (collect_purchases, or collect_changed for a daily run)"
+        )
 
 
 def collect_purchases(cr, company_id, today):
@@ -183,7 +205,7 @@ def collect_purchases(cr, company_id, today):
     stages (``purchases_query``)."""
     _plan_for_a_run(cr)
     take_pending(cr, company_id)
-    _fill_purchases(cr, company_id, today, SQL("res_partner"))
+    _fill_purchases(cr, company_id, today, SQL("res_partner"), changed_only=False)
 
 
 def compute_stages(cr, company_id, rules, limits, changed_only=False):
@@ -459,7 +481,7 @@ def collect_changed(cr, company_id, today, since):
         ),
     )
     _index_by_partner(cr, CONTACTS_TABLE, "id")
-    _fill_purchases(cr, company_id, today, SQL.identifier(CONTACTS_TABLE))
+    _fill_purchases(cr, company_id, today, SQL.identifier(CONTACTS_TABLE), changed_only=True)
     return count
 
 
@@ -719,6 +741,7 @@ def recompute_company(
     ``since`` of the last run and what it ``applied``). The same rows, transitions and
     snapshots as a full run, in one transaction. Returns a dict of counts, and under
     "applied" what the run applied (for the next daily run)."""
+    _check_collected(cr, company_id, today, changed_only)
     rules = Rules(today, cycle_days, *factors, active_count)
     limits = todays_rfm_thresholds(cr, company_id, changed_only)
     figures = {

@@ -13,7 +13,6 @@ the measure's four fifth-thresholds the customer is strictly above: the same sco
 ranking every customer (ranking 600,000 customers three times took 18 s; this, under 1 s).
 """
 
-from decimal import Decimal
 from typing import NamedTuple
 
 from odoo.tools import SQL
@@ -135,28 +134,35 @@ def thresholds(customers):
 
 def current_thresholds(cr, customers):
     """{score: its four thresholds as text} among the rows of the query ``customers`` (see
-    ``thresholds``), read once. Read as text, exactly: an amount through a currency rate
-    (1/3) has more digits than a float holds, and a customer at a threshold rounded down
-    would be above it. Without trailing zeros: equal amounts reached through different
-    rates carry different scales (48.35 and 48.350000), and a daily run compares the last
-    run's thresholds with today's."""
+    ``thresholds``), read once. Amounts as PostgreSQL writes them, not through a float (an
+    amount through a currency rate has more digits than a float holds: 1/3 rounded to
+    0.3333333333333333 is below it, and the customer at that threshold would be above it),
+    without trailing zeros (equal amounts reached through different rates carry different
+    scales, 48.35 and 48.350000, and a daily run compares the last run's thresholds with
+    today's)."""
     cr.execute(
         SQL(
             "WITH customers AS MATERIALIZED (SELECT %s FROM (%s) c) SELECT %s FROM (%s) t",
             SQL(", ").join(SQL.identifier(score.measure) for score in SCORES),
             customers,
-            SQL(", ").join(SQL("%s::text[]", SQL.identifier("t", score.name)) for score in SCORES),
+            SQL(", ").join(
+                SQL("%s::text[]" if score.measure_type == "numeric" else "%s", SQL.identifier("t", score.name))
+                for score in SCORES
+            ),
             thresholds(SQL("customers")),
         )
     )
     row = cr.fetchone()
     return {
-        score.name: [
-            format(Decimal(v).normalize(), "f") if v is not None and score.measure_type == "numeric" else v
-            for v in limits
-        ]
-        for score, limits in zip(SCORES, row, strict=True)
+        score.name: [_exact_text(value) for value in limits] for score, limits in zip(SCORES, row, strict=True)
     }
+
+
+def _exact_text(value):
+    """A threshold as text: a numeric's text (never an exponent) without trailing zeros."""
+    if isinstance(value, str) and "." in value:
+        return value.rstrip("0").rstrip(".")
+    return None if value is None else str(value)
 
 
 def limits_row(limits):

@@ -16,7 +16,11 @@ LIFECYCLE_LOCK = 0x5E6F
 class LifecycleRunning(UserError):
     """Another run (the scheduler, a user, another server) is computing this company's
     lifecycle: it would do the same work at the same time and the two would wait on each
-    other's rows."""
+    other's rows. ``companies``: those left to it (the others asked for were computed)."""
+
+    def __init__(self, message, companies):
+        super().__init__(message)
+        self.companies = companies
 
 
 class ResCompany(models.Model):
@@ -149,8 +153,9 @@ class ResCompany(models.Model):
         a setting changed), in one transaction: an interrupted run leaves nothing and the
         next one does it all.
 
-        A full run: one pass aggregates every customer's purchases and interest into a work
-        table, then partners are written by id range, each range committed (outside tests)
+        A full run: every customer's purchases are aggregated once (the purchase cycle and
+        the RFM thresholds are counted from them), then joined to their interest into a work
+        table in one pass, then partners are written by id range, each range committed (outside tests)
         with its progress reported to the cron; an interrupted run loses at most one range
         and the next run, a full one, completes it (rows already right are left alone).
         """
@@ -186,31 +191,39 @@ class ResCompany(models.Model):
                     "The lifecycle of %s is being recomputed right now (by the scheduler, another user or "
                     "another server): its figures will be current when that run ends.",
                     ", ".join(running.mapped("name")),
-                )
+                ),
+                running,
             )
 
     def action_recompute_lifecycle_notify(self, saved=False):
-        """``action_recompute_lifecycle``, for a button: the user is told it is done (the
-        page reloads to show it) or, while another run computes a company, that it is: a
-        warning that stays until closed (a reload would take it off the screen at once).
-        ``saved``: the settings on screen were saved first (they are, either way)."""
+        """``action_recompute_lifecycle``, for a button: the user is told which companies
+        are done (the view reloads to show them) and which another run is computing: a
+        warning that stays until closed. ``saved``: the settings of the one company on
+        screen were saved first (either way); a settings page reloads whole, which would
+        take a warning off the screen at once."""
+        running, messages = self.browse(), []
         try:
             self.action_recompute_lifecycle()
-        except LifecycleRunning as running:
-            title = self.env._("Settings saved") if saved else self.env._("Lifecycle not recomputed")
-            params = {"title": title, "message": str(running), "type": "warning", "sticky": True}
-        else:
-            names = ", ".join(self.mapped("name"))
-            params = {
-                "title": self.env._("Lifecycle recomputed"),
-                "message": self.env._("Settings saved; stages and purchase figures of %s are up to date.", names)
+        except LifecycleRunning as busy:
+            running, messages = busy.companies, [str(busy)]
+        if done := self - running:
+            names = ", ".join(done.mapped("name"))
+            messages.insert(
+                0,
+                self.env._("Settings saved; stages and purchase figures of %s are up to date.", names)
                 if saved
                 else self.env._("Stages and purchase figures of %s are up to date.", names),
-                "type": "success",
-                "sticky": False,
-                # the settings page then shows the new "last computed", a list the new stages
-                "next": {"type": "ir.actions.client", "tag": "reload" if saved else "soft_reload"},
-            }
+            )
+        if not running:
+            title = self.env._("Lifecycle recomputed")
+        elif saved:
+            title = self.env._("Settings saved")
+        else:
+            title = self.env._("Lifecycle recomputed in part") if done else self.env._("Lifecycle not recomputed")
+        params = {"title": title, "message": " ".join(messages), "type": "warning" if running else "success"}
+        params["sticky"] = bool(running)
+        if done:  # the settings page then shows the new "last computed", a list the new stages
+            params["next"] = {"type": "ir.actions.client", "tag": "reload" if saved else "soft_reload"}
         return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
     def _recompute_lifecycle_now(self, today, full, batch_size, after_batch):

@@ -57,9 +57,9 @@ class LifecycleCase(TransactionCase):
             lead.action_archive()
         return lead
 
-    def recompute(self, companies, day=TODAY):
+    def recompute(self, companies, day=TODAY, full=False):
         with freeze_time(day):
-            companies.action_recompute_lifecycle()
+            companies.action_recompute_lifecycle(full=full)
 
     def stage(self, partner, company):
         self.env.invalidate_all()
@@ -346,6 +346,14 @@ class TestLifecycleCycle(LifecycleCase):
         figures = lifecycle.recompute_company(self.env.cr, self.c1.id, later, 30)
         self.assertEqual((figures["updated"], figures["transitions"]), (1, 1))
         self.assertEqual(self.stage(partner, self.c1), "active_churn")
+        # the purchases collected are another company's, another day's, a full run's
+        for company, day, changed_only in (
+            (self.c2, later, False),
+            (self.c1, TODAY, False),
+            (self.c1, later, True),
+        ):
+            with self.assertRaises(ValueError):
+                lifecycle.recompute_company(self.env.cr, company.id, day, 30, changed_only=changed_only)
 
     def test_fixed_mode_uses_the_user_value(self):
         partner = self.Partner.create({"name": "Fixed"})
@@ -701,11 +709,14 @@ class TestLifecycleAccess(LifecycleCase):
             rows.with_user(self.user_c2).action_recompute_lifecycle()
 
     def test_the_list_button_says_when_another_run_computes_the_company(self):
-        rows = self.env["res.partner.lifecycle"].with_context(allowed_company_ids=self.c2.ids)
+        rows = self.env["res.partner.lifecycle"]
         with self.registry.cursor() as elsewhere:
             self.assertTrue(batch.try_xact_lock(elsewhere, LIFECYCLE_LOCK, self.c2.id))
             with freeze_time(TODAY):
-                told = rows.action_recompute_lifecycle()
+                told = rows.with_context(allowed_company_ids=self.c2.ids).action_recompute_lifecycle()
+                told_both = rows.with_context(
+                    allowed_company_ids=(self.c1 | self.c2).ids
+                ).action_recompute_lifecycle()
             elsewhere.rollback()
         self.assertFalse(self.c2.lifecycle_last_run)
         self.assertEqual(
@@ -713,7 +724,14 @@ class TestLifecycleAccess(LifecycleCase):
         )
         self.assertIn("being recomputed right now", told["params"]["message"])
         self.assertTrue(told["params"]["sticky"])
-        self.assertNotIn("next", told["params"], "no reload takes the warning away")
+        self.assertNotIn("next", told["params"], "nothing new to show")
+        # one company computed, the other left to the run computing it: both said, the list reloaded
+        self.assertTrue(self.c1.lifecycle_last_run)
+        params = told_both["params"]
+        self.assertEqual((params["type"], params["title"]), ("warning", "Lifecycle recomputed in part"))
+        self.assertIn("Lifecycle One are up to date", params["message"])
+        self.assertIn("Lifecycle Two is being recomputed right now", params["message"])
+        self.assertEqual(params["next"]["tag"], "soft_reload")
 
     def test_ready_made_lifecycle_segments_are_templates(self):
         for xmlid in ("template_lifecycle_reactivation", "template_lifecycle_new", "template_lifecycle_active"):

@@ -157,19 +157,24 @@ class TestRfm(LifecycleCase):
             self.assertEqual(limits["rfm_recency"], [str(TODAY)] * 4)
 
     def test_a_total_a_float_cannot_hold_is_scored_exactly(self):
-        """1 at a currency rate of 3 is 0.333... in company currency, more digits than a
-        float holds (rounded to 0.3333333333333333, below it): a lone customer is still not
-        above its own total, in a full run and in a daily run."""
-        order = self.order(self.p["f"], 5, self.c2)
-        order.flush_recordset()
-        self.env.cr.execute(
-            "UPDATE sale_order SET amount_untaxed = 1, currency_rate = 3 WHERE id = %s", [order.id]
-        )
-        self.recompute(self.c2)
-        self.assertEqual(self.scores("f", self.c2)["f"][:3], (1, 1, 1), "a lone customer scores 1")
-        self.order(self.p["a"], 0, self.c1)  # another company's order: a daily run for this one
-        self.recompute(self.c2, TODAY + timedelta(days=1))
-        self.assertEqual(self.scores("f", self.c2)["f"][:3], (1, 1, 1))
+        """An amount in company currency through a rate has more digits than a float holds
+        (1 at a rate of 3 is 0.333..., rounded to 0.3333333333333333, below it), or than
+        Python's decimals keep by default (28: 1,234,560 USD in IDR at the rate Odoo stores
+        as a float's repr): a lone customer is still not above its own total, in a full run
+        and in a daily run."""
+        for amount, rate in ((1, 3), (1234560, 6.126812770728539e-05)):
+            order = self.order(self.p["f"], 5, self.c2)
+            order.flush_recordset()
+            self.env.cr.execute(
+                "UPDATE sale_order SET amount_untaxed = %s, currency_rate = %s WHERE id = %s",
+                [amount, rate, order.id],
+            )
+            self.recompute(self.c2, TODAY, full=True)
+            self.assertEqual(self.scores("f", self.c2)["f"][:3], (1, 1, 1), f"{amount} at {rate}: a lone customer")
+            self.order(self.p["a"], 0, self.c1)  # another company's order: a daily run for this one
+            self.recompute(self.c2, TODAY + timedelta(days=1))
+            self.assertEqual(self.scores("f", self.c2)["f"][:3], (1, 1, 1))
+            order._action_cancel()  # the next amount is alone again
 
     def test_scores_follow_new_orders_at_the_next_run(self):
         self.recompute(self.c1)
