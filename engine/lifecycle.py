@@ -127,13 +127,21 @@ def stage_case(purchase_count, last_purchase_date, has_open, rules):
         count=purchase_count,
         last=last_purchase_date,
         has_open=has_open,
-        today=rules.today,
-        x=rules.cycle_days,
-        new_f=rules.new_factor,
-        churn_f=rules.churn_factor,
-        dormant_f=rules.dormant_factor,
-        active_count=rules.active_count,
+        **_rule_params(rules),
     )
+
+
+def _rule_params(rules):
+    """The SQL parameters of ``rules`` the stage queries name: today, x (the cycle), the
+    three factors and active_count."""
+    return {
+        "today": rules.today,
+        "x": rules.cycle_days,
+        "new_f": rules.new_factor,
+        "churn_f": rules.churn_factor,
+        "dormant_f": rules.dormant_factor,
+        "active_count": rules.active_count,
+    }
 
 
 def _index_by_partner(cr, table, column="partner_id"):
@@ -285,12 +293,7 @@ def compute_stages(cr, company_id, rules, limits, changed_only=False):
             ),
             contacts=contacts,
             company=company_id,
-            today=rules.today,
-            x=rules.cycle_days,
-            new_f=rules.new_factor,
-            churn_f=rules.churn_factor,
-            dormant_f=rules.dormant_factor,
-            active_count=rules.active_count,
+            **_rule_params(rules),
         ),
     )
     rows = cr.rowcount
