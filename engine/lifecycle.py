@@ -277,6 +277,7 @@ def compute_stages(cr, company_id, rules, limits, changed_only=False):
                END AS stage_start
           FROM %(purchases)s pu FULL JOIN interest i ON i.partner_id = pu.partner_id CROSS JOIN %(limits)s
         OFFSET 0) scored
+        ORDER BY partner_id  -- in id order: each range of apply_batch is read in one sweep
         """,
             limits=rfm.limits_row(limits),
             their_leads=their_leads,
