@@ -334,6 +334,19 @@ class TestLifecycleDailyRun(TransactionCase):
         self.daily_run(TODAY)
         self.assertFalse(firm.with_company(self.company).lifecycle_stage)
 
+    def test_a_contacts_quotations_are_its_companys_interest(self):
+        """A daily run looks the changed customers' quotations up contact by contact: a
+        firm's contact's quotation makes the firm a lead, its cancellation lost."""
+        firm, contact = self.firms[6], self.contacts[6]
+        with freeze_time(TODAY):
+            self.company.action_recompute_lifecycle()
+        quotation = self.order(contact, TODAY, confirm=False)
+        self.assertEqual(self.daily_run(TODAY), self.full_run_result(TODAY))
+        self.assertEqual(firm.with_company(self.company).lifecycle_stage, "lead")
+        quotation._action_cancel()
+        self.assertEqual(self.daily_run(TODAY), self.full_run_result(TODAY))
+        self.assertEqual(firm.with_company(self.company).lifecycle_stage, "lost")
+
     def test_daily_run_sees_changes_the_orm_has_not_written_yet(self):
         buyer = self.people[8]
         self.order(buyer, TODAY - timedelta(days=90))
