@@ -163,18 +163,19 @@ class ResCompany(models.Model):
             self.env._("Only segmentation managers can recompute the lifecycle.")
         )
         self.check_access("read")
+        if batch_size < 1:
+            raise UserError(self.env._("A full run writes partners in ranges of at least 1 id (batch_size)."))
         Cron = self.env["ir.cron"]
-        today = fields.Date.context_today(self)
 
         def after_batch(done, remaining):
             commit_if_allowed(self.env)
             Cron._notify_progress(done=done, remaining=remaining)
 
         running = self.browse()
-        for company in self.sudo():
+        for company in self.sudo().union():  # each company once, however often named
             with run_lock(self.env, LIFECYCLE_LOCK, company.id) as held:
                 if held:
-                    company._recompute_lifecycle_now(today, full, batch_size, after_batch)
+                    company._recompute_lifecycle_now(company._lifecycle_today(), full, batch_size, after_batch)
                 else:
                     running |= company
         self.env["res.partner.segment"]._follow_lifecycle(self - running)
@@ -195,18 +196,26 @@ class ResCompany(models.Model):
                 running,
             )
 
+    def _lifecycle_today(self):
+        """The day a run of this company computes, in the company's time zone (its
+        partner's, else UTC), not the caller's: every run of the company (the scheduler's,
+        each manager's) counts the same days, and nobody dates its stage changes ahead."""
+        return fields.Date.context_today(self.with_context(tz=self.partner_id.tz or "UTC"))
+
     def action_recompute_lifecycle_notify(self, saved=False):
         """``action_recompute_lifecycle``, for a button: the user is told which companies
         are done (the view reloads to show them) and which another run is computing: a
         warning that stays until closed. ``saved``: the settings of the one company on
         screen were saved first (either way); a settings page reloads whole, which would
         take a warning off the screen at once."""
+        if not self:
+            raise UserError(self.env._("Choose the companies whose lifecycle to recompute."))
         running, messages = self.browse(), []
         try:
             self.action_recompute_lifecycle()
         except LifecycleRunning as busy:
             running, messages = busy.companies, [str(busy)]
-        if done := self - running:
+        if done := self.union() - running:
             names = ", ".join(done.mapped("name"))
             messages.insert(
                 0,

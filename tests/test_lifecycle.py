@@ -733,6 +733,30 @@ class TestLifecycleAccess(LifecycleCase):
         self.assertIn("Lifecycle Two is being recomputed right now", params["message"])
         self.assertEqual(params["next"]["tag"], "soft_reload")
 
+    def test_a_run_counts_the_companys_days_not_the_callers(self):
+        """A manager far east of the company (UTC+14) cannot date a run, and its stage
+        changes, a day ahead; naming the company twice runs it once; no endless run."""
+        self.order(self.customer, 400, self.c2)
+        companies = self.env["res.company"].browse([self.c2.id, self.c2.id]).with_context(tz="Pacific/Kiritimati")
+        original, runs = res_company.ResCompany._recompute_lifecycle_now, []
+
+        def counted(company, *args):
+            runs.append(company.id)
+            return original(company, *args)
+
+        with (
+            freeze_time(datetime.combine(TODAY, datetime.min.time()) + timedelta(hours=14)),
+            patch.object(res_company.ResCompany, "_recompute_lifecycle_now", counted),
+        ):
+            done = companies.action_recompute_lifecycle_notify()
+        self.assertEqual(self.c2.lifecycle_last_date, TODAY, "the company's day (UTC), not the caller's")
+        self.assertEqual(runs, self.c2.ids)
+        self.assertEqual(done["params"]["message"].count("Lifecycle Two"), 1)
+        with self.assertRaises(UserError):
+            self.c2.action_recompute_lifecycle(batch_size=0, full=True)
+        with self.assertRaises(UserError):
+            self.env["res.company"].action_recompute_lifecycle_notify()
+
     def test_ready_made_lifecycle_segments_are_templates(self):
         for xmlid in ("template_lifecycle_reactivation", "template_lifecycle_new", "template_lifecycle_active"):
             template = self.env.ref(f"partner_segmentation.{xmlid}")
