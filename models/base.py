@@ -1,4 +1,5 @@
 from odoo import models
+from odoo.fields import Command
 from odoo.osv import expression
 from odoo.tools import Query
 
@@ -12,6 +13,19 @@ GUARDED_RELATIONS = {
     "res.partner.segment": ("partner_ids", "include_partner_ids", "exclude_partner_ids"),
 }
 GUARDED_NAMES = {name for names in GUARDED_RELATIONS.values() for name in names}
+
+
+def named_ids(commands):
+    """The ids an x2many write's ``commands`` name (link, unlink, set, or a bare id)."""
+    ids = set()
+    for command in commands or []:
+        if isinstance(command, int):
+            ids.add(command)
+        elif command[0] in (Command.LINK, Command.UNLINK):
+            ids.add(command[1])
+        elif command[0] == Command.SET:
+            ids.update(command[2])
+    return sorted(ids)
 
 
 def mentions_guarded(domain):

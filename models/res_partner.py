@@ -5,7 +5,7 @@ from odoo.tools import SQL
 from ..engine import membership, rfm
 from ..engine.figures import FIGURES
 from ..engine.lifecycle import STAGES as LIFECYCLE_STAGES
-from .base import SEGMENT_FIELDS
+from .base import SEGMENT_FIELDS, named_ids
 from .res_partner_lifecycle import figure_fields, join_customer_row, rfm_fields
 
 # Stages (a coarse classification, not figures) are for every sales user and for
@@ -111,7 +111,10 @@ class ResPartner(models.Model):
         partners = super().create(vals_list)
         if any("static_segment_ids" in vals for vals in vals_list):
             partners.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
-            partners._check_static_segments(partners.sudo().segment_ids)
+            named = [id_ for vals in vals_list for id_ in named_ids(vals.get("static_segment_ids"))]
+            partners._check_static_segments(
+                partners.sudo().segment_ids | self.env["res.partner.segment"].browse(named)
+            )
             partners.sudo().segment_ids._refresh_member_count()
         return partners
 
@@ -131,7 +134,10 @@ class ResPartner(models.Model):
         if static:
             self.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
             after = self.sudo().segment_ids
-            self._check_static_segments((after - before) | (before - after))
+            # every segment named, even where nothing changed: whether a link or an unlink
+            # changes anything would tell who is a member of a segment the user may not read
+            named = self.env["res.partner.segment"].browse(named_ids(vals["static_segment_ids"]))
+            self._check_static_segments((after - before) | (before - after) | named)
             (before | after)._refresh_member_count()
         Pending._mark_everywhere(moving)
         return res

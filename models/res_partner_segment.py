@@ -6,7 +6,6 @@ from psycopg2 import errorcodes
 
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
-from odoo.fields import Command
 from odoo.osv import expression
 from odoo.osv.expression import READ_GROUP_NUMBER_GRANULARITY
 from odoo.tools import SQL, Query, mute_logger
@@ -14,7 +13,7 @@ from odoo.tools import SQL, Query, mute_logger
 from ..engine import domain as segment_domain
 from ..engine import mailing, membership
 from ..engine.batch import analyze_if_large, commit_if_allowed, try_xact_lock
-from .base import COMPANY_VIEW, GUARDED_RELATIONS
+from .base import COMPANY_VIEW, GUARDED_RELATIONS, named_ids
 from .res_partner import ROW_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -36,6 +35,8 @@ SCHEDULER_CRONS = (
     "partner_segmentation.ir_cron_segment_recompute_second",
 )
 LIST_LOCK = 0x5E6E
+# context key: the member count in SQL is the one the user reads (``_as_shown``)
+SHOWN_COUNTS = "partner_segmentation_shown_counts"
 PARTNER_FIELDS = GUARDED_RELATIONS["res.partner.segment"]  # members, pinned, excluded
 # What decides, or runs on, a segment's members: whoever writes one of these becomes the
 # author whose rights the scheduler uses.
@@ -58,10 +59,14 @@ SYSTEM_FIELDS = {
     "recompute_requested_at",
     "next_recompute_at",
     "last_mailing_at",
+    "depends_on_ids",  # read from the conditions
 }
 # Bounds on what one condition may make PostgreSQL plan, and on how long a check may run.
 MAX_PATH_DEPTH = 6
 MAX_ANY_DEPTH = 4
+# segments in a row each naming the next in its conditions (each recomputed before the
+# one that uses it)
+MAX_SEGMENT_CHAIN = 10
 CHECK_TIMEOUT = "10s"  # the check of conditions on save
 COUNT_TIMEOUT = "5s"  # the live count while editing
 DEFAULT_RECOMPUTE_TIMEOUT = "15min"  # one recompute (system parameter partner_segmentation.recompute_timeout)
@@ -311,7 +316,7 @@ class ResPartnerSegment(models.Model):
         allowed, or those selected in the company switcher) gets the count of the members
         that user may read there, in one grouped query -- the count the members list shows."""
         partial = self.browse()
-        if not self.env.su and not self._works_in_every_company():
+        if not self._shows_stored_counts():
             partial = self.filtered(lambda s: s.id and not s.company_id)
         counts = membership.count_members(self.env.cr, partial.ids, partial and self._readable_partners_sql())
         for segment in self:
@@ -322,11 +327,61 @@ class ResPartnerSegment(models.Model):
         """A user of some companies reads, as a shared segment's member count, the count of
         the members that user may read (the stored count holds every company's)."""
         result = super()._read_format(fnames, load)
-        if "member_count" in fnames and not self.env.su and not self._works_in_every_company():
+        if "member_count" in fnames and not self._shows_stored_counts():
             shown = {segment.id: segment.visible_member_count for segment in self}
             for values in result:
                 values["member_count"] = shown.get(values["id"], values["member_count"])
         return result
+
+    # Searching, sorting and grouping by the member count, for a user of some companies only:
+    # by the counts that user reads (a shared segment's stored count would tell how many of
+    # its members are other companies' partners).
+    def _condition_to_sql(self, alias, fname, operator, value, query):
+        return super(ResPartnerSegment, self._as_shown(fname))._condition_to_sql(
+            alias, fname, operator, value, query
+        )
+
+    def _order_field_to_sql(self, alias, field_name, direction, nulls, query):
+        return super(ResPartnerSegment, self._as_shown(field_name))._order_field_to_sql(
+            alias, field_name, direction, nulls, query
+        )
+
+    def _read_group_select(self, aggregate_spec, query):
+        return super(ResPartnerSegment, self._as_shown(aggregate_spec.split(":")[0]))._read_group_select(
+            aggregate_spec, query
+        )
+
+    def _read_group_groupby(self, groupby_spec, query):
+        return super(ResPartnerSegment, self._as_shown(groupby_spec.split(":")[0]))._read_group_groupby(
+            groupby_spec, query
+        )
+
+    def _as_shown(self, fname):
+        """This model, with the member count as the user reads it when ``fname`` is it."""
+        if fname == "member_count" and not self._shows_stored_counts():
+            return self.with_context(**{SHOWN_COUNTS: True})
+        return self
+
+    def _field_to_sql(self, alias, fname, query=None, flush=True):
+        stored = super()._field_to_sql(alias, fname, query, flush)
+        if fname != "member_count" or not self.env.context.get(SHOWN_COUNTS):
+            return stored
+        return SQL(
+            """(CASE WHEN %(company)s IS NULL
+                     THEN (SELECT count(*) FROM %(members)s m
+                            WHERE m.segment_id = %(segment)s AND m.partner_id IN (%(readable)s))
+                     ELSE %(stored)s END)""",
+            company=SQL.identifier(alias, "company_id"),
+            members=SQL.identifier(membership.MEMBER_TABLE),
+            segment=SQL.identifier(alias, "id"),
+            readable=self._readable_partners_sql(),
+            stored=stored,
+        )
+
+    def _shows_stored_counts(self):
+        """Whether the user reads the stored member counts: the superuser, or a user working
+        in every company (``_compute_visible_member_count``)."""
+        return self.env.su or self._works_in_every_company()
 
     @api.model
     def _works_in_every_company(self):
@@ -598,6 +653,7 @@ class ResPartnerSegment(models.Model):
 
     def _check_dependency_cycle(self):
         self.mapped("depends_on_ids")  # computed as the writer, then followed in sudo
+        every = self.sudo().with_context(active_test=False)  # archived ones may come back
         for segment in self.sudo():  # through segments of other authors too
             seen, stack = set(), list(segment.depends_on_ids)
             while stack:
@@ -613,6 +669,28 @@ class ResPartnerSegment(models.Model):
                 if other.id not in seen:
                     seen.add(other.id)
                     stack.extend(other.depends_on_ids)
+            chain = (
+                segment._steps_along(lambda found: found.depends_on_ids)
+                + 1
+                + segment._steps_along(lambda found: every.search([("depends_on_ids", "in", found.ids)]))
+            )
+            if chain > MAX_SEGMENT_CHAIN:
+                raise ValidationError(
+                    self.env._(
+                        "Segment “%(name)s” would be one of more than %(max)s segments in a row each "
+                        "using the next: use fewer levels of segments in conditions.",
+                        name=segment.name,
+                        max=MAX_SEGMENT_CHAIN,
+                    )
+                )
+
+    def _steps_along(self, step):
+        """How many times ``step`` (segments to segments) finds more from these segments,
+        counted up to just past MAX_SEGMENT_CHAIN (no cycle: checked first)."""
+        steps, found = 0, step(self)
+        while found and steps <= MAX_SEGMENT_CHAIN:
+            steps, found = steps + 1, step(found)
+        return steps
 
     @api.constrains("include_partner_ids", "exclude_partner_ids")
     def _check_pins(self):
@@ -635,6 +713,9 @@ class ResPartnerSegment(models.Model):
         defaults = {key[8:]: value for key, value in self.env.context.items() if key.startswith("default_")}
         for vals in vals_list:
             self._refuse_system_fields({**defaults, **vals})
+            self._refuse_hand_set_members(
+                vals, {vals.get("segment_type", defaults.get("segment_type", "dynamic"))}
+            )
             if "author_id" in vals and not self.env.su:
                 raise UserError(self.env._("The author of a segment's conditions is whoever writes them."))
             company = self.env["res.company"].browse(
@@ -651,6 +732,9 @@ class ResPartnerSegment(models.Model):
 
     def write(self, vals):
         self._refuse_system_fields(vals)
+        self._refuse_hand_set_members(
+            vals, {vals["segment_type"]} if "segment_type" in vals else set(self.mapped("segment_type"))
+        )
         if "author_id" in vals and not self.env.su:
             raise UserError(self.env._("The author of a segment's conditions is whoever writes them."))
         self._check_global_segment_author()
@@ -677,6 +761,18 @@ class ResPartnerSegment(models.Model):
                 self.env._(
                     "%s are written by the recompute, not by hand.",
                     ", ".join(sorted(self._fields[fname].string for fname in SYSTEM_FIELDS & set(vals))),
+                )
+            )
+
+    def _refuse_hand_set_members(self, vals, segment_types):
+        """A dynamic segment's members are what its conditions select, and its exceptions
+        are pins: members set by hand would be exported, pushed and synced, then counted as
+        leaving at the next recompute."""
+        if not self.env.su and "partner_ids" in vals and "dynamic" in segment_types:
+            raise UserError(
+                self.env._(
+                    "A dynamic segment's members follow its conditions: pin or exclude partners "
+                    "instead, or make the segment static."
                 )
             )
 
@@ -711,9 +807,16 @@ class ResPartnerSegment(models.Model):
         """A user who has the system's segments (no author: computed in sudo) computed --
         by recomputing or unarchiving them -- must be able to read their conditions: the
         members then tell what those conditions select (a purchase threshold...)."""
+        self.filtered(
+            lambda s: not s.sudo().author_id and s.segment_type == "dynamic"
+        )._check_user_reads_conditions()
+
+    def _check_user_reads_conditions(self):
+        """The current user may read every field these segments' conditions read: what
+        they select is shown to that user (members, counts)."""
         if self.env.su:
             return
-        for segment in self.filtered(lambda s: not s.sudo().author_id and s.segment_type == "dynamic"):
+        for segment in self:
             try:
                 segment._check_conditions_readable(segment._parsed_domain(), segment._user_partner_env())
             except segment_domain.DomainError as exc:
@@ -782,15 +885,7 @@ class ResPartnerSegment(models.Model):
         pushes and linked lists)."""
         if self.env.su:
             return
-        ids = set()
-        for fname in PARTNER_FIELDS:
-            for command in vals.get(fname) or []:
-                if isinstance(command, int):
-                    ids.add(command)
-                elif command[0] in (Command.LINK, Command.UNLINK):
-                    ids.add(command[1])
-                elif command[0] == Command.SET:
-                    ids.update(command[2])
+        ids = {id_ for fname in PARTNER_FIELDS for id_ in named_ids(vals.get(fname))}
         Partner = self.env["res.partner"]
         if company:
             Partner = Partner.with_company(company).with_context(allowed_company_ids=company.ids)
@@ -1232,6 +1327,7 @@ class ResPartnerSegment(models.Model):
                         segment.name,
                     )
                 )
+            segment._check_user_reads_conditions()  # whoever wrote them: the user sees what they select
             self.env.flush_all()
             selection = segment._domain_query()
             if readable is not None:

@@ -1,5 +1,4 @@
 from odoo import fields, models
-from odoo.exceptions import AccessError
 from odoo.osv import expression
 from odoo.tools import SQL
 
@@ -15,6 +14,7 @@ class ResPartnerSegmentPerformance(models.Model):
     is only ever summed over readable orders."""
 
     _name = "res.partner.segment.performance"
+    _inherit = ["partner.segmentation.findable.rows.mixin"]
     _description = "Segment performance"
     _auto = False
     _log_access = False
@@ -58,28 +58,6 @@ class ResPartnerSegmentPerformance(models.Model):
             """,
             members=SQL.identifier(MEMBER_TABLE),
         )
-
-    def exists(self):
-        """Existing rows the user may find: a row's id tells which order is in which
-        segment, and ``exists()`` would otherwise confirm it for any id."""
-        return super().exists()._findable()
-
-    def _check_access(self, operation):
-        """Rows the user may not find are forbidden like rows that do not exist, whatever
-        the record rules say (``has_access`` would otherwise confirm them)."""
-        if any(self._ids):
-            hidden = self - self._findable()
-            if hidden:
-                return hidden, lambda: AccessError(
-                    self.env._("You may not read these rows of Segment performance.")
-                )
-        return super()._check_access(operation)
-
-    def _findable(self):
-        """These rows, less those the user's searches do not return."""
-        if self.env.su or not self:
-            return self
-        return self.search([("id", "in", self.ids)])
 
     def _search(self, domain, offset=0, limit=None, order=None):
         if not self.env.su:

@@ -8,12 +8,13 @@ import tracemalloc
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError, ValidationError
+from odoo.fields import Command
 from odoo.sql_db import db_connect
 from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from ..engine import insights
-from ..models.res_partner_segment import LIST_LOCK, RECOMPUTE_LOCK
+from ..models.res_partner_segment import LIST_LOCK, MAX_SEGMENT_CHAIN, RECOMPUTE_LOCK
 from .common import SegmentCase
 
 
@@ -950,3 +951,139 @@ class TestRedTeamSeventhRound(AccessCase):
         )
         self.assertEqual(as_b.mailed_count + as_b.held_out_count, len(readable))
         self.assertLess(len(readable), len(push.mailed_partner_ids | push.held_out_partner_ids))
+
+
+@tagged("post_install", "-at_install")
+class TestRedTeamEighthRound(AccessCase):
+    """Round 8, a fresh attack on the whole addon over RPC as users of company B."""
+
+    def test_a_shared_segment_is_searched_sorted_and_grouped_by_the_count_its_reader_reads(self):
+        self.Partner.create(
+            [{"name": f"Ghent secret {i}", "city": "Ghent", "company_id": self.company_a.id} for i in range(2)]
+        )
+        self.global_segment.action_recompute()
+        stored = self.global_segment.member_count
+        shown = self.global_segment.with_user(self.user_b).visible_member_count
+        self.assertEqual((stored, shown), (5, 2), "three of its members are company A's")
+        b_static = self.Segment.create(
+            {
+                "name": "Three of B",
+                "segment_type": "static",
+                "company_id": self.company_b.id,
+                "partner_ids": [(6, 0, (self.ghent | self.lille | self.paris).ids)],
+            }
+        )
+        Segment = self.Segment.with_user(self.user_b).with_context(allowed_company_ids=self.company_b.ids)
+        both = [("id", "in", (self.global_segment | b_static).ids)]
+        shared = [("id", "=", self.global_segment.id)]
+        self.assertFalse(Segment.search_count(shared + [("member_count", "=", stored)]))
+        self.assertFalse(Segment.search_count(shared + [("member_count", ">", shown)]))
+        self.assertEqual(Segment.search_count(shared + [("member_count", "=", shown)]), 1)
+        self.assertEqual(Segment._read_group(shared, [], ["member_count:sum"]), [(shown,)])
+        self.assertEqual(Segment._read_group(shared, ["member_count"], ["__count"]), [(shown, 1)])
+        self.assertEqual(Segment.search(both, order="member_count desc"), b_static | self.global_segment)
+        self.assertEqual(
+            self.Segment.search(both, order="member_count desc"), self.global_segment | b_static, "stored"
+        )
+        self.assertEqual(b_static.with_user(self.user_b).member_count, 3, "a company's segment: its count")
+
+    def test_naming_a_segment_the_user_may_not_read_on_a_partner_tells_nothing(self):
+        """Linking a member (or unlinking a partner that is not one) changes nothing: it
+        must be refused all the same, or it tells who is in the segment."""
+        static_a = self.Segment.create(
+            {
+                "name": "A's static",
+                "segment_type": "static",
+                "company_id": self.company_a.id,
+                "partner_ids": [(4, self.ghent.id)],
+            }
+        )
+        for partner in (self.ghent, self.lille):  # a member, and not one
+            for command in (Command.link(static_a.id), Command.unlink(static_a.id)):
+                with self.assertRaises(AccessError):
+                    partner.with_user(self.manager_b).write({"static_segment_ids": [command]})
+        dynamic_b = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
+        dynamic_b.action_recompute()
+        with self.assertRaises(UserError):
+            self.lille.with_user(self.manager_b).write({"static_segment_ids": [Command.link(dynamic_b.id)]})
+        self.assertEqual(self.members(static_a), self.ghent)
+
+    def test_filling_applies_only_conditions_its_user_may_read(self):
+        own_documents = new_test_user(
+            self.env,
+            login="seg_manager_b_own_documents",
+            company_id=self.company_b.id,
+            company_ids=self.company_b.ids,
+            groups="base.group_user,sales_team.group_sale_salesman,partner_segmentation.group_segment_manager",
+        )
+        self.confirmed_order(self.lille, "2026-01-15", self.company_b)
+        spenders = self.Segment.create(
+            {
+                "name": "Spenders of B",
+                "segment_type": "static",
+                "company_id": self.company_b.id,
+                "domain": "[('purchase_total_365d', '>', 0)]",
+            }
+        )
+        self.assertFalse(spenders.author_id, "written by the system")
+        with self.assertRaises(UserError):
+            spenders.with_user(own_documents).action_fill_from_domain()
+        self.assertFalse(self.members(spenders))
+        spenders.with_user(self.manager_b).action_fill_from_domain()  # reads purchase figures
+        self.assertEqual(self.members(spenders), self.lille)
+
+    def test_segments_using_one_another_in_a_row_are_bounded(self):
+        Segment = self.Segment.with_user(self.manager_b)
+        chain = Segment.create(
+            {"name": "Link 1", "company_id": self.company_b.id, "domain": "[('city', '=', 'Ghent')]"}
+        )
+        for position in range(2, MAX_SEGMENT_CHAIN + 1):
+            chain |= Segment.create(
+                {
+                    "name": f"Link {position}",
+                    "company_id": self.company_b.id,
+                    "domain": f"[('segment_ids', 'in', [{chain[-1].id}])]",
+                }
+            )
+        self.assertEqual(chain[-1].depends_on_ids, chain[-2])
+        with self.assertRaises(ValidationError):  # one more at the end
+            Segment.create(
+                {
+                    "name": "Too far",
+                    "company_id": self.company_b.id,
+                    "domain": f"[('segment_ids', 'in', [{chain[-1].id}])]",
+                }
+            )
+        head = Segment.create(
+            {"name": "Head", "company_id": self.company_b.id, "domain": "[('city', '=', 'Lille')]"}
+        )
+        with self.assertRaises(ValidationError):  # or at the start, under segments using it
+            chain[0].write({"domain": f"[('segment_ids', 'in', [{head.id}])]"})
+        self.assertEqual(chain.sudo()._in_dependency_order(), chain)
+
+    def test_a_dynamic_segments_members_and_uses_are_not_written_by_hand(self):
+        dynamic = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
+        other = self.make_segment("[('city', '=', 'Paris')]", company_id=self.company_b.id)
+        as_b = dynamic.with_user(self.manager_b)
+        with self.assertRaises(UserError):
+            as_b.write({"partner_ids": [Command.link(self.paris.id)]})
+        with self.assertRaises(UserError):
+            as_b.create(
+                {"name": "Handmade", "company_id": self.company_b.id, "partner_ids": [(6, 0, self.paris.ids)]}
+            )
+        with self.assertRaises(UserError):
+            as_b.write({"depends_on_ids": [Command.link(other.id)]})
+        self.assertFalse(self.members(dynamic) & self.paris)
+        self.assertFalse(dynamic.depends_on_ids)
+
+    def test_entries_of_partners_the_user_may_not_read_cannot_be_confirmed(self):
+        self.secret.city = "Lille"
+        self.global_segment.action_recompute()
+        event = self.env["res.partner.segment.event"].search([("partner_id", "=", self.secret.id)])
+        self.assertTrue(event)
+        as_b = event.with_user(self.user_b)
+        self.assertFalse(as_b.exists())
+        self.assertFalse(as_b.has_access("read"))
+        self.assertEqual(as_b.read(["kind", "partner_id"]), [], "as if it did not exist: no name in an error")
+        row = self.env["res.partner.segment.event"].search([("partner_id", "=", self.ghent.id)], limit=1)
+        self.assertTrue(row.with_user(self.user_b).has_access("read"), "a readable partner's row is found")
