@@ -76,10 +76,11 @@ FIGURES = (
     Figure(
         "purchase_total_12m",
         "monetary",
-        "Purchased, last 12 months",
+        "Purchased, last 12 months (daily)",
         f"coalesce(sum({AMOUNT}) FILTER (WHERE so.date_order >= %(today)s - interval '{STORED_WINDOW}'), 0)",
         0,
-        "Untaxed amount of the confirmed orders of the last 365 days.",
+        "Untaxed amount of the confirmed orders of the last 365 days as of the last lifecycle run "
+        "(daily). For the amount at this moment: Purchased, last 365 days.",
     ),
     # live: exact at the moment they are read or searched
     Figure(

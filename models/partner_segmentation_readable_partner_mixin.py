@@ -16,3 +16,15 @@ class PartnerSegmentationReadablePartnerMixin(models.AbstractModel):
             readable = self.env["res.partner"].with_context(active_test=False)._search([])
             domain = expression.AND([domain, [("partner_id", "in", readable)]])
         return super()._search(domain, offset, limit, order)
+
+    def action_open_partner(self):
+        """A row's click in the lists: its partner's form, as in Odoo's own reports."""
+        self.ensure_one()
+        return {
+            "type": "ir.actions.act_window",
+            "res_model": "res.partner",
+            "res_id": self.partner_id.id,
+            "view_mode": "form",
+            "views": [(False, "form")],
+            "target": "current",
+        }

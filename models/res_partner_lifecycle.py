@@ -98,7 +98,7 @@ class ResPartnerLifecycle(models.Model):
     company_id = fields.Many2one("res.company", required=True, ondelete="cascade")
     currency_id = fields.Many2one(related="company_id.currency_id")
     stage = fields.Selection(STAGES, required=True)
-    stage_since = fields.Date()
+    stage_since = fields.Date("Since")
     # purchase_count, last_purchase_date, purchase_total...: one field per figure
     locals().update(figure_fields(STORED_FIGURES, currency_field="currency_id"))
     # rfm_recency, rfm_frequency, rfm_monetary, rfm_segment

@@ -17,8 +17,8 @@ class ResPartnerLifecycleTransition(models.Model):
 
     partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")
-    from_stage = fields.Selection(STAGES, help="Empty: the partner had no stage before.")
-    to_stage = fields.Selection(STAGES, help="Empty: the partner lost all history.")
+    from_stage = fields.Selection(STAGES, "From stage", help="Empty: the partner had no stage before.")
+    to_stage = fields.Selection(STAGES, "To stage", help="Empty: the partner lost all history.")
     date = fields.Date(required=True, index=True)
     initial = fields.Boolean(
         "First stage",

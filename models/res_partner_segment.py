@@ -131,6 +131,11 @@ class ResPartnerSegment(models.Model):
         help="Members you may read. For a segment shared with all companies, a user of some "
         "companies only counts the members those companies let them read.",
     )
+    shared_locked = fields.Boolean(
+        "Shared, changed by others",
+        compute="_compute_shared_locked",
+        help="A segment shared with every company: only a user allowed in every company may change it.",
+    )
     include_partner_ids = fields.Many2many(
         "res.partner",
         "res_partner_segment_include",
@@ -171,8 +176,10 @@ class ResPartnerSegment(models.Model):
     )
     last_computed_at = fields.Datetime("Last computed", readonly=True, copy=False)
     last_duration = fields.Float("Last duration (s)", readonly=True, copy=False, digits=(16, 3))
-    last_error = fields.Text(readonly=True, copy=False)
-    next_recompute_at = fields.Datetime(compute="_compute_next_recompute_at", store=True, index=True)
+    last_error = fields.Text("Last error", readonly=True, copy=False)
+    next_recompute_at = fields.Datetime(
+        "Next recompute", compute="_compute_next_recompute_at", store=True, index=True
+    )
     recompute_requested_at = fields.Datetime(
         "Recompute pending since",
         readonly=True,
@@ -322,6 +329,13 @@ class ResPartnerSegment(models.Model):
         for segment in self:
             segment.visible_member_count = counts[segment.id] if segment in partial else segment.member_count
             segment.counts_partial = segment in partial
+
+    @api.depends("company_id")
+    @api.depends_context("uid")
+    def _compute_shared_locked(self):
+        locked = not self.env.su and not self._is_user_of_every_company()
+        for segment in self:
+            segment.shared_locked = locked and not segment.company_id
 
     def _read_format(self, fnames, load="_classic_read"):
         """A user of some companies reads, as a shared segment's member count, the count of
@@ -553,8 +567,14 @@ class ResPartnerSegment(models.Model):
                 if not current.browse().has_access("read"):
                     raise segment_domain.DomainError(f"you may not read {current._description} ({current._name})")
                 if not field.is_accessible(current.env):
+                    groups = [
+                        group.full_name
+                        for xmlid in (field.groups or "").split(",")
+                        if (group := self.env.ref(xmlid.strip(), raise_if_not_found=False))
+                    ]
                     raise segment_domain.DomainError(
-                        f"you may not read the field “{field.string}” ({name}) of " f"{current._description}"
+                        f"you may not read the field “{field.string}” ({name}) of {current._description}"
+                        + (f": it is for {', '.join(groups)}" if groups else "")
                     )
                 if not (field.store or field.search):
                     raise segment_domain.DomainError(
@@ -943,6 +963,32 @@ class ResPartnerSegment(models.Model):
                         segment.name,
                     )
                 )
+
+    def action_recompute_notify(self):
+        """The form's *Recompute* button: ``action_recompute``, then what came of it (the
+        members the user may read, or the error each failed segment recorded)."""
+        self.action_recompute()
+        self.invalidate_recordset()
+        failed = self.filtered("last_error")
+        lines = [
+            self.env._("“%(name)s” failed: %(error)s", name=segment.name, error=segment.last_error)
+            if segment in failed
+            else self.env._(
+                "“%(name)s” has %(count)s members.", name=segment.name, count=segment.visible_member_count
+            )
+            for segment in self
+        ]
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "title": self.env._("Segment not recomputed") if failed else self.env._("Segment recomputed"),
+                "message": " ".join(lines),
+                "type": "danger" if failed else "success",
+                "sticky": bool(failed),
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def _take_for_scheduler(self):
         """Take this segment for this scheduler worker until its commit, never waiting: the
@@ -1389,7 +1435,9 @@ class ResPartnerSegment(models.Model):
             "tag": "display_notification",
             "params": {
                 "title": self.name,
-                "message": self.env._("%s partners match these conditions now.", count),
+                "message": self.env._("%s partners you may read match these conditions now.", count)
+                if self.counts_partial
+                else self.env._("%s partners match these conditions now.", count),
                 "type": "info",
             },
         }
@@ -1397,9 +1445,11 @@ class ResPartnerSegment(models.Model):
     def action_view_members(self):
         self.ensure_one()
         action = self.env["ir.actions.act_window"]._for_xml_id("contacts.action_contacts")
+        title = self.env._("Members of %s", self.name)
         action.update(
             {
-                "name": self.env._("Members of %s", self.name),
+                "name": title,
+                "display_name": title,  # the breadcrumb's
                 "domain": [("segment_ids", "in", self.ids)],
                 "context": {"default_static_segment_ids": self.ids, "default_segment_id": self.id}
                 if self.segment_type == "static"

@@ -14,7 +14,7 @@ class ResPartnerSegmentHistory(models.Model):
 
     segment_id = fields.Many2one("res.partner.segment", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one(related="segment_id.company_id", store=True, index=True)
-    computed_at = fields.Datetime(required=True, default=fields.Datetime.now, index=True)
+    computed_at = fields.Datetime("Computed", required=True, default=fields.Datetime.now, index=True)
     member_count = fields.Integer("Members")
     added_count = fields.Integer("Joined")
     removed_count = fields.Integer("Left")

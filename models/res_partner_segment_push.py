@@ -24,7 +24,7 @@ class ResPartnerSegmentPush(models.Model):
     company_id = fields.Many2one(
         "res.company", required=True, readonly=True, help="Whose confirmed orders the lift counts."
     )
-    pushed_at = fields.Datetime(required=True, readonly=True)
+    pushed_at = fields.Datetime("Pushed", required=True, readonly=True)
     holdout_percent = fields.Integer("Holdout (%)", readonly=True)
     lift_days = fields.Integer(
         "Days after the push", default=30, help="The orders confirmed within this many days after the push count."

@@ -1,5 +1,6 @@
-from odoo import fields, models
+from odoo import api, fields, models
 
+from ..engine import domain as segment_domain
 from .res_partner_segment import without_defaults
 
 
@@ -21,6 +22,29 @@ class ResPartnerSegmentTemplate(models.Model):
     )
     description = fields.Text(translate=True)
     domain = fields.Char("Conditions", required=True, default="[]")
+    unusable_reason = fields.Char(
+        "Not available to you",
+        compute="_compute_unusable_reason",
+        help="Why you cannot make a segment from this template: its conditions read a field you "
+        "may not read, or you are not a segmentation manager.",
+    )
+
+    @api.depends("domain")
+    @api.depends_context("uid", "allowed_company_ids")
+    def _compute_unusable_reason(self):
+        Segment = self.env["res.partner.segment"]
+        manager = self.env.su or self.env.user.has_group("partner_segmentation.group_segment_manager")
+        for template in self:
+            reason = False
+            if not manager:
+                reason = self.env._("Segmentation managers make segments from templates.")
+            else:
+                try:
+                    domain = segment_domain.parse(self.env, template.domain)
+                    Segment._check_conditions_readable(domain, self.env["res.partner"])
+                except segment_domain.DomainError as exc:
+                    reason = self.env._("Not for you: %s.", exc)
+            template.unusable_reason = reason
 
     def action_use(self):
         """A new segment of the current company from this template, opened in its form:

@@ -1087,3 +1087,52 @@ class TestRedTeamEighthRound(AccessCase):
         self.assertEqual(as_b.read(["kind", "partner_id"]), [], "as if it did not exist: no name in an error")
         row = self.env["res.partner.segment.event"].search([("partner_id", "=", self.ghent.id)], limit=1)
         self.assertTrue(row.with_user(self.user_b).has_access("read"), "a readable partner's row is found")
+
+
+@tagged("post_install", "-at_install")
+class TestWhatTheScreensSay(AccessCase):
+    """Round 8's walk through the screens as a manager of company B: what each button and
+    list tells, and only what that user may read."""
+
+    def test_recompute_button_says_how_many_members_the_user_may_read(self):
+        action = self.global_segment.with_user(self.manager_b).action_recompute_notify()
+        shown = self.global_segment.with_user(self.manager_b).visible_member_count
+        self.assertLess(shown, self.global_segment.member_count, "company A's partner is a member too")
+        params = action["params"]
+        self.assertEqual((params["type"], params["title"]), ("success", "Segment recomputed"))
+        self.assertIn(f"has {shown} members", params["message"])
+
+    def test_recompute_button_says_why_a_segment_failed(self):
+        segment = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)
+        segment.with_user(self.manager_b).write({"domain": "[('city', '=', 'Lille')]"})  # the author, no longer in B:
+        self.manager_b.write({"company_ids": [(6, 0, self.company_a.ids)], "company_id": self.company_a.id})
+        params = segment.action_recompute_notify()["params"]
+        self.assertEqual((params["type"], params["sticky"]), ("danger", True))
+        self.assertIn("failed", params["message"])
+        self.assertIn(segment.last_error, params["message"])
+
+    def test_a_template_says_who_cannot_use_it_and_why(self):
+        own_documents = new_test_user(
+            self.env,
+            login="seg_manager_own_documents_templates",
+            company_id=self.company_b.id,
+            company_ids=self.company_b.ids,
+            groups="base.group_user,sales_team.group_sale_salesman,partner_segmentation.group_segment_manager",
+        )
+        due = self.env.ref("partner_segmentation.template_due_to_reorder")
+        reason = due.with_user(own_documents).unusable_reason
+        self.assertIn("Days to expected purchase", reason)
+        self.assertIn(self.env.ref("sales_team.group_sale_salesman_all_leads").full_name, reason)
+        self.assertFalse(due.with_user(self.manager_b).unusable_reason)
+        self.assertFalse(
+            self.env.ref("partner_segmentation.template_no_email").with_user(own_documents).unusable_reason
+        )
+        self.assertIn("managers", due.with_user(self.user_b).unusable_reason)
+
+    def test_a_rows_click_opens_its_partner_and_members_lists_say_whose(self):
+        self.secret.city = "Lille"
+        self.global_segment.action_recompute()
+        event = self.env["res.partner.segment.event"].search([("partner_id", "=", self.secret.id)])
+        self.assertEqual(event.action_open_partner()["res_id"], self.secret.id)
+        action = self.global_segment.action_view_members()
+        self.assertEqual(action["display_name"], "Members of Ghent everywhere")
