@@ -924,19 +924,22 @@ class ResPartnerSegment(models.Model):
     # ------------------------------------------------------------------ recompute
 
     def _in_dependency_order(self):
-        """These segments, each after the segments it uses."""
-        ordered, done = [], set()
-
-        def visit(segment, path):
-            if segment.id in done or segment.id in path:
-                return
-            for other in segment.depends_on_ids & self:
-                visit(other, path | {segment.id})
-            done.add(segment.id)
-            ordered.append(segment.id)
-
-        for segment in self:
-            visit(segment, frozenset())
+        """These segments, each after the segments it uses: a depth-first walk with its own
+        stack, so no chain (however it was stored) exhausts Python's recursion, and a cycle
+        (refused on save) is cut where it closes."""
+        ordered, done, open_ = [], set(), set()
+        for root in self:
+            stack = [(root, False)]
+            while stack:
+                segment, uses_done = stack.pop()
+                if uses_done:
+                    open_.discard(segment.id)
+                    done.add(segment.id)
+                    ordered.append(segment.id)
+                elif segment.id not in done and segment.id not in open_:
+                    open_.add(segment.id)
+                    stack.append((segment, True))
+                    stack.extend((other, False) for other in reversed(segment.depends_on_ids & self))
         return self.browse(ordered)
 
     @api.model

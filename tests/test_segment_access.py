@@ -1059,7 +1059,27 @@ class TestRedTeamEighthRound(AccessCase):
         )
         with self.assertRaises(ValidationError):  # or at the start, under segments using it
             chain[0].write({"domain": f"[('segment_ids', 'in', [{head.id}])]"})
-        self.assertEqual(chain.sudo()._in_dependency_order(), chain)
+        self.assertEqual(chain.sudo()[::-1]._in_dependency_order().ids, chain.ids)
+
+    def test_a_chain_stored_before_the_bound_is_ordered_without_recursion(self):
+        """A database may hold longer chains from before the bound: the scheduler orders
+        1,200 of them without exhausting Python's recursion (it failed for every company)."""
+        chain = self.Segment.create(
+            [
+                {"name": f"Old link {i}", "company_id": self.company_b.id, "segment_type": "static"}
+                for i in range(1200)
+            ]
+        )
+        self.env.cr.execute(
+            SQL(
+                "INSERT INTO res_partner_segment_dependency (segment_id, depends_on_id) SELECT * FROM unnest(%s, %s)",
+                chain[1:].ids,
+                chain[:-1].ids,
+            )
+        )
+        chain.invalidate_recordset(["depends_on_ids"])
+        self.assertEqual(chain[-1].depends_on_ids, chain[-2])
+        self.assertEqual(chain[::-1]._in_dependency_order().ids, chain.ids)
 
     def test_a_dynamic_segments_members_and_uses_are_not_written_by_hand(self):
         dynamic = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
@@ -1104,7 +1124,9 @@ class TestWhatTheScreensSay(AccessCase):
 
     def test_recompute_button_says_why_a_segment_failed(self):
         segment = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)
-        segment.with_user(self.manager_b).write({"domain": "[('city', '=', 'Lille')]"})  # the author, no longer in B:
+        segment.with_user(self.manager_b).write(
+            {"domain": "[('city', '=', 'Lille')]"}
+        )  # the author, no longer in B:
         self.manager_b.write({"company_ids": [(6, 0, self.company_a.ids)], "company_id": self.company_a.id})
         params = segment.action_recompute_notify()["params"]
         self.assertEqual((params["type"], params["sticky"]), ("danger", True))
