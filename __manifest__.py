@@ -28,6 +28,7 @@
         "views/res_partner_rfm_snapshot_views.xml",
         "views/res_partner_lifecycle_transition_views.xml",
         "views/res_config_settings_views.xml",
+        "wizards/res_partner_lifecycle_settings_wizard_views.xml",
         "views/sale_order_views.xml",
         "views/mailing_mailing_views.xml",
         "report/sale_report_views.xml",

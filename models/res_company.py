@@ -23,6 +23,19 @@ class LifecycleRunning(UserError):
         self.companies = companies
 
 
+def lifecycle_settings_fields():
+    """The company's lifecycle settings as fields of a settings form on ``company_id``
+    (Odoo's Settings page, the managers' settings dialog): one truth, the company's."""
+    return {
+        **{
+            fname: type(getattr(ResCompany, fname))(related=f"company_id.{fname}", readonly=False)
+            for fname in ResCompany._LIFECYCLE_SETTINGS
+        },
+        "lifecycle_cycle_measured": fields.Boolean(related="company_id.lifecycle_cycle_measured"),
+        "lifecycle_last_run": fields.Datetime(related="company_id.lifecycle_last_run"),
+    }
+
+
 class ResCompany(models.Model):
     _inherit = "res.company"
 

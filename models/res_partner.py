@@ -108,10 +108,23 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._refuse_hand_set_segments(vals)
-        partners = super().create(vals_list)
-        if any("static_segment_ids" in vals for vals in vals_list):
+        # a mailing form's default_segment_ids (its own field) reaching a contact created
+        # from it: segments that follow conditions are never a contact's default
+        computed = {f"default_{fname}" for fname in SEGMENT_FIELDS if fname != "static_segment_ids"}
+        creator = (
+            self.with_context(  # pylint: disable=context-overridden
+                {key: value for key, value in self.env.context.items() if key not in computed}
+            )
+            if computed & self.env.context.keys()
+            else self
+        )
+        # static segments given as a context default are named like those in the values
+        default = self.env.context.get("default_static_segment_ids")
+        given = [{"static_segment_ids": default, **vals} if default else vals for vals in vals_list]
+        partners = super(ResPartner, creator).create(vals_list).with_env(self.env)
+        if any("static_segment_ids" in vals for vals in given):
             partners.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
-            named = [id_ for vals in vals_list for id_ in named_ids(vals.get("static_segment_ids"))]
+            named = [id_ for vals in given for id_ in named_ids(vals.get("static_segment_ids"))]
             partners._check_static_segments(
                 partners.sudo().segment_ids | self.env["res.partner.segment"].browse(named)
             )

@@ -323,12 +323,16 @@ class ResPartnerSegment(models.Model):
         allowed, or those selected in the company switcher) gets the count of the members
         that user may read there, in one grouped query -- the count the members list shows."""
         partial = self.browse()
-        if not self._shows_stored_counts():
-            partial = self.filtered(lambda s: s.id and not s.company_id)
-        counts = membership.count_members(self.env.cr, partial.ids, partial and self._readable_partners_sql())
+        if not self._shows_stored_counts():  # saved segments and their copies in a form (onchange)
+            partial = self.filtered(lambda s: s._origin.id and not s.company_id)
+        counts = membership.count_members(
+            self.env.cr, partial._origin.ids, partial and self._readable_partners_sql()
+        )
         for segment in self:
-            segment.visible_member_count = counts[segment.id] if segment in partial else segment.member_count
             segment.counts_partial = segment in partial
+            segment.visible_member_count = (
+                counts[segment._origin.id] if segment.counts_partial else segment.member_count
+            )
 
     @api.depends("company_id")
     @api.depends_context("uid")
@@ -673,8 +677,9 @@ class ResPartnerSegment(models.Model):
 
     def _check_dependency_cycle(self):
         self.mapped("depends_on_ids")  # computed as the writer, then followed in sudo
-        every = self.sudo().with_context(active_test=False)  # archived ones may come back
-        for segment in self.sudo():  # through segments of other authors too
+        # through segments of other authors, and archived ones (they may come back)
+        every = self.sudo().with_context(active_test=False)
+        for segment in every:
             seen, stack = set(), list(segment.depends_on_ids)
             while stack:
                 other = stack.pop()
@@ -1183,15 +1188,17 @@ class ResPartnerSegment(models.Model):
             self.env[model].with_env(mailing_list.env).check_access("create")
         if mode == "sync":
             self.env["mailing.subscription"].with_env(mailing_list.env).check_access("unlink")
-            hidden = self.filtered(lambda s: s.visible_member_count < s.member_count)
+            hidden = self.filtered("counts_partial")
             if hidden:
                 # a sync keeps what the user reads of the members: it would remove the
                 # others' subscriptions, which that user never sees (a push from the wizard,
-                # or a linked list synced after this user's recompute)
+                # or a linked list synced after this user's recompute). Refused whether or not
+                # other companies' partners are members now: the refusal tells nothing of them.
                 raise UserError(
                     self.env._(
-                        "You may not read every member of segment “%s”: a sync would remove the "
-                        "others from the list. Use “Add only”, or ask a user of every company.",
+                        "Segment “%s” is shared with every company and you work in some of them: "
+                        "a sync would remove the members you may not read from the list. Use "
+                        "“Add only”, or ask a user of every company.",
                         hidden[0].name,
                     )
                 )

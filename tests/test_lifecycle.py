@@ -769,3 +769,49 @@ class TestLifecycleAccess(LifecycleCase):
         reactivation = self.env["res.partner.segment"].browse(template.with_company(main).action_use()["res_id"])
         reactivation.action_recompute()
         self.assertIn(self.customer, reactivation.partner_ids)
+
+    def test_a_manager_who_is_not_an_administrator_changes_the_settings_of_their_company(self):
+        """SPEC 4: segmentation managers change the settings; Odoo's Settings page is for
+        administrators only, so managers get their company's settings in a dialog."""
+        manager = new_test_user(
+            self.env,
+            login="lc_settings_manager_c2",
+            company_id=self.c2.id,
+            company_ids=self.c2.ids,
+            groups="base.group_user,partner_segmentation.group_segment_manager",
+        )
+        Settings = self.env["res.partner.lifecycle.settings.wizard"].with_user(manager)
+        Settings = Settings.with_context(allowed_company_ids=self.c2.ids)
+        wizard = Settings.create({"lifecycle_cycle_mode": "interval", "lifecycle_churn_factor": 3})
+        self.assertEqual(wizard.company_id, self.c2)
+        self.assertEqual((self.c2.lifecycle_cycle_mode, self.c2.lifecycle_churn_factor), ("interval", 3))
+        wizard.write({"lifecycle_dormant_factor": 6})
+        self.assertEqual(self.c2.lifecycle_dormant_factor, 6)
+        with self.assertRaises(ValidationError):  # the company's own checks hold
+            wizard.write({"lifecycle_new_factor": 5})
+        with freeze_time(TODAY):
+            params = wizard.action_recompute_lifecycle()["params"]
+        self.assertTrue(
+            params["message"].startswith("Settings saved; stages and purchase figures of Lifecycle Two")
+        )
+        self.assertTrue(self.c2.lifecycle_last_run)
+        # not another company's, not another user's dialog, not a segmentation user's
+        with self.assertRaises(AccessError):
+            Settings.create({"company_id": self.c1.id, "lifecycle_churn_factor": 3.5})
+        self.assertEqual(self.c1.lifecycle_churn_factor, 2.0)
+        with self.assertRaises(AccessError):
+            wizard.write({"company_id": self.c1.id})
+        other = new_test_user(
+            self.env,
+            login="lc_settings_manager_c2_bis",
+            company_id=self.c2.id,
+            company_ids=self.c2.ids,
+            groups="base.group_user,partner_segmentation.group_segment_manager",
+        )
+        with self.assertRaises(AccessError):
+            wizard.with_user(other).write({"lifecycle_active_count": 3})
+        with self.assertRaises(UserError):
+            self.env["res.partner.lifecycle.settings.wizard"].with_user(self.user_c2).with_context(
+                allowed_company_ids=self.c2.ids
+            ).create({"lifecycle_active_count": 3})
+        self.assertEqual(self.c2.lifecycle_active_count, 2)

@@ -339,10 +339,16 @@ class TestSegmentMailing(TransactionCase):
         )
         shared._push_to_list(self.mlist, "add")  # as the superuser: both subscribed
         wizard = self.wizard(segment_ids=[(6, 0, shared.ids)], mode="sync")
-        with self.assertRaisesRegex(UserError, "may not read every member"):
+        with self.assertRaisesRegex(UserError, "shared with every company"):
             wizard.action_apply()
-        with self.assertRaisesRegex(UserError, "may not read every member"):  # a linked list's sync
+        with self.assertRaisesRegex(UserError, "shared with every company"):  # a linked list's sync
             shared.with_user(self.marketer)._push_to_list(self.mlist, "sync")
+        # refused the same way when every member is readable: a refusal that depended on
+        # it would tell whether another company's partners are members
+        shared.sudo().partner_ids = self.alice
+        with self.assertRaisesRegex(UserError, "shared with every company"):
+            shared.with_user(self.marketer)._push_to_list(self.mlist, "sync")
+        shared.sudo().partner_ids = self.alice | private
         wizard.mode = "add"
         wizard.action_apply()
         self.assertEqual(self.subscriptions("alice@example.com").contact_id.email_normalized, "alice@example.com")

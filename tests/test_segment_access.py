@@ -1008,6 +1008,35 @@ class TestRedTeamEighthRound(AccessCase):
             self.lille.with_user(self.manager_b).write({"static_segment_ids": [Command.link(dynamic_b.id)]})
         self.assertEqual(self.members(static_a), self.ghent)
 
+    def test_a_shared_segments_count_in_a_form_is_the_readers(self):
+        """A form's copy of a segment (onchange: a new record whose origin is saved) counts
+        as the saved one: the stored count told how many members are another company's."""
+        self.assertEqual(self.global_segment.member_count, 3)
+        form = self.global_segment.with_user(self.user_b).with_context(allowed_company_ids=self.company_b.ids)
+        copy = form.new(origin=form)
+        self.assertEqual((copy.visible_member_count, copy.counts_partial), (2, True))
+        user = form.new({"domain": f"[('segment_ids', 'in', [{self.global_segment.id}])]"})
+        self.assertEqual(user.depends_on_ids.visible_member_count, 2)
+
+    def test_contacts_created_with_segment_defaults_join_only_readable_static_segments(self):
+        dynamic_b = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
+        dynamic_b.action_recompute()
+        Partner = self.Partner.with_user(self.manager_b).with_context(allowed_company_ids=self.company_b.ids)
+        for default in ([dynamic_b.id], [(6, 0, self.global_segment.ids)]):
+            with self.assertRaises(UserError):
+                Partner.with_context(default_static_segment_ids=default).create({"name": "Slipped in"})
+        # a mailing form's own default (segments of its recipients) is no contact's segment
+        contact = Partner.with_context(default_segment_ids=[(6, 0, dynamic_b.ids)]).create(
+            {"name": "From a mailing"}
+        )
+        self.assertFalse(contact.sudo().segment_ids)
+        static_b = self.Segment.create(
+            {"name": "B static", "segment_type": "static", "company_id": self.company_b.id}
+        )
+        joined = Partner.with_context(default_static_segment_ids=static_b.ids).create({"name": "Joins"})
+        self.assertEqual(self.members(static_b), joined)
+        self.assertEqual(static_b.member_count, 1)
+
     def test_filling_applies_only_conditions_its_user_may_read(self):
         own_documents = new_test_user(
             self.env,
@@ -1054,6 +1083,16 @@ class TestRedTeamEighthRound(AccessCase):
                     "domain": f"[('segment_ids', 'in', [{chain[-1].id}])]",
                 }
             )
+        chain[-1].action_archive()  # an archived segment still counts: it may come back
+        with self.assertRaises(ValidationError):
+            Segment.create(
+                {
+                    "name": "Past it",
+                    "company_id": self.company_b.id,
+                    "domain": f"[('segment_ids', 'in', [{chain[-1].id}])]",
+                }
+            )
+        chain[-1].action_unarchive()
         head = Segment.create(
             {"name": "Head", "company_id": self.company_b.id, "domain": "[('city', '=', 'Lille')]"}
         )

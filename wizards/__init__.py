@@ -6,3 +6,4 @@ from . import res_partner_segment_overlap_wizard_line
 from . import res_partner_segment_explain_wizard
 from . import res_partner_segment_explain_wizard_line
 from . import base_partner_merge_automatic_wizard
+from . import res_partner_lifecycle_settings_wizard
