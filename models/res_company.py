@@ -25,14 +25,20 @@ class LifecycleRunning(UserError):
 
 def lifecycle_settings_fields():
     """The company's lifecycle settings as fields of a settings form on ``company_id``
-    (Odoo's Settings page, the managers' settings dialog): one truth, the company's."""
+    (Odoo's Settings page, the managers' settings dialog): one truth, the company's. Read as
+    the user (a related field reads as the superuser): a form's ``onchange`` to another
+    company would otherwise show that company's settings and measured cycle to anyone."""
     return {
         **{
-            fname: type(getattr(ResCompany, fname))(related=f"company_id.{fname}", readonly=False)
+            fname: type(getattr(ResCompany, fname))(
+                related=f"company_id.{fname}", readonly=False, compute_sudo=False
+            )
             for fname in ResCompany._LIFECYCLE_SETTINGS
         },
-        "lifecycle_cycle_measured": fields.Boolean(related="company_id.lifecycle_cycle_measured"),
-        "lifecycle_last_run": fields.Datetime(related="company_id.lifecycle_last_run"),
+        "lifecycle_cycle_measured": fields.Boolean(
+            related="company_id.lifecycle_cycle_measured", compute_sudo=False
+        ),
+        "lifecycle_last_run": fields.Datetime(related="company_id.lifecycle_last_run", compute_sudo=False),
     }
 
 

@@ -108,20 +108,11 @@ class ResPartner(models.Model):
     def create(self, vals_list):
         for vals in vals_list:
             self._refuse_hand_set_segments(vals)
-        # a mailing form's default_segment_ids (its own field) reaching a contact created
-        # from it: segments that follow conditions are never a contact's default
-        computed = {f"default_{fname}" for fname in SEGMENT_FIELDS if fname != "static_segment_ids"}
-        creator = (
-            self.with_context(  # pylint: disable=context-overridden
-                {key: value for key, value in self.env.context.items() if key not in computed}
-            )
-            if computed & self.env.context.keys()
-            else self
-        )
-        # static segments given as a context default are named like those in the values
-        default = self.env.context.get("default_static_segment_ids")
-        given = [{"static_segment_ids": default, **vals} if default else vals for vals in vals_list]
-        partners = super(ResPartner, creator).create(vals_list).with_env(self.env)
+        # static segments given as a default (the context's, the user's own ``ir.default``)
+        # are named like those in the values
+        default = self.default_get(["static_segment_ids"])
+        given = [{**default, **vals} for vals in vals_list]
+        partners = super().create(vals_list)
         if any("static_segment_ids" in vals for vals in given):
             partners.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
             named = [id_ for vals in given for id_ in named_ids(vals.get("static_segment_ids"))]
@@ -130,6 +121,17 @@ class ResPartner(models.Model):
             )
             partners.sudo().segment_ids._refresh_member_count()
         return partners
+
+    @api.model
+    def default_get(self, fields_list):
+        """Segments that follow their conditions are never a contact's default, whoever set
+        it (a mailing form's own ``default_segment_ids`` reaching a contact created from it,
+        a user's ``ir.default``)."""
+        defaults = super().default_get(fields_list)
+        if not self.env.su:
+            for fname in ("segment_ids", "dynamic_segment_ids"):
+                defaults.pop(fname, None)
+        return defaults
 
     def write(self, vals):
         self._refuse_hand_set_segments(vals)

@@ -38,6 +38,8 @@ LIST_LOCK = 0x5E6E
 # context key: the member count in SQL is the one the user reads (``_as_shown``)
 SHOWN_COUNTS = "partner_segmentation_shown_counts"
 PARTNER_FIELDS = GUARDED_RELATIONS["res.partner.segment"]  # members, pinned, excluded
+# what a new segment's checks read, from its values or its defaults
+DEFAULTS_CHECKED = (*PARTNER_FIELDS, "segment_type", "company_id")
 # What decides, or runs on, a segment's members: whoever writes one of these becomes the
 # author whose rights the scheduler uses.
 CONDITION_FIELDS = {
@@ -324,7 +326,7 @@ class ResPartnerSegment(models.Model):
         that user may read there, in one grouped query -- the count the members list shows."""
         partial = self.browse()
         if not self._shows_stored_counts():  # saved segments and their copies in a form (onchange)
-            partial = self.filtered(lambda s: s._origin.id and not s.company_id)
+            partial = self.filtered(lambda s: s._origin.id and not s._origin.company_id)
         counts = membership.count_members(
             self.env.cr, partial._origin.ids, partial and self._readable_partners_sql()
         )
@@ -733,20 +735,35 @@ class ResPartnerSegment(models.Model):
 
     # ------------------------------------------------------------------ ORM
 
+    @api.model
+    def default_get(self, fields_list):
+        """A user's own defaults (context keys, or an ``ir.default`` set from any form) never
+        set what only the recompute writes, nor who wrote the conditions."""
+        defaults = super().default_get(fields_list)
+        if not self.env.su:
+            for fname in (SYSTEM_FIELDS | {"author_id"}) & defaults.keys():
+                field = self._fields[fname]
+                if field.default:
+                    defaults[fname] = field.default(self)
+                else:
+                    del defaults[fname]
+        return defaults
+
     @api.model_create_multi
     def create(self, vals_list):
-        defaults = {key[8:]: value for key, value in self.env.context.items() if key.startswith("default_")}
+        context_defaults = {
+            key[8:]: value for key, value in self.env.context.items() if key.startswith("default_")
+        }
         for vals in vals_list:
-            self._refuse_system_fields({**defaults, **vals})
-            self._refuse_hand_set_members(
-                vals, {vals.get("segment_type", defaults.get("segment_type", "dynamic"))}
-            )
+            self._refuse_system_fields({**context_defaults, **vals})
+            # what the segment gets: the values, else the defaults (the context's, the user's
+            # own ``ir.default``s, the fields')
+            given = {**self.default_get([f for f in DEFAULTS_CHECKED if f not in vals]), **vals}
+            self._refuse_hand_set_members(given, {given.get("segment_type") or "dynamic"})
             if "author_id" in vals and not self.env.su:
                 raise UserError(self.env._("The author of a segment's conditions is whoever writes them."))
-            company = self.env["res.company"].browse(
-                vals.get("company_id", defaults.get("company_id") or self.env.company.id)
-            )
-            self._check_partners_readable({**defaults, **vals}, company)  # default_partner_ids too
+            company = self.env["res.company"].browse(given.get("company_id", self.env.company.id))
+            self._check_partners_readable(given, company)
             if not self.env.su or "author_id" not in vals:
                 vals["author_id"] = False if self.env.su else self.env.uid
         segments = super().create(vals_list)

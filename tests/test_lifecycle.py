@@ -801,6 +801,11 @@ class TestLifecycleAccess(LifecycleCase):
         self.assertEqual(self.c1.lifecycle_churn_factor, 2.0)
         with self.assertRaises(AccessError):
             wizard.write({"company_id": self.c1.id})
+        for model in ("res.partner.lifecycle.settings.wizard", "res.config.settings"):  # a form's onchange
+            with self.assertRaises(AccessError):
+                self.env[model].with_user(self.user_c2).new({"company_id": self.c1.id}).mapped(
+                    "lifecycle_cycle_days"
+                )
         other = new_test_user(
             self.env,
             login="lc_settings_manager_c2_bis",

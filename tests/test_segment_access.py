@@ -1017,6 +1017,37 @@ class TestRedTeamEighthRound(AccessCase):
         self.assertEqual((copy.visible_member_count, copy.counts_partial), (2, True))
         user = form.new({"domain": f"[('segment_ids', 'in', [{self.global_segment.id}])]"})
         self.assertEqual(user.depends_on_ids.visible_member_count, 2)
+        # its company changed in the form: the count is still the saved segment's, as read
+        spec = {"visible_member_count": {}, "counts_partial": {}}
+        changed = form.onchange({"company_id": self.company_b.id}, ["company_id"], spec)["value"]
+        self.assertEqual(changed.get("visible_member_count", 2), 2, "unchanged or the reader's")
+        self.assertTrue(changed.get("counts_partial", True))
+
+    def test_a_users_own_defaults_set_no_segment_by_hand(self):
+        """Defaults a user sets for himself (``ir.default``, from any form) are checked like
+        values: no contact joins a dynamic segment, no segment gets an unreadable member or
+        a system field."""
+        dynamic_b = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
+        dynamic_b.action_recompute()
+        Default = self.env["ir.default"].with_user(self.manager_b)
+        Default.set("res.partner", "segment_ids", dynamic_b.ids, user_id=True)
+        Default.set("res.partner", "dynamic_segment_ids", self.global_segment.ids, user_id=True)
+        Partner = self.Partner.with_user(self.manager_b).with_context(allowed_company_ids=self.company_b.ids)
+        contact = Partner.create({"name": "Own defaults"})
+        self.assertFalse(contact.sudo().segment_ids)
+        Default.set("res.partner", "static_segment_ids", dynamic_b.ids, user_id=True)
+        with self.assertRaises(UserError):
+            Partner.create({"name": "Own default, dynamic"})
+        Segment = self.Segment.with_user(self.manager_b).with_context(allowed_company_ids=self.company_b.ids)
+        Default.set("res.partner.segment", "last_mailing_at", "2030-01-01 00:00:00", user_id=True)
+        Default.set("res.partner.segment", "member_count", 777777, user_id=True)
+        faked = Segment.create({"name": "Own defaults", "segment_type": "static", "company_id": self.company_b.id})
+        self.assertEqual((faked.sudo().last_mailing_at, faked.sudo().member_count), (False, 0))
+        Default.set("res.partner.segment", "partner_ids", self.secret.ids, user_id=True)
+        with self.assertRaises(AccessError):
+            Segment.create(
+                {"name": "Own default member", "segment_type": "static", "company_id": self.company_b.id}
+            )
 
     def test_contacts_created_with_segment_defaults_join_only_readable_static_segments(self):
         dynamic_b = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
