@@ -16,6 +16,15 @@ class MailingList(models.Model):
         "recomputes. Linked from the segment, where who may do it is checked.",
     )
 
+    @api.model
+    def default_get(self, fields_list):
+        """Nor as a default (a context key, a user's own ``ir.default``): the list's sync
+        runs as the system and would subscribe members the user may not read."""
+        defaults = super().default_get(fields_list)
+        if not self.env.su:
+            defaults.pop("segment_ids", None)
+        return defaults
+
     @api.model_create_multi
     def create(self, vals_list):
         if any("segment_ids" in vals for vals in vals_list):

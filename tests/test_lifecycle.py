@@ -799,6 +799,11 @@ class TestLifecycleAccess(LifecycleCase):
         with self.assertRaises(AccessError):
             Settings.create({"company_id": self.c1.id, "lifecycle_churn_factor": 3.5})
         self.assertEqual(self.c1.lifecycle_churn_factor, 2.0)
+        self.env["ir.default"].with_user(manager).set(  # a user's own default picks no company
+            "res.partner.lifecycle.settings.wizard", "company_id", self.c1.id, user_id=True
+        )
+        self.assertEqual(Settings.create({"lifecycle_default_cycle_days": 32}).company_id, self.c2)
+        self.assertEqual((self.c1.lifecycle_default_cycle_days, self.c2.lifecycle_default_cycle_days), (30, 32))
         with self.assertRaises(AccessError):
             wizard.write({"company_id": self.c1.id})
         for model in ("res.partner.lifecycle.settings.wizard", "res.config.settings"):  # a form's onchange

@@ -1049,6 +1049,46 @@ class TestRedTeamEighthRound(AccessCase):
                 {"name": "Own default member", "segment_type": "static", "company_id": self.company_b.id}
             )
 
+    def test_a_list_is_never_linked_to_segments_by_a_default(self):
+        """A list's sync runs as the system: linked by a default (context or the user's own
+        ``ir.default``), a list would receive members, or segments, its creator may not read."""
+        Lists = (
+            self.env["mailing.list"].with_user(self.manager_b).with_context(allowed_company_ids=self.company_b.ids)
+        )
+        by_context = Lists.with_context(default_segment_ids=[(6, 0, self.global_segment.ids)]).create(
+            {"name": "Ctx"}
+        )
+        self.env["ir.default"].with_user(self.manager_b).set(
+            "mailing.list", "segment_ids", self.global_segment.ids, user_id=True
+        )
+        by_default = Lists.create({"name": "Own default"})
+        self.assertFalse((by_context | by_default).sudo().segment_ids)
+
+    def test_wizard_rows_name_only_segments_their_user_may_read(self):
+        static_a = self.Segment.create(
+            {"name": "A's hidden name", "segment_type": "static", "company_id": self.company_a.id}
+        )
+        as_b = self.env["res.partner.segment.add.wizard"].with_user(self.user_b)
+        with self.assertRaises(AccessError):
+            as_b.create({"segment_id": static_a.id, "partner_ids": [(6, 0, self.ghent.ids)]})
+        with self.assertRaises(AccessError):
+            self.env["res.partner.segment.explain.wizard"].with_user(self.user_b).create(
+                {"segment_id": static_a.id, "partner_id": self.ghent.id}
+            )
+        with self.assertRaises(AccessError):
+            self.env["res.partner.segment.explain.wizard"].with_user(self.user_b).create(
+                {"segment_id": self.global_segment.id, "partner_id": self.secret.id}
+            )
+        overlap = (
+            self.env["res.partner.segment.overlap.wizard"]
+            .with_user(self.user_b)
+            .create({"segment_ids": [(6, 0, self.global_segment.ids)]})
+        )
+        with self.assertRaises(AccessError):
+            self.env["res.partner.segment.overlap.wizard.line"].with_user(self.user_b).create(
+                {"overlap_id": overlap.id, "segment_a_id": static_a.id, "segment_b_id": self.global_segment.id}
+            )
+
     def test_contacts_created_with_segment_defaults_join_only_readable_static_segments(self):
         dynamic_b = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
         dynamic_b.action_recompute()

@@ -19,12 +19,20 @@ class ResPartnerLifecycleSettingsWizard(models.TransientModel):
     )
     locals().update(lifecycle_settings_fields())
 
+    @api.model
+    def default_get(self, fields_list):
+        """The company the user works in now, whatever a default says (a user's own
+        ``ir.default`` would otherwise pick the company written to)."""
+        defaults = super().default_get(fields_list)
+        if "company_id" in fields_list:
+            defaults["company_id"] = self.env.company.id
+        return defaults
+
     @api.model_create_multi
     def create(self, vals_list):
         for vals in vals_list:
-            self._check_settings_manager(
-                self.env["res.company"].browse(vals.get("company_id") or self.env.company.id)
-            )
+            vals.setdefault("company_id", self.env.company.id)  # checked here, not left to defaults
+            self._check_settings_manager(self.env["res.company"].browse(vals["company_id"]))
         return super(ResPartnerLifecycleSettingsWizard, self.sudo()).create(vals_list).sudo(False)
 
     def write(self, vals):

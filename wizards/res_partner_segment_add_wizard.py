@@ -1,4 +1,4 @@
-from odoo import fields, models
+from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -23,6 +23,11 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
         "res.partner.segment", required=True, ondelete="cascade", domain=[("segment_type", "=", "static")]
     )
     partner_ids = fields.Many2many("res.partner", string="Partners")
+
+    @api.constrains("segment_id")
+    def _check_segments_readable(self):
+        """Only segments the user may read: the row would show the name of any other."""
+        self.segment_id.check_access("read")
 
     def action_apply(self):
         self.ensure_one()

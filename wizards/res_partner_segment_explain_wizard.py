@@ -26,6 +26,13 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
     is_member = fields.Boolean("Member now", readonly=True)
     line_ids = fields.One2many("res.partner.segment.explain.wizard.line", "explain_id", readonly=True)
 
+    @api.constrains("segment_id", "partner_id")
+    def _check_segments_readable(self):
+        """Only a segment and a partner the user may read: the row would show the name of
+        any other."""
+        self.segment_id.check_access("read")
+        self.partner_id.check_access("read")
+
     @api.model
     def default_get(self, fields_list):
         res = super().default_get(fields_list)
