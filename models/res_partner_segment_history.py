@@ -8,6 +8,7 @@ class ResPartnerSegmentHistory(models.Model):
     """One row per recompute of a segment: its size then and how it moved."""
 
     _name = "res.partner.segment.history"
+    _inherit = ["partner.segmentation.system.record.mixin"]
     _description = "Segment size history"
     _order = "computed_at desc, id desc"
     _rec_name = "computed_at"

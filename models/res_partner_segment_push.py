@@ -15,6 +15,7 @@ class ResPartnerSegmentPush(models.Model):
     bought in the days after the push. How a marketer proves a campaign worked."""
 
     _name = "res.partner.segment.push"
+    _inherit = ["partner.segmentation.system.record.mixin"]
     _description = "Segment pushed into a mailing list (campaign lift)"
     _order = "pushed_at desc, id desc"
     _rec_name = "segment_id"

@@ -1064,6 +1064,22 @@ class TestRedTeamEighthRound(AccessCase):
         by_default = Lists.create({"name": "Own default"})
         self.assertFalse((by_context | by_default).sudo().segment_ids)
 
+    def test_records_the_addon_writes_take_no_users_defaults(self):
+        """Pushes and size history are written as the system for the user who started them:
+        that user's own defaults neither forge a push's groups nor hide a day's size."""
+        Default = self.env["ir.default"].with_user(self.manager_b)
+        Default.set("res.partner.segment.history", "last_of_day", False, user_id=True)
+        Default.set("res.partner.segment.push", "held_out_partner_ids", self.secret.ids, user_id=True)
+        Default.set("res.partner.segment.push", "lift_days", 366, user_id=True)
+        segment = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)
+        segment.with_user(self.manager_b).with_context(allowed_company_ids=self.company_b.ids).action_recompute()
+        self.assertTrue(segment.history_ids.sorted("id")[-1:].last_of_day)
+        mlist = self.env["mailing.list"].create({"name": "Own defaults list"})
+        Push = self.env["res.partner.segment.push"].with_user(self.manager_b).with_company(self.company_b)
+        push = Push._record(segment, mlist, None).sudo()
+        self.assertFalse(push.held_out_partner_ids)
+        self.assertNotEqual(push.lift_days, 366)
+
     def test_wizard_rows_name_only_segments_their_user_may_read(self):
         static_a = self.Segment.create(
             {"name": "A's hidden name", "segment_type": "static", "company_id": self.company_a.id}
