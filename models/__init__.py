@@ -1,6 +1,7 @@
 from . import base
 from . import ir_rule
 from . import partner_segmentation_findable_rows_mixin
+from . import partner_segmentation_readable_defaults_mixin
 from . import partner_segmentation_system_record_mixin
 from . import partner_segmentation_readable_partner_mixin
 from . import partner_segmentation_stage_order_mixin

@@ -1064,6 +1064,38 @@ class TestRedTeamEighthRound(AccessCase):
         by_default = Lists.create({"name": "Own default"})
         self.assertFalse((by_context | by_default).sudo().segment_ids)
 
+    def test_a_forms_defaults_name_no_segment_or_partner_the_user_may_not_read(self):
+        """A form shows the name of what its many2one holds: a default of a segment or a
+        partner the user may not read (context key or the user's ``ir.default``) is dropped."""
+        static_a = self.Segment.create(
+            {"name": "A's hidden name", "segment_type": "static", "company_id": self.company_a.id}
+        )
+        for model, defaults in (
+            ("res.partner.segment.add.wizard", {"default_segment_id": static_a.id}),
+            ("res.partner.segment.explain.wizard", {"default_segment_id": static_a.id}),
+            ("res.partner.segment.overlap.wizard.line", {"default_segment_a_id": static_a.id}),
+            (
+                "res.partner.segment.event",
+                {"default_segment_id": static_a.id, "default_partner_id": self.secret.id},
+            ),
+        ):
+            Model = (
+                self.env[model]
+                .with_user(self.user_b)
+                .with_context(allowed_company_ids=self.company_b.ids, **defaults)
+            )
+            got = Model.default_get(list(Model._fields))
+            self.assertFalse({"segment_id", "segment_a_id", "partner_id"} & got.keys(), model)
+        self.env["ir.default"].with_user(self.user_b).set(
+            "res.partner.segment.add.wizard", "segment_id", static_a.id, user_id=True
+        )
+        Add = self.env["res.partner.segment.add.wizard"].with_user(self.user_b)
+        self.assertNotIn("segment_id", Add.default_get(["segment_id"]))
+        static_b = self.Segment.create({"name": "B's", "segment_type": "static", "company_id": self.company_b.id})
+        self.assertEqual(
+            Add.with_context(default_segment_id=static_b.id).default_get(["segment_id"])["segment_id"], static_b.id
+        )
+
     def test_records_the_addon_writes_take_no_users_defaults(self):
         """Pushes and size history are written as the system for the user who started them:
         that user's own defaults neither forge a push's groups nor hide a day's size."""

@@ -12,7 +12,7 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
 
     _name = "res.partner.segment.add.wizard"
     _description = "Add partners to or remove them from a static segment"
-    _inherit = ["partner.segmentation.selection.mixin"]
+    _inherit = ["partner.segmentation.selection.mixin", "partner.segmentation.readable.defaults.mixin"]
     _selection_model = "res.partner"
     _selection_field = "partner_ids"
 

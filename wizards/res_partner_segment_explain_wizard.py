@@ -18,6 +18,7 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
     """ "Why?": each condition of a segment and whether this partner meets it."""
 
     _name = "res.partner.segment.explain.wizard"
+    _inherit = ["partner.segmentation.readable.defaults.mixin"]
     _description = "Why is a partner in a segment"
 
     partner_id = fields.Many2one("res.partner", required=True)

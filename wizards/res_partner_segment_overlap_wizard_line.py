@@ -5,6 +5,7 @@ class ResPartnerSegmentOverlapWizardLine(models.TransientModel):
     """One cell of the overlap matrix: partners in both A and B, and their share of A."""
 
     _name = "res.partner.segment.overlap.wizard.line"
+    _inherit = ["partner.segmentation.readable.defaults.mixin"]
     _description = "Segment overlap cell"
     _order = "segment_a_id, segment_b_id"
 
