@@ -8,7 +8,7 @@ class PartnerSegmentationReadablePartnerMixin(models.AbstractModel):
     in lists through the many2one, would otherwise tell what the user may not read."""
 
     _name = "partner.segmentation.readable.partner.mixin"
-    _inherit = ["partner.segmentation.findable.rows.mixin", "partner.segmentation.readable.defaults.mixin"]
+    _inherit = ["partner.segmentation.findable.rows.mixin", "partner.segmentation.readable.links.mixin"]
     _description = "Rows visible only with their partner"
 
     def _search(self, domain, offset=0, limit=None, order=None):

@@ -1,4 +1,4 @@
-from odoo import api, fields, models
+from odoo import fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
 
@@ -12,7 +12,7 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
 
     _name = "res.partner.segment.add.wizard"
     _description = "Add partners to or remove them from a static segment"
-    _inherit = ["partner.segmentation.selection.mixin", "partner.segmentation.readable.defaults.mixin"]
+    _inherit = ["partner.segmentation.selection.mixin", "partner.segmentation.readable.links.mixin"]
     _selection_model = "res.partner"
     _selection_field = "partner_ids"
 
@@ -23,11 +23,6 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
         "res.partner.segment", required=True, ondelete="cascade", domain=[("segment_type", "=", "static")]
     )
     partner_ids = fields.Many2many("res.partner", string="Partners")
-
-    @api.constrains("segment_id")
-    def _check_segments_readable(self):
-        """Only segments the user may read: the row would show the name of any other."""
-        self.segment_id.check_access("read")
 
     def action_apply(self):
         self.ensure_one()

@@ -1,0 +1,38 @@
+from odoo import api, models
+
+# the records whose names a many2one shows to whoever reads the row holding it
+GUARDED_COMODELS = ("res.partner.segment", "res.partner")
+
+
+class PartnerSegmentationReadableLinksMixin(models.AbstractModel):
+    """Rows and forms with a many2one to a segment or a partner (wizards, rows about a
+    partner): a many2one shows the name of the record it holds whoever may read it, so a
+    user only ever sets one the user may read, by value or by default (``default_*``
+    context keys, a user's own ``ir.default``, which are dropped instead)."""
+
+    _name = "partner.segmentation.readable.links.mixin"
+    _description = "Links only to segments and partners the user may read"
+
+    def _guarded_links(self):
+        return [f for f in self._fields.values() if f.type == "many2one" and f.comodel_name in GUARDED_COMODELS]
+
+    @api.model
+    def default_get(self, fields_list):
+        defaults = super().default_get(fields_list)
+        if self.env.su:
+            return defaults
+        for field in self._guarded_links():
+            value = defaults.get(field.name)
+            if value and not self.env[field.comodel_name].browse(
+                value if isinstance(value, int) else []
+            ).has_access("read"):
+                del defaults[field.name]
+        return defaults
+
+    def _validate_fields(self, field_names, excluded_names=()):
+        field_names = set(field_names)  # a generator, read twice
+        if not self.env.su:
+            for field in self._guarded_links():
+                if field.name in field_names:
+                    self[field.name].check_access("read")
+        return super()._validate_fields(field_names, excluded_names)
