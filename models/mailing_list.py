@@ -12,6 +12,7 @@ class MailingList(models.Model):
         "segment_id",
         string="Synced segments",
         readonly=True,
+        copy=False,
         help="Segments whose members are synced into this list after each of their "
         "recomputes. Linked from the segment, where who may do it is checked.",
     )
@@ -40,4 +41,4 @@ class MailingList(models.Model):
         """A list is linked to a segment from the segment (its company and who may change
         it are checked there), never from the list."""
         if not self.env.su:
-            raise UserError(self.env._("Link a segment to this list from the segment, in its " "Mailing tab."))
+            raise UserError(self.env._("Link a segment to this list from the segment, in its Mailing tab."))

@@ -180,6 +180,14 @@ class TestSegmentMailing(TransactionCase):
         self.assertFalse(self.subscriptions("alice@example.com"))
         self.assertTrue(self.manual_sub.exists())
 
+    def test_a_linked_list_is_duplicated_without_its_segments(self):
+        dynamic = self.env["res.partner.segment"].create(
+            {"name": "Erins", "domain": "[('name', '=', 'Erin')]", "mailing_list_ids": [(6, 0, self.mlist.ids)]}
+        )
+        copy = self.mlist.with_user(self.marketer).copy()
+        self.assertFalse(copy.segment_ids)
+        self.assertEqual(self.mlist.segment_ids, dynamic)
+
     def test_two_segments_feeding_one_list_keep_each_other(self):
         first = self.env["res.partner.segment"].create(
             {
