@@ -4,7 +4,7 @@ from . import partner_segmentation_findable_rows_mixin
 from . import partner_segmentation_readable_links_mixin
 from . import partner_segmentation_system_record_mixin
 from . import partner_segmentation_readable_partner_mixin
-from . import partner_segmentation_stage_order_mixin
+from . import partner_segmentation_selection_order_mixin
 from . import res_partner_segment
 from . import res_partner_segment_template
 from . import res_partner_segment_push

@@ -14,10 +14,10 @@ class PartnerSegmentationCustomerStageMixin(models.AbstractModel):
     the lifecycle rows), never by a loop over records."""
 
     _name = "partner.segmentation.customer.stage.mixin"
-    _inherit = ["partner.segmentation.stage.order.mixin"]
+    _inherit = ["partner.segmentation.selection.order.mixin"]
     _description = "Records with their customer's lifecycle stage"
     _customer_field = "partner_id"  # the record's customer
-    _stage_fields = ("partner_lifecycle_stage",)
+    _ordered_selections = ("partner_lifecycle_stage",)
 
     partner_lifecycle_stage = fields.Selection(
         STAGES,

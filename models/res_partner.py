@@ -41,8 +41,8 @@ def _search_lifecycle(fname):
 
 class ResPartner(models.Model):
     _name = "res.partner"
-    _inherit = ["res.partner", "partner.segmentation.stage.order.mixin"]
-    _stage_fields = ("lifecycle_stage",)
+    _inherit = ["res.partner", "partner.segmentation.selection.order.mixin"]
+    _ordered_selections = ("lifecycle_stage", "rfm_segment")
 
     segment_ids = fields.Many2many(
         "res.partner.segment",

@@ -86,12 +86,12 @@ class ResPartnerLifecycle(models.Model):
     """
 
     _name = "res.partner.lifecycle"
-    _inherit = ["partner.segmentation.readable.partner.mixin", "partner.segmentation.stage.order.mixin"]
+    _inherit = ["partner.segmentation.readable.partner.mixin", "partner.segmentation.selection.order.mixin"]
     _description = "Customer lifecycle per company"
     _order = "company_id, partner_id"
     _rec_name = "partner_id"
     _log_access = False
-    _stage_fields = ("stage",)
+    _ordered_selections = ("stage", "rfm_segment")
 
     # no index of its own: the unique (partner_id, company_id) index serves lookups by partner
     partner_id = fields.Many2one("res.partner", required=True, ondelete="cascade")

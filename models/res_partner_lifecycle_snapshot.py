@@ -7,11 +7,11 @@ class ResPartnerLifecycleSnapshot(models.Model):
     """Count of partners per stage per company on the day of a recompute: the trend."""
 
     _name = "res.partner.lifecycle.snapshot"
-    _inherit = ["partner.segmentation.stage.order.mixin"]
+    _inherit = ["partner.segmentation.selection.order.mixin"]
     _description = "Lifecycle stage sizes over time"
     _order = "date desc, company_id, stage"
     _rec_name = "date"
-    _stage_fields = ("stage",)
+    _ordered_selections = ("stage",)
 
     date = fields.Date(required=True, index=True)
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")

@@ -8,12 +8,12 @@ class ResPartnerLifecycleTransition(models.Model):
     by it: no create/write columns, see res.partner.lifecycle)."""
 
     _name = "res.partner.lifecycle.transition"
-    _inherit = ["partner.segmentation.readable.partner.mixin", "partner.segmentation.stage.order.mixin"]
+    _inherit = ["partner.segmentation.readable.partner.mixin", "partner.segmentation.selection.order.mixin"]
     _description = "Lifecycle stage change"
     _order = "date desc, id desc"
     _rec_name = "partner_id"
     _log_access = False
-    _stage_fields = ("from_stage", "to_stage")
+    _ordered_selections = ("from_stage", "to_stage")
 
     partner_id = fields.Many2one("res.partner", required=True, index=True, ondelete="cascade")
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")

@@ -9,9 +9,11 @@ class ResPartnerRfmSnapshot(models.Model):
     recompute: how customers flow from "loyal" to "at risk"."""
 
     _name = "res.partner.rfm.snapshot"
+    _inherit = ["partner.segmentation.selection.order.mixin"]
     _description = "RFM segment sizes over time"
     _order = "date desc, company_id, rfm_segment"
     _rec_name = "date"
+    _ordered_selections = ("rfm_segment",)
 
     date = fields.Date(required=True, index=True)
     company_id = fields.Many2one("res.company", required=True, index=True, ondelete="cascade")

@@ -13,10 +13,10 @@ class SaleReport(models.Model):
     _name = "sale.report"
     _inherit = [
         "sale.report",
-        "partner.segmentation.stage.order.mixin",
+        "partner.segmentation.selection.order.mixin",
         "partner.segmentation.customer.segments.mixin",
     ]
-    _stage_fields = ("partner_lifecycle_stage",)
+    _ordered_selections = ("partner_lifecycle_stage",)
 
     partner_lifecycle_stage = fields.Selection(
         STAGES,

@@ -197,6 +197,17 @@ class TestRfm(LifecycleCase):
                 "champions": (1, 500.0),
             },
         )
+        # grouped (graph, legend, pivot) best segment first, as SPEC 4c lists them
+        groups = self.env["res.partner.rfm.snapshot"]._read_group(
+            [("company_id", "=", self.c1.id)], ["date:day", "rfm_segment"], ["partner_count:sum"]
+        )
+        self.assertEqual(
+            [segment for _day, segment, _count in groups], ["champions", "loyal", "need_attention", "hibernating"]
+        )
+        partners = self.Partner.with_company(self.c1)._read_group([("rfm_segment", "!=", False)], ["rfm_segment"])
+        self.assertEqual(
+            [segment for (segment,) in partners], ["champions", "loyal", "need_attention", "hibernating"]
+        )
         self.recompute(self.c1)  # a rerun of the day replaces it
         self.assertEqual(
             self.env["res.partner.rfm.snapshot"].search_count(
