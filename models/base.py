@@ -5,12 +5,14 @@ from odoo.tools import Query
 
 COMPANY_VIEW = "partner_segmentation_company_view"
 SEGMENT_FIELDS = ("segment_ids", "static_segment_ids", "dynamic_segment_ids")
-# Relations between partners and segments stored in our tables: Odoo resolves a search on
-# them by ids without the record rules of the other side, which would tell who is in a
-# segment the user may not read, or which hidden partner is in a segment.
+# Relations to partners, segments and stage changes stored in our tables: Odoo resolves a
+# search on them by ids without the record rules of the other side, which would tell who is
+# in a segment the user may not read, which hidden partner is in a segment (or was mailed
+# from it), or which partner changed stage in another company.
 GUARDED_RELATIONS = {
-    "res.partner": SEGMENT_FIELDS,
+    "res.partner": (*SEGMENT_FIELDS, "lifecycle_transition_ids"),
     "res.partner.segment": ("partner_ids", "include_partner_ids", "exclude_partner_ids"),
+    "res.partner.segment.push": ("mailed_partner_ids", "held_out_partner_ids"),
 }
 GUARDED_NAMES = {name for names in GUARDED_RELATIONS.values() for name in names}
 
@@ -49,7 +51,7 @@ def guarded_comodel(model, fname):
 
 
 class Base(models.AbstractModel):
-    """Two guards on every model's searches.
+    """Two guards on every model's searches, and one on forms.
 
     - Company view for segment computation: in sudo (no user, no group) but bound by every
       model's global record rules for the companies of the context, so a company's segment
@@ -57,9 +59,35 @@ class Base(models.AbstractModel):
       the ``partner_segmentation_company_view`` context key.
     - Guarded relations: partners' segments and segments' partners searched by ids go
       through the other side's record rules. Active only for a domain that names them.
+    - Segments named in a form: an ``onchange`` shows a many2one's name whoever may read the
+      record (Odoo reads it as the superuser), so a segment a form is given must be one the
+      user may read.
     """
 
     _inherit = "base"
+
+    def onchange(self, values, field_names, fields_spec):
+        if not self.env.su:
+            self._check_form_segments_readable(values)
+        return super().onchange(values, field_names, fields_spec)
+
+    def _check_form_segments_readable(self, values):
+        """Raise AccessError unless the user may read every segment ``values`` (a form's
+        values, with the lines of its one2many fields) names."""
+        for fname, value in values.items():
+            field = self._fields.get(fname)
+            if not (field and field.relational and value):
+                continue
+            if field.comodel_name == "res.partner.segment":
+                ids = [value.get("id") if isinstance(value, dict) else value]
+                if field.type != "many2one":
+                    ids = named_ids(value) if isinstance(value, list | tuple) else []
+                ids = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+                self.env[field.comodel_name].browse(ids).check_access("read")
+            if field.type != "many2one" and isinstance(value, list | tuple):
+                for command in value:
+                    if isinstance(command, list | tuple) and len(command) == 3 and isinstance(command[2], dict):
+                        self.env[field.comodel_name]._check_form_segments_readable(command[2])
 
     def _search(self, domain, offset=0, limit=None, order=None):
         """Partners' segments and segments' partners named by id, on any path from any model

@@ -5,6 +5,11 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..engine import lifecycle
 from ..engine.batch import commit_if_allowed, may_commit, run_lock
+from .res_partner import STAGE_READERS
+
+# who reads a company's lifecycle settings and last run (how its customers' stages are set):
+# those who read stages, and the administrators of the Settings page; not a portal customer
+SETTINGS_READERS = f"{STAGE_READERS},base.group_system"
 
 _logger = logging.getLogger(__name__)
 
@@ -31,14 +36,16 @@ def lifecycle_settings_fields():
     return {
         **{
             fname: type(getattr(ResCompany, fname))(
-                related=f"company_id.{fname}", readonly=False, compute_sudo=False
+                related=f"company_id.{fname}", readonly=False, compute_sudo=False, groups=SETTINGS_READERS
             )
             for fname in ResCompany._LIFECYCLE_SETTINGS
         },
         "lifecycle_cycle_measured": fields.Boolean(
-            related="company_id.lifecycle_cycle_measured", compute_sudo=False
+            related="company_id.lifecycle_cycle_measured", compute_sudo=False, groups=SETTINGS_READERS
         ),
-        "lifecycle_last_run": fields.Datetime(related="company_id.lifecycle_last_run", compute_sudo=False),
+        "lifecycle_last_run": fields.Datetime(
+            related="company_id.lifecycle_last_run", compute_sudo=False, groups=SETTINGS_READERS
+        ),
     }
 
 
@@ -57,48 +64,57 @@ class ResCompany(models.Model):
         "number of days between two consecutive purchases of the same customer. Time from "
         "quotation to order: the mean number of days from a quotation's creation to its "
         "confirmation. Fixed: the number of days you set.",
+        groups=SETTINGS_READERS,
     )
     lifecycle_cycle_days = fields.Integer(
         "Purchase cycle (days)",
         default=30,
         help="The purchase cycle X in use: measured at each recompute, or yours in Fixed mode.",
+        groups=SETTINGS_READERS,
     )
     lifecycle_default_cycle_days = fields.Integer(
         "Default cycle (days)",
         default=30,
         help="Used when there is too little data to measure the cycle: fewer than 10 gaps "
         "between purchases, or fewer than 10 confirmed orders.",
+        groups=SETTINGS_READERS,
     )
     lifecycle_cycle_measured = fields.Boolean(
         "Cycle measured",
         readonly=True,
         help="Whether the last recompute measured the cycle or fell back to the default.",
+        groups=SETTINGS_READERS,
     )
     lifecycle_new_factor = fields.Float(
         "New / active within (× cycle)",
         default=1.0,
         help="A customer whose last purchase is at most this many cycles old is new or active.",
+        groups=SETTINGS_READERS,
     )
     lifecycle_churn_factor = fields.Float(
         "Churn risk within (× cycle)",
         default=2.0,
         help="Repeat customers beyond the active window but within this many cycles: " "active, churn risk.",
+        groups=SETTINGS_READERS,
     )
     lifecycle_dormant_factor = fields.Float(
         "Churned within (× cycle)",
         default=4.0,
         help="Repeat customers beyond churn risk but within this many cycles: churn; " "beyond: dormant.",
+        groups=SETTINGS_READERS,
     )
     lifecycle_active_count = fields.Integer(
         "Purchases to be a repeat customer",
         default=2,
         help="From this many purchases on, a customer is active, churn risk, churn or dormant; "
         "below, new or one-time.",
+        groups=SETTINGS_READERS,
     )
-    lifecycle_last_run = fields.Datetime("Lifecycle computed", readonly=True)
+    lifecycle_last_run = fields.Datetime("Lifecycle computed", readonly=True, groups=SETTINGS_READERS)
     lifecycle_last_date = fields.Date(
         "Lifecycle computed for",
         readonly=True,
+        groups=SETTINGS_READERS,
         help="The day of the last complete run; the next daily run recomputes from orders only "
         "the customers that changed since. Empty: the next run recomputes everyone.",
     )
@@ -131,7 +147,7 @@ class ResCompany(models.Model):
 
     @api.constrains(*_LIFECYCLE_SETTINGS[1:])  # every setting but the mode
     def _check_lifecycle_settings(self):
-        for company in self:
+        for company in self.sudo():  # whoever creates a company, as Odoo's own companies page
             if company.lifecycle_cycle_days < 1 or company.lifecycle_default_cycle_days < 1:
                 raise ValidationError(self.env._("The purchase cycle is at least one day."))
             if not (

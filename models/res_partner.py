@@ -237,7 +237,10 @@ class ResPartner(models.Model):
     # rfm_recency, rfm_frequency, rfm_monetary, rfm_segment
     locals().update(rfm_fields(STAGE_READERS, compute="_compute_lifecycle", search=_search_lifecycle))
     lifecycle_transition_ids = fields.One2many(
-        "res.partner.lifecycle.transition", "partner_id", string="Stage history"
+        "res.partner.lifecycle.transition",
+        "partner_id",
+        string="Stage history",
+        groups="partner_segmentation.group_segment_user",
     )
 
     @api.depends_context("company")

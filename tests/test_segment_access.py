@@ -1316,3 +1316,143 @@ class TestWhatTheScreensSay(AccessCase):
         self.assertEqual(event.action_open_partner()["res_id"], self.secret.id)
         action = self.global_segment.action_view_members()
         self.assertEqual(action["display_name"], "Members of Ghent everywhere")
+
+
+@tagged("post_install", "-at_install")
+class TestRedTeamNinthRound(AccessCase):
+    """Round 9, a fresh attack on the whole addon over RPC as users of company B."""
+
+    def test_who_was_mailed_from_a_shared_segment_is_not_found_by_id(self):
+        """A push of a shared segment by a user of every company, filed under company B, holds
+        company A's partners: searching pushes by partner id told which hidden partner was in
+        the segment and mailed."""
+        mlist = self.env["mailing.list"].create({"name": "Round 9 list"})
+        self.env["res.partner.segment.mailing.wizard"].with_company(self.company_b).create(
+            {"segment_ids": [(6, 0, self.global_segment.ids)], "mailing_list_id": mlist.id, "mode": "add"}
+        ).action_apply()
+        push = self.env["res.partner.segment.push"].search([("segment_id", "=", self.global_segment.id)])
+        self.assertEqual(push.company_id, self.company_b)
+        self.assertIn(self.secret, push.mailed_partner_ids)
+        Push = self.env["res.partner.segment.push"].with_user(self.user_b)
+        self.assertEqual(Push.search([("id", "=", push.id)]), push, "company B's users read the push")
+        for fname in ("mailed_partner_ids", "held_out_partner_ids"):
+            self.assertFalse(Push.search_count([(fname, "in", self.secret.ids)]))
+            self.assertFalse(Push.search_count([(fname, "=", self.secret.id)]))
+        self.assertEqual(Push.search([("mailed_partner_ids", "in", self.ghent.ids)]), push)
+
+    def test_stage_changes_in_another_company_are_not_found_by_id(self):
+        change = self.env["res.partner.lifecycle.transition"].create(
+            {"partner_id": self.ghent.id, "company_id": self.company_a.id, "to_stage": "new", "date": "2026-01-15"}
+        )
+        as_b = self.Partner.with_user(self.user_b)
+        self.assertEqual(as_b.search([("id", "=", self.ghent.id)]), self.ghent, "a partner company B reads")
+        self.assertFalse(
+            as_b.search_count([("id", "=", self.ghent.id), ("lifecycle_transition_ids", "!=", False)])
+        )
+        self.assertFalse(as_b.search_count([("lifecycle_transition_ids", "in", change.ids)]))
+        self.assertEqual(
+            self.Partner.with_user(self.manager_a).search([("lifecycle_transition_ids", "in", change.ids)]),
+            self.ghent,
+            "company A's own users find it",
+        )
+        plain = new_test_user(self.env, login="seg_plain_round9", groups="base.group_user")
+        for user in (plain, self.portal):
+            with self.assertRaises(AccessError):
+                self.Partner.with_user(user).search([("lifecycle_transition_ids", "!=", False)])
+
+    def test_a_form_given_a_segment_the_user_may_not_read_does_not_name_it(self):
+        """A many2one shows its record's name to whoever reads the row (Odoo reads it as the
+        superuser); an onchange creates nothing, so the checks on create did not see it."""
+        hidden = self.Segment.create(
+            {"name": "A's hidden name", "segment_type": "static", "company_id": self.company_a.id}
+        )
+        spec = {"segment_id": {"fields": {"display_name": {}}}}
+        for user in (self.user_b, self.portal):
+            for model in (
+                "res.partner.segment.add.wizard",
+                "res.partner.segment.explain.wizard",
+                "res.partner.segment.push",
+                "res.partner.segment.history",
+                "res.partner.segment.event",
+            ):
+                with self.subTest(user=user.login, model=model), self.assertRaises(AccessError):
+                    self.env[model].with_user(user).onchange({"segment_id": hidden.id}, [], spec)
+        line = {"segment_a_id": hidden.id, "segment_b_id": self.global_segment.id}
+        with self.assertRaises(AccessError):
+            self.env["res.partner.segment.overlap.wizard"].with_user(self.user_b).onchange(
+                {"line_ids": [Command.create(line)]},
+                [],
+                {"line_ids": {"fields": {"segment_a_id": {"fields": {"display_name": {}}}}}},
+            )
+        shown = (
+            self.env["res.partner.segment.add.wizard"]
+            .with_user(self.user_b)
+            .onchange({"segment_id": self.global_segment.id}, [], spec)
+        )
+        self.assertNotIn("A's hidden name", str(shown))
+        self.assertEqual(
+            self.env["res.partner.segment.add.wizard"]
+            .onchange({"segment_id": hidden.id}, [], spec)["value"]
+            .get("segment_id", {"display_name": hidden.name})["display_name"],
+            "A's hidden name",
+            "the superuser's form names it",
+        )
+
+    def test_a_sync_neither_counts_nor_removes_partners_the_user_may_not_read(self):
+        """A sync removes what segment syncing added and is no longer targeted: from any
+        segment and any user, so also company A's partners, which company B's manager never
+        sees (and the preview counted them)."""
+        mlist = self.env["mailing.list"].create({"name": "Round 9 sync"})
+        self.global_segment._push_to_list(mlist, "add")  # as the superuser: A's secret too
+        subscribed = mlist.subscription_ids.contact_id.mapped("email_normalized")
+        self.assertIn("alice@secret.example", subscribed)
+        self.assertIn("ghent@example.com", subscribed)
+        lille_b = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
+        lille_b.action_recompute()
+        wizard = (
+            self.env["res.partner.segment.mailing.wizard"]
+            .with_user(self.manager_b)
+            .create({"segment_ids": [(6, 0, lille_b.ids)], "mailing_list_id": mlist.id, "mode": "sync"})
+        )
+        self.assertEqual(wizard.count_remove, 1, "Ghent, which company B reads; not A's secret")
+        wizard.action_apply()
+        mlist.invalidate_recordset()
+        self.assertEqual(
+            sorted(mlist.subscription_ids.contact_id.mapped("email_normalized")),
+            ["alice@secret.example", "lille@example.com"],
+        )
+
+    def test_a_companys_lifecycle_settings_are_read_by_those_who_read_stages(self):
+        for user in (self.portal, new_test_user(self.env, login="seg_plain_settings", groups="base.group_user")):
+            with self.subTest(user=user.login), self.assertRaises(AccessError):
+                self.company_a.with_user(user).read(["lifecycle_cycle_days"])
+        self.assertEqual(
+            self.company_b.with_user(self.user_b).read(["lifecycle_cycle_days"])[0]["lifecycle_cycle_days"], 30
+        )
+        company = (
+            self.env["res.company"]
+            .with_user(
+                new_test_user(
+                    self.env,
+                    login="seg_settings_admin",
+                    groups="base.group_user,base.group_erp_manager,base.group_partner_manager",
+                )
+            )
+            .create({"name": "Created by an administrator who reads no stages"})
+        )
+        self.assertEqual(company.sudo().lifecycle_cycle_days, 30)
+
+    def test_a_companys_linked_list_keeps_other_companies_subscribers(self):
+        """A list is shared by every company: the sync of company B's segment linked to it
+        removed company A's partners that others had pushed there."""
+        mlist = self.env["mailing.list"].create({"name": "Round 9 linked"})
+        self.global_segment._push_to_list(mlist, "add")
+        lille_b = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
+        lille_b.mailing_list_ids = mlist
+        lille_b.action_recompute()
+        self.assertFalse(lille_b.last_error)
+        self.assertEqual(
+            sorted(mlist.subscription_ids.contact_id.mapped("email_normalized")),
+            ["alice@secret.example", "lille@example.com"],
+            "Ghent, which company B sees, left; A's secret stays",
+        )
