@@ -107,7 +107,7 @@ def _check_node(node):
         if node.id in ALLOWED_NAMES or node.id in {n.split(".")[0] for n in ALLOWED_CALLS}:
             return
         raise DomainError(
-            f"the name '{node.id}' is unknown; use plain values, " "context_today() and relativedelta(...)"
+            f"the name '{node.id}' is unknown; use plain values, context_today() and relativedelta(...)"
         )
     if isinstance(node, ast.Attribute):
         if _dotted(node) in ALLOWED_CALLS or node.attr in DATE_METHODS:

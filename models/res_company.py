@@ -94,13 +94,13 @@ class ResCompany(models.Model):
     lifecycle_churn_factor = fields.Float(
         "Churn risk within (× cycle)",
         default=2.0,
-        help="Repeat customers beyond the active window but within this many cycles: " "active, churn risk.",
+        help="Repeat customers beyond the active window but within this many cycles: active, churn risk.",
         groups=SETTINGS_READERS,
     )
     lifecycle_dormant_factor = fields.Float(
         "Churned within (× cycle)",
         default=4.0,
-        help="Repeat customers beyond churn risk but within this many cycles: churn; " "beyond: dormant.",
+        help="Repeat customers beyond churn risk but within this many cycles: churn; beyond: dormant.",
         groups=SETTINGS_READERS,
     )
     lifecycle_active_count = fields.Integer(

@@ -584,7 +584,7 @@ class ResPartnerSegment(models.Model):
                     )
                 if not (field.store or field.search):
                     raise segment_domain.DomainError(
-                        f"the field “{field.string}” ({name}) of {current._description} " "cannot be searched"
+                        f"the field “{field.string}” ({name}) of {current._description} cannot be searched"
                     )
                 if not field.relational:
                     continue

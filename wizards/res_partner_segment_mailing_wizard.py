@@ -110,9 +110,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         if not self.segment_ids:
             raise UserError(self.env._("Choose at least one segment."))
         if bool(self.mailing_list_id) == bool(self.new_list_name):
-            raise UserError(
-                self.env._("Choose an existing mailing list or give a name for a new one " "(not both).")
-            )
+            raise UserError(self.env._("Choose an existing mailing list or give a name for a new one (not both)."))
         self.segment_ids.check_access("read")
         changed = self.segment_ids.filtered(lambda s: s.holdout_percent != self.holdout_percent)
         if changed:
