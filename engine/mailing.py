@@ -164,7 +164,7 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
         SELECT count(*) FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
          WHERE %s
         """,
-            leaving(list_id, channel, visible),
+            leaving(list_id, channel, segment_ids),
         )
     )
     to_remove = cr.fetchone()[0]
@@ -179,32 +179,22 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
     }
 
 
-def leaving(list_id, channel, visible=None):
-    """The subscriptions ``s`` (of contact ``c``) that a sync removes from the list: those
-    segment syncing created on ``channel`` whose address is no longer targeted. Never an
-    opt-out, a contact added by hand or by import, nor one of the other channel (a list
-    may hold emails and numbers, each kept by its own channel's sync). ``visible`` (SQL
-    selecting the partner ids the syncing user may read): never the address of a partner
-    outside it, so a user's sync neither counts nor removes the subscriptions of partners
-    hidden from that user (another company's, pushed by someone else or by a linked
-    segment); an address that is no partner's any more (a changed email) still goes."""
-    key = SQL.identifier("c", channel.key)
+def leaving(list_id, channel, segment_ids):
+    """The subscriptions ``s`` (of contact ``c``) that a sync of ``segment_ids`` removes
+    from the list: those a push or sync of these segments created on ``channel``
+    (``segment_sync_origin``) whose address is no longer targeted. Never an opt-out, a
+    contact added by hand or by import, one another segment's push created (another user's
+    campaign, maybe of another company), nor one of the other channel (a list may hold
+    emails and numbers, each kept by its own channel's sync)."""
     return SQL(
         """s.list_id = %s AND s.segment_sync AND coalesce(s.segment_sync_channel, 'email') = %s
-           AND NOT coalesce(s.opt_out, false)
-           AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.key = %s) AND %s""",
+           AND s.segment_sync_origin = ANY(%s) AND NOT coalesce(s.opt_out, false)
+           AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.key = %s)""",
         list_id,
         channel.name,
+        list(segment_ids),
         SQL.identifier(TARGET_TABLE),
-        key,
-        SQL(
-            "NOT EXISTS (SELECT 1 FROM res_partner p WHERE p.%s = %s AND p.id NOT IN (%s))",
-            SQL.identifier(channel.key),
-            key,
-            visible,
-        )
-        if visible is not None
-        else SQL("TRUE"),
+        SQL.identifier("c", channel.key),
     )
 
 
@@ -213,9 +203,10 @@ def columns(channel):
     return {name: SQL.identifier(value) for name, value in vars(channel).items() if name != "name"}
 
 
-def apply(cr, list_id, mode, uid, channel=EMAIL, visible=None):
-    """Apply the plan in the work table to the list; return (added, removed). ``visible``
-    as for ``plan``: a sync removes only subscriptions of addresses of those partners."""
+def apply(cr, list_id, mode, uid, segment_ids, channel=EMAIL):
+    """Apply the plan in the work table to the list; return (added, removed). The
+    subscriptions it creates are stamped with the first of ``segment_ids``, so that a later
+    sync of these segments (not of others) may remove them."""
     target = SQL.identifier(TARGET_TABLE)
     now = SQL("(now() at time zone 'utc')")
     # 1. a mailing contact for each address to subscribe that has none yet (reuse otherwise)
@@ -247,8 +238,8 @@ def apply(cr, list_id, mode, uid, channel=EMAIL, visible=None):
         SQL(
             """
         INSERT INTO mailing_subscription (contact_id, list_id, opt_out, segment_sync, segment_sync_channel,
-                                          create_uid, create_date, write_uid, write_date)
-        SELECT t.contact_id, %(list)s, false, true, %(channel)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                                          segment_sync_origin, create_uid, create_date, write_uid, write_date)
+        SELECT t.contact_id, %(list)s, false, true, %(channel)s, %(origin)s, %(uid)s, %(now)s, %(uid)s, %(now)s
           FROM %(target)s t
          WHERE NOT t.blacklisted AND NOT t.in_list AND NOT t.opted_out
          ORDER BY t.contact_id
@@ -257,6 +248,7 @@ def apply(cr, list_id, mode, uid, channel=EMAIL, visible=None):
             target=target,
             list=list_id,
             channel=channel.name,
+            origin=min(segment_ids),
             uid=uid,
             now=now,
         )
@@ -272,7 +264,7 @@ def apply(cr, list_id, mode, uid, channel=EMAIL, visible=None):
             DELETE FROM mailing_subscription s USING mailing_contact c
              WHERE c.id = s.contact_id AND %s
             """,
-                leaving(list_id, channel, visible),
+                leaving(list_id, channel, segment_ids),
             )
         )
         removed = cr.rowcount
@@ -285,5 +277,5 @@ def sync_segments_to_list(cr, segment_ids, list_id, mode, uid, visible=None, cha
     ``removed``. The caller flushes the ORM before and invalidates its caches of mailing
     contacts, subscriptions and lists after."""
     figures = plan(cr, segment_ids, list_id, visible, channel=channel)
-    figures["added"], figures["removed"] = apply(cr, list_id, mode, uid, channel, visible)
+    figures["added"], figures["removed"] = apply(cr, list_id, mode, uid, segment_ids, channel)
     return figures

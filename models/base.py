@@ -13,6 +13,8 @@ GUARDED_RELATIONS = {
     "res.partner": (*SEGMENT_FIELDS, "lifecycle_transition_ids"),
     "res.partner.segment": ("partner_ids", "include_partner_ids", "exclude_partner_ids"),
     "res.partner.segment.push": ("mailed_partner_ids", "held_out_partner_ids"),
+    "mailing.list": ("segment_ids",),
+    "mailing.mailing": ("segment_ids",),
 }
 GUARDED_NAMES = {name for names in GUARDED_RELATIONS.values() for name in names}
 
@@ -50,6 +52,11 @@ def guarded_comodel(model, fname):
     return None
 
 
+def _holds_values(command):
+    """Whether an x2many ``command`` carries the values of a record (create, update)."""
+    return isinstance(command, list | tuple) and len(command) == 3 and isinstance(command[2], dict)
+
+
 class Base(models.AbstractModel):
     """Two guards on every model's searches, and one on forms.
 
@@ -73,21 +80,25 @@ class Base(models.AbstractModel):
 
     def _check_form_segments_readable(self, values):
         """Raise AccessError unless the user may read every segment ``values`` (a form's
-        values, with the lines of its one2many fields) names."""
+        values, with the records they hold: a many2one given as a dict of values, the lines
+        of an x2many) names."""
         for fname, value in values.items():
             field = self._fields.get(fname)
             if not (field and field.relational and value):
                 continue
+            comodel = self.env[field.comodel_name]
+            if field.type == "many2one":
+                ids, records = [value.get("id") if isinstance(value, dict) else value], [value]
+            elif isinstance(value, list | tuple):
+                ids, records = named_ids(value), [command[2] for command in value if _holds_values(command)]
+            else:
+                continue
             if field.comodel_name == "res.partner.segment":
-                ids = [value.get("id") if isinstance(value, dict) else value]
-                if field.type != "many2one":
-                    ids = named_ids(value) if isinstance(value, list | tuple) else []
-                ids = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
-                self.env[field.comodel_name].browse(ids).check_access("read")
-            if field.type != "many2one" and isinstance(value, list | tuple):
-                for command in value:
-                    if isinstance(command, list | tuple) and len(command) == 3 and isinstance(command[2], dict):
-                        self.env[field.comodel_name]._check_form_segments_readable(command[2])
+                saved = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+                comodel.browse(saved).check_access("read")
+            for record in records:
+                if isinstance(record, dict):
+                    comodel._check_form_segments_readable(record)
 
     def _search(self, domain, offset=0, limit=None, order=None):
         """Partners' segments and segments' partners named by id, on any path from any model

@@ -9,8 +9,9 @@ class MailingSubscription(models.Model):
         "Added by segment sync",
         readonly=True,
         copy=False,
-        help="Created by syncing a partner segment: only such subscriptions are ever removed "
-        "by a sync. Contacts added by hand or by import are never removed.",
+        help="Created by pushing or syncing a partner segment: only such subscriptions are ever "
+        "removed, by a later sync of the same segment. Contacts added by hand or by import are "
+        "never removed.",
     )
 
     segment_sync_channel = fields.Selection(
@@ -20,6 +21,14 @@ class MailingSubscription(models.Model):
         copy=False,
         help="The channel of the segment push or sync that created it: a sync removes only "
         "subscriptions of its own channel (a list may hold emails and phone numbers).",
+    )
+
+    # the id of the segment whose push or sync created it (the first, when several were
+    # pushed together): a sync removes only subscriptions of its own segments. A number, not
+    # a many2one: a subscription is read by every mailing user, and a many2one would show
+    # them the name of a segment of any company
+    segment_sync_origin = fields.Integer(
+        "Added by segment (id)", readonly=True, copy=False, groups="base.group_system"
     )
 
     def init(self):

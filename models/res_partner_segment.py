@@ -1181,15 +1181,13 @@ class ResPartnerSegment(models.Model):
 
     def _sync_linked_lists(self):
         """Sync the linked mailing lists. Each list gathers every segment linked to it, so
-        two segments feeding one list never remove each other's subscribers; segments of
-        companies touch only the partners those companies see (a list is shared by every
-        company: another company's subscribers stay). A failing list records its error on
-        the segment; the recompute itself is kept."""
+        two segments feeding one list never remove each other's subscribers. A failing
+        list records its error on the segment; the recompute itself is kept."""
         for mailing_list in self.mailing_list_ids:
             try:
                 with self.env.cr.savepoint():
                     sources = mailing_list.segment_ids.filtered("active")
-                    sources._push_to_list(mailing_list.sudo(), "sync", seen=sources._companies_partners_sql())
+                    sources._push_to_list(mailing_list.sudo(), "sync")
             except Exception as exc:  # noqa: BLE001 - recorded on the segment
                 _logger.warning("Segment %s: syncing list %s failed: %s", self.id, mailing_list.id, exc)
                 self.env.invalidate_all()
@@ -1197,13 +1195,12 @@ class ResPartnerSegment(models.Model):
                     "Syncing mailing list “%(list)s” failed: %(error)s", list=mailing_list.name, error=exc
                 )
 
-    def _push_to_list(self, mailing_list, mode, channel="email", seen=None):
+    def _push_to_list(self, mailing_list, mode, channel="email"):
         """Members of these segments into ``mailing_list`` (``add`` or ``sync``), set-based,
         after checking the user may change that list. A user pushes only the members that
-        user may read, and a sync removes no other partner's subscription (nor one of a
-        partner outside ``seen``, SQL of partner ids); one push into a list at a time.
-        ``channel``: ``email`` subscribes their email addresses, ``sms`` their phone
-        numbers (as the contacts' mobile)."""
+        user may read, and a sync removes only what these segments' pushes added; one push
+        into a list at a time. ``channel``: ``email`` subscribes their email addresses,
+        ``sms`` their phone numbers (as the contacts' mobile)."""
         mailing_list.check_access("write")
         for model in ("mailing.contact", "mailing.subscription"):
             self.env[model].with_env(mailing_list.env).check_access("create")
@@ -1211,10 +1208,11 @@ class ResPartnerSegment(models.Model):
             self.env["mailing.subscription"].with_env(mailing_list.env).check_access("unlink")
             hidden = self.filtered("counts_partial")
             if hidden:
-                # a sync by this user touches only the subscriptions of partners the user
-                # reads (``mailing.leaving``): the list would keep the hidden members that
-                # left, and no longer follow the segment. Refused whether or not other
-                # companies' partners are members now: the refusal tells nothing of them.
+                # a sync keeps what the user reads of the members: it would remove the
+                # subscriptions of the others, which that user never sees (added by an
+                # earlier push or sync of the segment by a user of every company). Refused
+                # whether or not other companies' partners are members now: the refusal tells
+                # nothing of them.
                 raise UserError(
                     self.env._(
                         "Segment “%s” is shared with every company and you work in some of them: "
@@ -1232,16 +1230,13 @@ class ResPartnerSegment(models.Model):
                 )
             )
         self.env.flush_all()
-        readable = self._readable_partners_sql()
-        if seen is not None:
-            readable = seen if readable is None else SQL("(%s) INTERSECT (%s)", readable, seen)
         figures = mailing.sync_segments_to_list(
             self.env.cr,
             self.ids,
             mailing_list.id,
             mode,
             self.env.uid,
-            readable,
+            self._readable_partners_sql(),
             channel=mailing.CHANNELS[channel],
         )
         for model in ("mailing.contact", "mailing.subscription", "mailing.list"):
@@ -1267,19 +1262,6 @@ class ResPartnerSegment(models.Model):
         if query._joins:  # a rule that needs a join: as a subquery
             return SQL("%s IN (%s)", SQL.identifier(alias, "id"), self._readable_partners_sql())
         return query.where_clause
-
-    def _companies_partners_sql(self):
-        """SQL selecting the partners these segments' companies see (under those companies'
-        record rules, archived ones included); None when one of them is shared with every
-        company."""
-        if not self or not all(self.mapped("company_id")):
-            return None
-        Partner = (
-            self.env["res.partner"]
-            .sudo()
-            .with_context(active_test=False, allowed_company_ids=self.company_id.ids, **{COMPANY_VIEW: True})
-        )
-        return Partner._search([]).subselect()
 
     @api.model
     def _readable_partners_sql(self):

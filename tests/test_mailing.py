@@ -1,7 +1,10 @@
+import importlib.util
+from pathlib import Path
 from unittest.mock import patch
 
 from odoo.exceptions import AccessError, UserError
 from odoo.tests import Form, TransactionCase, new_test_user, tagged
+from odoo.tools import SQL
 
 from ..engine import mailing
 
@@ -361,3 +364,26 @@ class TestSegmentMailing(TransactionCase):
         wizard.action_apply()
         self.assertEqual(self.subscriptions("alice@example.com").contact_id.email_normalized, "alice@example.com")
         self.assertTrue(self.subscriptions("b.private@example.com"), "the member the marketer cannot read stays")
+
+    def test_subscriptions_synced_before_the_segments_were_remembered(self):
+        """Migration 18.0.1.9.0: a subscription synced earlier says which segment added it
+        where one segment is linked to its list; the others are kept from then on."""
+        script = Path(__file__).parent.parent / "migrations" / "18.0.1.9.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("partner_segmentation_migrate_18_0_1_9_0", script)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        linked = self.env["res.partner.segment"].create(
+            {"name": "Erins", "domain": "[('name', '=', 'Erin')]", "mailing_list_ids": [(6, 0, self.mlist.ids)]}
+        )
+        linked.action_recompute()
+        other_list = self.env["mailing.list"].create({"name": "Two segments"})
+        self.segment._push_to_list(other_list, "add")
+        both = self.subscriptions("erin@example.com") | other_list.subscription_ids
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL("UPDATE mailing_subscription SET segment_sync_origin = NULL WHERE id = ANY(%s)", both.ids)
+        )
+        migration.migrate(self.env.cr, "18.0.1.8.0")
+        both.invalidate_recordset()
+        self.assertEqual(self.subscriptions("erin@example.com").segment_sync_origin, linked.id)
+        self.assertFalse(any(other_list.subscription_ids.mapped("segment_sync_origin")))

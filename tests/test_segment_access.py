@@ -1384,6 +1384,12 @@ class TestRedTeamNinthRound(AccessCase):
                 [],
                 {"line_ids": {"fields": {"segment_a_id": {"fields": {"display_name": {}}}}}},
             )
+        with self.assertRaises(AccessError):  # a many2one given as the values of a new record
+            self.env["res.partner.segment.explain.wizard.line"].with_user(self.user_b).onchange(
+                {"explain_id": {"id": 999999, "segment_id": hidden.id}},
+                [],
+                {"explain_id": {"fields": {"segment_id": {"fields": {"display_name": {}}}}}},
+            )
         shown = (
             self.env["res.partner.segment.add.wizard"]
             .with_user(self.user_b)
@@ -1398,29 +1404,40 @@ class TestRedTeamNinthRound(AccessCase):
             "the superuser's form names it",
         )
 
-    def test_a_sync_neither_counts_nor_removes_partners_the_user_may_not_read(self):
-        """A sync removes what segment syncing added and is no longer targeted: from any
-        segment and any user, so also company A's partners, which company B's manager never
-        sees (and the preview counted them)."""
+    def test_a_sync_removes_only_what_its_own_segments_added(self):
+        """A sync removed every subscription a segment push had added and it no longer
+        targets: another user's campaign, of company A's partners too, which company B's
+        manager never sees (and the preview counted them)."""
         mlist = self.env["mailing.list"].create({"name": "Round 9 sync"})
         self.global_segment._push_to_list(mlist, "add")  # as the superuser: A's secret too
-        subscribed = mlist.subscription_ids.contact_id.mapped("email_normalized")
-        self.assertIn("alice@secret.example", subscribed)
-        self.assertIn("ghent@example.com", subscribed)
-        lille_b = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
-        lille_b.action_recompute()
-        wizard = (
-            self.env["res.partner.segment.mailing.wizard"]
-            .with_user(self.manager_b)
-            .create({"segment_ids": [(6, 0, lille_b.ids)], "mailing_list_id": mlist.id, "mode": "sync"})
+        self.assertIn("alice@secret.example", self.emails(mlist))
+        b_static = self.Segment.create(
+            {
+                "name": "B's",
+                "segment_type": "static",
+                "company_id": self.company_b.id,
+                "partner_ids": self.lille.ids,
+            }
         )
-        self.assertEqual(wizard.count_remove, 1, "Ghent, which company B reads; not A's secret")
-        wizard.action_apply()
+        Wizard = self.env["res.partner.segment.mailing.wizard"].with_user(self.manager_b)
+
+        def sync():
+            wizard = Wizard.create(
+                {"segment_ids": [(6, 0, b_static.ids)], "mailing_list_id": mlist.id, "mode": "sync"}
+            )
+            count = wizard.count_remove
+            wizard.action_apply()
+            return count
+
+        self.assertEqual(sync(), 0, "nothing it added, nothing to remove: not Ghent, not A's secret")
+        self.paris.email = "paris@example.com"
+        b_static.partner_ids = self.paris
+        self.assertEqual(sync(), 1, "Lille, which it added and which left")
+        self.assertEqual(self.emails(mlist), ["alice@secret.example", "ghent@example.com", "paris@example.com"])
+
+    def emails(self, mlist):
         mlist.invalidate_recordset()
-        self.assertEqual(
-            sorted(mlist.subscription_ids.contact_id.mapped("email_normalized")),
-            ["alice@secret.example", "lille@example.com"],
-        )
+        return sorted(mlist.subscription_ids.contact_id.mapped("email_normalized"))
 
     def test_a_companys_lifecycle_settings_are_read_by_those_who_read_stages(self):
         for user in (self.portal, new_test_user(self.env, login="seg_plain_settings", groups="base.group_user")):
@@ -1442,17 +1459,51 @@ class TestRedTeamNinthRound(AccessCase):
         )
         self.assertEqual(company.sudo().lifecycle_cycle_days, 30)
 
-    def test_a_companys_linked_list_keeps_other_companies_subscribers(self):
+    def test_a_linked_list_keeps_what_other_segments_added_and_follows_its_own(self):
         """A list is shared by every company: the sync of company B's segment linked to it
-        removed company A's partners that others had pushed there."""
+        removed company A's partners that others had pushed there. A leaver whose email a
+        partner of company A also has is still removed (one person, one partner per company)."""
         mlist = self.env["mailing.list"].create({"name": "Round 9 linked"})
-        self.global_segment._push_to_list(mlist, "add")
+        a_static = self.Segment.create(
+            {
+                "name": "A's",
+                "segment_type": "static",
+                "company_id": self.company_a.id,
+                "partner_ids": self.secret.ids,
+            }
+        )
+        a_static._push_to_list(mlist, "add")
+        self.Partner.create({"name": "Twin in A", "email": "twin@example.com", "company_id": self.company_a.id})
+        twin_b = self.Partner.create(
+            {"name": "Twin in B", "email": "twin@example.com", "city": "Lille", "company_id": self.company_b.id}
+        )
         lille_b = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
         lille_b.mailing_list_ids = mlist
         lille_b.action_recompute()
+        self.assertEqual(self.emails(mlist), ["alice@secret.example", "lille@example.com", "twin@example.com"])
+        (self.lille | twin_b).city = "Paris"
+        lille_b.action_recompute()
         self.assertFalse(lille_b.last_error)
-        self.assertEqual(
-            sorted(mlist.subscription_ids.contact_id.mapped("email_normalized")),
-            ["alice@secret.example", "lille@example.com"],
-            "Ghent, which company B sees, left; A's secret stays",
+        self.assertEqual(self.emails(mlist), ["alice@secret.example"], "A's push stays; B's leavers go")
+
+    def test_lists_and_mailings_are_not_found_by_a_hidden_segments_id(self):
+        hidden = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_a.id)
+        own = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
+        hidden_list, own_list = self.env["mailing.list"].create([{"name": "A's linked"}, {"name": "B's linked"}])
+        hidden.mailing_list_ids = hidden_list
+        own.mailing_list_ids = own_list
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Round 9",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "segment_ids": [(6, 0, hidden.ids)],
+            }
         )
+        Lists = self.env["mailing.list"].with_user(self.manager_b)
+        both = [("id", "in", (hidden_list | own_list).ids)]
+        self.assertFalse(Lists.search([("segment_ids", "in", hidden.ids)]))
+        self.assertEqual(Lists.search([*both, ("segment_ids", "!=", False)]), own_list)
+        self.assertEqual(Lists.search([("segment_ids", "=", own.id)]), own_list)
+        Mailings = self.env["mailing.mailing"].with_user(self.manager_b)
+        self.assertEqual(Mailings.search([("id", "=", mailing.id)]), mailing, "company B's marketer reads it")
+        self.assertFalse(Mailings.search([("segment_ids", "in", hidden.ids)]))

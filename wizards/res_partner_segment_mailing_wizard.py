@@ -29,8 +29,9 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         [("add", "Add only"), ("sync", "Sync (also remove those that left)")],
         required=True,
         default="add",
-        help="Sync removes only the subscriptions that segment syncing created; contacts "
-        "added by hand or by import, and opt-outs, always stay.",
+        help="Sync removes only the subscriptions that pushes of these segments created; "
+        "contacts added by hand or by import, those other segments' pushes added, and "
+        "opt-outs, always stay.",
     )
     holdout_percent = fields.Integer(
         "Holdout (%)",
