@@ -120,7 +120,7 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
              WHERE s.list_id = %(list)s AND c.%(key)s IS NOT NULL
              GROUP BY c.%(key)s
         )
-        SELECT a.key, a.value, a.name, a.country_id, co.contact_id,
+        SELECT a.key, a.value, a.name, a.country_id, co.contact_id, %(origins)s AS origins,
                EXISTS (SELECT 1 FROM %(blacklist)s bl
                         WHERE bl.%(blacklist_key)s = a.key AND bl.active) AS blacklisted,
                l.key IS NOT NULL AS in_list,
@@ -132,10 +132,31 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
         """,
             members=members,
             list=list_id,
+            # the segments that target each address (one segment: that one, for every address)
+            origins=SQL("ARRAY[%s]::int[]", segment_ids[0]) if len(segment_ids) == 1 else SQL("NULL::int[]"),
             **columns(channel),
         ),
     )
     cr.execute(SQL("CREATE UNIQUE INDEX ON %s (key)", target))
+    if len(segment_ids) > 1:
+        cr.execute(
+            SQL(
+                """UPDATE %(target)s t SET origins = o.origins
+                     FROM (SELECT p.%(key)s AS key, array_agg(DISTINCT m.segment_id) AS origins
+                             FROM res_partner_segment_member m
+                             JOIN res_partner_segment s ON s.id = m.segment_id
+                             JOIN res_partner p ON p.id = m.partner_id
+                            WHERE m.segment_id = ANY(%(segments)s) AND p.%(key)s IS NOT NULL AND %(visible)s
+                              AND NOT %(held_out)s
+                            GROUP BY p.%(key)s) o
+                    WHERE o.key = t.key""",
+                target=target,
+                key=SQL.identifier(channel.key),
+                segments=list(segment_ids),
+                visible=SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+                held_out=held_out(holdout),
+            )
+        )
     cr.execute(SQL("ANALYZE %s", target))
     cr.execute(
         SQL(
@@ -181,14 +202,15 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
 
 def leaving(list_id, channel, segment_ids):
     """The subscriptions ``s`` (of contact ``c``) that a sync of ``segment_ids`` removes
-    from the list: those a push or sync of these segments created on ``channel``
-    (``segment_sync_origin``) whose address is no longer targeted. Never an opt-out, a
-    contact added by hand or by import, one another segment's push created (another user's
-    campaign, maybe of another company), nor one of the other channel (a list may hold
-    emails and numbers, each kept by its own channel's sync)."""
+    from the list: those pushes of these segments created on ``channel``, and no other
+    segment's (``segment_sync_origins``: the segments that targeted the address), whose
+    address is no longer targeted. Never an opt-out, a contact added by hand or by import,
+    one another segment's push also targeted (another user's campaign, maybe of another
+    company), nor one of the other channel (a list may hold emails and numbers, each kept
+    by its own channel's sync)."""
     return SQL(
         """s.list_id = %s AND s.segment_sync AND coalesce(s.segment_sync_channel, 'email') = %s
-           AND s.segment_sync_origin = ANY(%s) AND NOT coalesce(s.opt_out, false)
+           AND s.segment_sync_origins <@ %s::int[] AND NOT coalesce(s.opt_out, false)
            AND NOT EXISTS (SELECT 1 FROM %s t WHERE t.key = %s)""",
         list_id,
         channel.name,
@@ -204,9 +226,10 @@ def columns(channel):
 
 
 def apply(cr, list_id, mode, uid, segment_ids, channel=EMAIL):
-    """Apply the plan in the work table to the list; return (added, removed). The
-    subscriptions it creates are stamped with the first of ``segment_ids``, so that a later
-    sync of these segments (not of others) may remove them."""
+    """Apply the plan in the work table to the list; return (added, removed). Each
+    subscription it creates, or finds made by an earlier push, records the segments of
+    ``segment_ids`` that target its address: a later sync removes it only if that sync's
+    segments hold all of them."""
     target = SQL.identifier(TARGET_TABLE)
     now = SQL("(now() at time zone 'utc')")
     # 1. a mailing contact for each address to subscribe that has none yet (reuse otherwise)
@@ -238,8 +261,8 @@ def apply(cr, list_id, mode, uid, segment_ids, channel=EMAIL):
         SQL(
             """
         INSERT INTO mailing_subscription (contact_id, list_id, opt_out, segment_sync, segment_sync_channel,
-                                          segment_sync_origin, create_uid, create_date, write_uid, write_date)
-        SELECT t.contact_id, %(list)s, false, true, %(channel)s, %(origin)s, %(uid)s, %(now)s, %(uid)s, %(now)s
+                                          segment_sync_origins, create_uid, create_date, write_uid, write_date)
+        SELECT t.contact_id, %(list)s, false, true, %(channel)s, t.origins, %(uid)s, %(now)s, %(uid)s, %(now)s
           FROM %(target)s t
          WHERE NOT t.blacklisted AND NOT t.in_list AND NOT t.opted_out
          ORDER BY t.contact_id
@@ -248,16 +271,32 @@ def apply(cr, list_id, mode, uid, segment_ids, channel=EMAIL):
             target=target,
             list=list_id,
             channel=channel.name,
-            origin=min(segment_ids),
             uid=uid,
             now=now,
         )
     )
     added = cr.rowcount
     analyze_if_large(cr, "mailing_subscription", added)
+    # 3. an address an earlier push subscribed, targeted again: these segments hold it too
+    cr.execute(
+        SQL(
+            """
+        UPDATE mailing_subscription s
+           SET segment_sync_origins = ARRAY(SELECT DISTINCT unnest(s.segment_sync_origins || t.origins) ORDER BY 1)
+          FROM mailing_contact c, %(target)s t
+         WHERE s.list_id = %(list)s AND c.id = s.contact_id AND c.%(key)s = t.key AND s.segment_sync
+           AND coalesce(s.segment_sync_channel, 'email') = %(channel)s
+           AND s.segment_sync_origins IS NOT NULL AND NOT s.segment_sync_origins @> t.origins
+        """,
+            target=target,
+            list=list_id,
+            key=SQL.identifier(channel.key),
+            channel=channel.name,
+        )
+    )
     removed = 0
     if mode == "sync":
-        # 3. only what segment syncing created, never an opt-out
+        # 4. only what pushes of these segments created, never an opt-out
         cr.execute(
             SQL(
                 """

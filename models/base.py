@@ -1,5 +1,7 @@
 from odoo import models
+from odoo.exceptions import AccessError
 from odoo.fields import Command
+from odoo.models import NewId
 from odoo.osv import expression
 from odoo.tools import Query
 
@@ -11,7 +13,7 @@ SEGMENT_FIELDS = ("segment_ids", "static_segment_ids", "dynamic_segment_ids")
 # from it), or which partner changed stage in another company.
 GUARDED_RELATIONS = {
     "res.partner": (*SEGMENT_FIELDS, "lifecycle_transition_ids"),
-    "res.partner.segment": ("partner_ids", "include_partner_ids", "exclude_partner_ids"),
+    "res.partner.segment": ("partner_ids", "include_partner_ids", "exclude_partner_ids", "history_ids"),
     "res.partner.segment.push": ("mailed_partner_ids", "held_out_partner_ids"),
     "mailing.list": ("segment_ids",),
     "mailing.mailing": ("segment_ids",),
@@ -88,14 +90,20 @@ class Base(models.AbstractModel):
                 continue
             comodel = self.env[field.comodel_name]
             if field.type == "many2one":
-                ids, records = [value.get("id") if isinstance(value, dict) else value], [value]
+                # as Odoo reads it: an id, an (id, name) pair, or the values of a new record
+                # whose ``id`` is browsed (an id or a list of ids)
+                named = value.get("id") if isinstance(value, dict) else value
+                ids = comodel.browse(named[:1] if isinstance(named, tuple) else named or ())._ids
+                records = [value]
             elif isinstance(value, list | tuple):
-                ids, records = named_ids(value), [command[2] for command in value if _holds_values(command)]
+                ids = named_ids(value) + [c[1] for c in value if _holds_values(c) and c[0] == Command.UPDATE]
+                records = [command[2] for command in value if _holds_values(command)]
             else:
                 continue
             if field.comodel_name == "res.partner.segment":
-                saved = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
-                comodel.browse(saved).check_access("read")
+                if any(isinstance(i, bool) or not isinstance(i, int | NewId) for i in ids):
+                    raise AccessError(self.env._("Segments are given to a form by their id."))
+                comodel.browse([i for i in ids if isinstance(i, int)]).check_access("read")
             for record in records:
                 if isinstance(record, dict):
                     comodel._check_form_segments_readable(record)

@@ -23,15 +23,14 @@ class MailingSubscription(models.Model):
         "subscriptions of its own channel (a list may hold emails and phone numbers).",
     )
 
-    # the id of the segment whose push or sync created it (the first, when several were
-    # pushed together): a sync removes only subscriptions of its own segments. A number, not
-    # a many2one: a subscription is read by every mailing user, and a many2one would show
-    # them the name of a segment of any company
-    segment_sync_origin = fields.Integer(
-        "Added by segment (id)", readonly=True, copy=False, groups="base.group_system"
-    )
-
     def init(self):
+        # the segments whose pushes targeted the address (set by the push, in SQL): a sync
+        # removes only subscriptions all of whose segments it syncs. No field: a subscription
+        # is read and written by every mailing user, who would read segments of any company
+        # there and could make any subscription removable
+        self.env.cr.execute(
+            "ALTER TABLE mailing_subscription ADD COLUMN IF NOT EXISTS segment_sync_origins integer[]"
+        )
         # segment syncs read a whole list and look contacts up by email or number
         create_index(self.env.cr, "mailing_subscription_list_id_index", self._table, ["list_id"])
         create_index(

@@ -21,7 +21,7 @@ ADDED_COLUMNS = {
         "lifecycle_last_date",
         "lifecycle_applied",
     ],
-    "mailing.subscription": ["segment_sync", "segment_sync_channel", "segment_sync_origin"],
+    "mailing.subscription": ["segment_sync", "segment_sync_channel"],
 }
 
 

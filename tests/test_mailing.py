@@ -381,9 +381,15 @@ class TestSegmentMailing(TransactionCase):
         both = self.subscriptions("erin@example.com") | other_list.subscription_ids
         self.env.flush_all()
         self.env.cr.execute(
-            SQL("UPDATE mailing_subscription SET segment_sync_origin = NULL WHERE id = ANY(%s)", both.ids)
+            SQL("UPDATE mailing_subscription SET segment_sync_origins = NULL WHERE id = ANY(%s)", both.ids)
         )
         migration.migrate(self.env.cr, "18.0.1.8.0")
-        both.invalidate_recordset()
-        self.assertEqual(self.subscriptions("erin@example.com").segment_sync_origin, linked.id)
-        self.assertFalse(any(other_list.subscription_ids.mapped("segment_sync_origin")))
+        self.env.cr.execute(
+            SQL(
+                "SELECT id, segment_sync_origins FROM mailing_subscription WHERE id = ANY(%s) ORDER BY id",
+                both.ids,
+            )
+        )
+        origins = dict(self.env.cr.fetchall())
+        self.assertEqual(origins.pop(self.subscriptions("erin@example.com").id), [linked.id])
+        self.assertEqual(set(origins.values()), {None}, "a list no segment is linked to: kept from now on")

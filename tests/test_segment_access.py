@@ -1507,3 +1507,96 @@ class TestRedTeamNinthRound(AccessCase):
         Mailings = self.env["mailing.mailing"].with_user(self.manager_b)
         self.assertEqual(Mailings.search([("id", "=", mailing.id)]), mailing, "company B's marketer reads it")
         self.assertFalse(Mailings.search([("segment_ids", "in", hidden.ids)]))
+
+
+@tagged("post_install", "-at_install")
+class TestRedTeamEleventhRound(AccessCase):
+    """Rounds 10 and 11: the fixes of round 9 attacked again, as users of company B."""
+
+    def emails(self, mlist):
+        mlist.invalidate_recordset()
+        return sorted(mlist.subscription_ids.contact_id.mapped("email_normalized"))
+
+    def static(self, name, company, partners):
+        return self.Segment.create(
+            {"name": name, "segment_type": "static", "company_id": company.id, "partner_ids": partners.ids}
+        )
+
+    def test_a_segment_handed_to_a_form_in_any_shape_is_checked(self):
+        hidden = self.static("A's hidden name", self.company_a, self.secret)
+        spec = {"segment_id": {"fields": {"display_name": {}}}}
+        Push = self.env["res.partner.segment.push"].with_user(self.user_b)
+        for value in ({"id": [hidden.id]}, {"id": hidden.id}, [hidden.id], (hidden.id, "x"), "3"):
+            with self.subTest(value=value), self.assertRaises(AccessError):
+                Push.onchange({"segment_id": value}, [], spec)
+        line = {"segment_a_id": {"id": [hidden.id]}, "segment_b_id": self.global_segment.id}
+        with self.assertRaises(AccessError):
+            self.env["res.partner.segment.overlap.wizard"].with_user(self.user_b).onchange(
+                {"line_ids": [Command.create(line)]},
+                [],
+                {"line_ids": {"fields": {"segment_a_id": {"fields": {"display_name": {}}}}}},
+            )
+        shown = Push.onchange({"segment_id": {"id": [self.global_segment.id]}}, [], spec)
+        self.assertEqual(shown["value"]["segment_id"]["display_name"], self.global_segment.name)
+
+    def test_a_sync_of_one_segment_keeps_what_a_push_with_others_targeted(self):
+        """Segments pushed together: a sync of one of them removed what the others had
+        targeted (another company's partners of another user's campaign, counted in the
+        preview)."""
+        a_static = self.static("A's campaign", self.company_a, self.secret | self.ghent)
+        b_static = self.static("B's campaign", self.company_b, self.lille | self.ghent)
+        mlist = self.env["mailing.list"].create({"name": "Pushed together"})
+        (a_static | b_static)._push_to_list(mlist, "add")
+        emails = ["alice@secret.example", "ghent@example.com", "lille@example.com"]
+        self.assertEqual(self.emails(mlist), emails)
+        Wizard = self.env["res.partner.segment.mailing.wizard"].with_user(self.manager_b)
+
+        def sync():
+            wizard = Wizard.create(
+                {"segment_ids": [(6, 0, b_static.ids)], "mailing_list_id": mlist.id, "mode": "sync"}
+            )
+            count = wizard.count_remove
+            wizard.action_apply()
+            return count
+
+        self.assertEqual(sync(), 0)
+        b_static.partner_ids = False
+        self.assertEqual(sync(), 1, "Lille, only B's; Ghent, A's campaign's too, stays")
+        self.assertEqual(self.emails(mlist), emails[:2])
+
+    def test_a_linked_list_removes_the_leavers_of_a_segment_linked_with_others(self):
+        """Segments linked to one list: each address is the segments' that target it, so
+        one segment unlinked (or archived) does not keep the other's leavers for ever."""
+        mlist = self.env["mailing.list"].create({"name": "Two linked"})
+        ghent_b = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)
+        lille_b = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
+        (ghent_b | lille_b).mailing_list_ids = mlist
+        (ghent_b | lille_b).action_recompute()
+        self.assertEqual(self.emails(mlist), ["ghent@example.com", "lille@example.com"])
+        ghent_b.mailing_list_ids = False
+        self.lille.city = "Paris"
+        lille_b.action_recompute()
+        self.assertEqual(self.emails(mlist), ["ghent@example.com"], "Lille left; Ghent, unlinked, stays")
+
+    def test_a_sync_a_user_may_not_make_counts_nothing(self):
+        """A user of some companies may not sync a shared segment; its preview counted the
+        subscriptions of the members that user may not read."""
+        mlist = self.env["mailing.list"].create({"name": "Shared pushed"})
+        self.global_segment._push_to_list(mlist, "add")
+        wizard = (
+            self.env["res.partner.segment.mailing.wizard"]
+            .with_user(self.manager_b)
+            .create(
+                {"segment_ids": [(6, 0, self.global_segment.ids)], "mailing_list_id": mlist.id, "mode": "sync"}
+            )
+        )
+        self.assertEqual(wizard.count_remove, 0)
+        with self.assertRaisesRegex(UserError, "shared with every company"):
+            wizard.action_apply()
+
+    def test_segments_are_not_found_by_the_id_of_a_hidden_size_point(self):
+        self.global_segment.action_recompute()
+        points = self.global_segment.history_ids
+        Segment = self.Segment.with_user(self.user_b).with_context(allowed_company_ids=self.company_b.ids)
+        self.assertFalse(points.with_user(self.user_b).search([("id", "in", points.ids)]), "hidden to B")
+        self.assertFalse(Segment.search([("history_ids", "in", points.ids)]))

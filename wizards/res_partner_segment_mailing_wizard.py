@@ -79,9 +79,12 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         return self._figures_to_fields(figures)
 
     def _figures_to_fields(self, figures):
+        # a sync is refused to a user of some companies on a shared segment: its preview
+        # would count the subscriptions of the members that user may not read
+        may_sync = self.mode == "sync" and not any(self.segment_ids._origin.mapped("counts_partial"))
         return {
             "count_add": figures["to_add"],
-            "count_remove": figures["to_remove"] if self.mode == "sync" else 0,
+            "count_remove": figures["to_remove"] if may_sync else 0,
             "count_no_email": figures["no_address"] if self.channel == "email" else 0,
             "count_no_phone": figures["no_address"] if self.channel == "sms" else 0,
             "count_blacklisted": figures["blacklisted"],
