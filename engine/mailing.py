@@ -115,7 +115,10 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
              GROUP BY a.key
         ), listed AS (                   -- per address already in the list: subscribed / opted out
             SELECT c.%(key)s AS key, bool_or(NOT coalesce(s.opt_out, false)) AS subscribed,
-                   bool_or(coalesce(s.opt_out, false)) AS opted_out
+                   bool_or(coalesce(s.opt_out, false)) AS opted_out,
+                   -- pushed before without all of these segments (step 3 of ``apply``)
+                   bool_or(s.segment_sync AND NOT coalesce(s.opt_out, false)
+                           AND NOT s.segment_sync_origins @> %(segments)s::int[]) AS unlisted_origins
               FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
              WHERE s.list_id = %(list)s AND c.%(key)s IS NOT NULL
              GROUP BY c.%(key)s
@@ -125,13 +128,15 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
                         WHERE bl.%(blacklist_key)s = a.key AND bl.active) AS blacklisted,
                l.key IS NOT NULL AS in_list,
                coalesce(l.subscribed, false) AS subscribed,
-               coalesce(l.opted_out, false) OR a.other_opted_out AS opted_out
+               coalesce(l.opted_out, false) OR a.other_opted_out AS opted_out,
+               coalesce(l.unlisted_origins, false) AS unlisted_origins
           FROM addresses a
           LEFT JOIN contacts co ON co.key = a.key
           LEFT JOIN listed l ON l.key = a.key
         """,
             members=members,
             list=list_id,
+            segments=list(segment_ids),
             # the segments that target each address (one segment: that one, for every address)
             origins=SQL("ARRAY[%s]::int[]", segment_ids[0]) if len(segment_ids) == 1 else SQL("NULL::int[]"),
             **columns(channel),
@@ -278,20 +283,19 @@ def apply(cr, list_id, mode, uid, segment_ids, channel=EMAIL):
     added = cr.rowcount
     analyze_if_large(cr, "mailing_subscription", added)
     # 3. an address an earlier push subscribed, targeted again: these segments hold it too
+    # (whatever the channel that subscribed it: a sync of that channel must keep it for them)
     cr.execute(
         SQL(
             """
         UPDATE mailing_subscription s
            SET segment_sync_origins = ARRAY(SELECT DISTINCT unnest(s.segment_sync_origins || t.origins) ORDER BY 1)
           FROM mailing_contact c, %(target)s t
-         WHERE s.list_id = %(list)s AND c.id = s.contact_id AND c.%(key)s = t.key AND s.segment_sync
-           AND coalesce(s.segment_sync_channel, 'email') = %(channel)s
-           AND s.segment_sync_origins IS NOT NULL AND NOT s.segment_sync_origins @> t.origins
+         WHERE t.unlisted_origins AND s.list_id = %(list)s AND c.id = s.contact_id AND c.%(key)s = t.key
+           AND s.segment_sync AND s.segment_sync_origins IS NOT NULL AND NOT s.segment_sync_origins @> t.origins
         """,
             target=target,
             list=list_id,
             key=SQL.identifier(channel.key),
-            channel=channel.name,
         )
     )
     removed = 0

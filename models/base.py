@@ -1,4 +1,4 @@
-from odoo import models
+from odoo import api, models
 from odoo.exceptions import AccessError
 from odoo.fields import Command
 from odoo.models import NewId
@@ -74,6 +74,21 @@ class Base(models.AbstractModel):
     """
 
     _inherit = "base"
+
+    @api.model
+    def default_get(self, fields_list):
+        """Nor as a default (a ``default_*`` context key, a user's own ``ir.default``): a
+        form would show the segment's name."""
+        defaults = super().default_get(fields_list)
+        if not self.env.su:
+            for fname in list(defaults):
+                field = self._fields.get(fname)
+                if field and field.relational and field.comodel_name == "res.partner.segment" and defaults[fname]:
+                    try:
+                        self._check_form_segments_readable({fname: defaults[fname]})
+                    except AccessError:
+                        del defaults[fname]
+        return defaults
 
     def onchange(self, values, field_names, fields_spec):
         if not self.env.su:

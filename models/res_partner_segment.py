@@ -1206,8 +1206,8 @@ class ResPartnerSegment(models.Model):
             self.env[model].with_env(mailing_list.env).check_access("create")
         if mode == "sync":
             self.env["mailing.subscription"].with_env(mailing_list.env).check_access("unlink")
-            hidden = self.filtered("counts_partial")
-            if hidden:
+            shared = self.filtered("counts_partial")
+            if shared:
                 # a sync keeps what the user reads of the members: it would remove the
                 # subscriptions of the others, which that user never sees (added by an
                 # earlier push or sync of the segment by a user of every company). Refused
@@ -1218,7 +1218,16 @@ class ResPartnerSegment(models.Model):
                         "Segment “%s” is shared with every company and you work in some of them: "
                         "a sync would remove the members you may not read from the list. Use "
                         "“Add only”, or ask a user of every company.",
-                        hidden[0].name,
+                        shared[0].name,
+                    )
+                )
+            if hiding := self._hiding_members():
+                raise UserError(
+                    self.env._(
+                        "Segment “%s” has members you may not read (its count says how many it "
+                        "has): a sync would remove them from the list. Use “Add only”, or ask a "
+                        "user who reads them all.",
+                        hiding[0].name,
                     )
                 )
         if not try_xact_lock(self.env.cr, LIST_LOCK, mailing_list.id):
@@ -1262,6 +1271,15 @@ class ResPartnerSegment(models.Model):
         if query._joins:  # a rule that needs a join: as a subquery
             return SQL("%s IN (%s)", SQL.identifier(alias, "id"), self._readable_partners_sql())
         return query.where_clause
+
+    def _hiding_members(self):
+        """These segments whose members the current user may not all read: a company's
+        static segment keeps a partner moved to another company, say. (Their stored count,
+        which that user reads, already tells how many.)"""
+        if self.env.su:
+            return self.browse()
+        readable = membership.count_members(self.env.cr, self._origin.ids, self._readable_partners_sql())
+        return self.filtered(lambda s: readable[s._origin.id] < s._origin.member_count)
 
     @api.model
     def _readable_partners_sql(self):

@@ -14,7 +14,7 @@ class ResPartnerSegmentPerformance(models.Model):
     is only ever summed over readable orders."""
 
     _name = "res.partner.segment.performance"
-    _inherit = ["partner.segmentation.findable.rows.mixin"]
+    _inherit = ["partner.segmentation.findable.rows.mixin", "partner.segmentation.readable.links.mixin"]
     _description = "Segment performance"
     _auto = False
     _log_access = False

@@ -393,3 +393,27 @@ class TestSegmentMailing(TransactionCase):
         origins = dict(self.env.cr.fetchall())
         self.assertEqual(origins.pop(self.subscriptions("erin@example.com").id), [linked.id])
         self.assertEqual(set(origins.values()), {None}, "a list no segment is linked to: kept from now on")
+
+    def test_a_subscription_an_sms_push_found_is_kept_for_it_by_an_email_sync(self):
+        """One subscription per contact and list: an SMS push that finds a contact subscribed
+        by email counts it as already there; an email sync removed it from under it."""
+        number = "+32 470 12 34 56"
+        contact = self.env["mailing.contact"].create(
+            {"name": "Both", "email": "both@example.com", "mobile": number}
+        )
+        by_email, by_phone = self.env["res.partner"].create(
+            [
+                {"name": "Both by email", "email": "both@example.com", "mobile": number},
+                {"name": "Both by phone", "mobile": number},
+            ]
+        )
+        Segment = self.env["res.partner.segment"]
+        emails = Segment.create({"name": "By email", "segment_type": "static", "partner_ids": by_email.ids})
+        texts = Segment.create({"name": "By phone", "segment_type": "static", "partner_ids": by_phone.ids})
+        emails._push_to_list(self.mlist, "add")
+        subscription = self.subscriptions("both@example.com")
+        self.assertEqual(subscription.contact_id, contact)
+        self.assertEqual(texts._push_to_list(self.mlist, "add", channel="sms")["already"], 1)
+        emails.partner_ids = False
+        self.assertEqual(emails._push_to_list(self.mlist, "sync")["removed"], 0)
+        self.assertTrue(subscription.exists(), "the SMS push's number stays")

@@ -1600,3 +1600,38 @@ class TestRedTeamEleventhRound(AccessCase):
         Segment = self.Segment.with_user(self.user_b).with_context(allowed_company_ids=self.company_b.ids)
         self.assertFalse(points.with_user(self.user_b).search([("id", "in", points.ids)]), "hidden to B")
         self.assertFalse(Segment.search([("history_ids", "in", points.ids)]))
+
+    def test_no_form_defaults_to_a_segment_its_user_may_not_read(self):
+        hidden = self.static("A's hidden name", self.company_a, self.secret)
+        spec = {"segment_id": {"fields": {"display_name": {}}}, "partner_id": {"fields": {"display_name": {}}}}
+        for user in (self.user_b, self.portal):
+            Report = self.env["res.partner.segment.performance"].with_user(user)
+            values = Report.with_context(default_segment_id=hidden.id, default_partner_id=self.secret.id).onchange(
+                {}, [], spec
+            )["value"]
+            self.assertFalse(values.get("segment_id"), user.login)
+            self.assertFalse(values.get("partner_id"), user.login)
+            self.assertNotIn("A's hidden name", str(values))
+        shown = (
+            self.env["res.partner.segment.performance"]
+            .with_user(self.user_b)
+            .with_context(default_segment_id=self.global_segment.id)
+            .onchange({}, [], spec)["value"]
+        )
+        self.assertEqual(shown["segment_id"]["display_name"], self.global_segment.name)
+
+    def test_a_sync_of_a_segment_with_members_its_user_may_not_read_is_refused(self):
+        """A company's static segment keeps a partner moved to another company: its sync by
+        a user who no longer reads that partner removed the partner's subscription."""
+        self.paris.email = "paris@example.com"
+        b_static = self.static("B's two", self.company_b, self.lille | self.paris)
+        mlist = self.env["mailing.list"].create({"name": "Moved"})
+        Wizard = self.env["res.partner.segment.mailing.wizard"].with_user(self.manager_b)
+        values = {"segment_ids": [(6, 0, b_static.ids)], "mailing_list_id": mlist.id}
+        Wizard.create({**values, "mode": "add"}).action_apply()
+        self.paris.company_id = self.company_a
+        wizard = Wizard.create({**values, "mode": "sync"})
+        self.assertEqual(wizard.count_remove, 0)
+        with self.assertRaisesRegex(UserError, "members you may not read"):
+            wizard.action_apply()
+        self.assertEqual(self.emails(mlist), ["lille@example.com", "paris@example.com"])

@@ -79,9 +79,12 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         return self._figures_to_fields(figures)
 
     def _figures_to_fields(self, figures):
-        # a sync is refused to a user of some companies on a shared segment: its preview
-        # would count the subscriptions of the members that user may not read
-        may_sync = self.mode == "sync" and not any(self.segment_ids._origin.mapped("counts_partial"))
+        # a sync is refused when the segments have members the user may not read (a shared
+        # one, for a user of some companies): its preview would count their subscriptions
+        segments = self.segment_ids._origin
+        may_sync = (
+            self.mode == "sync" and not any(segments.mapped("counts_partial")) and not segments._hiding_members()
+        )
         return {
             "count_add": figures["to_add"],
             "count_remove": figures["to_remove"] if may_sync else 0,
