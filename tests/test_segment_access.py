@@ -57,6 +57,26 @@ class AccessCase(SegmentCase):
         segment = self.Segment.with_user(user).new({"name": "probe", "domain": domain, "company_id": company})
         return segment.domain_match_count
 
+    def static(self, name, company, partners):
+        return self.Segment.create(
+            {"name": name, "segment_type": "static", "company_id": company.id, "partner_ids": partners.ids}
+        )
+
+    def emails(self, mlist):
+        mlist.invalidate_recordset()
+        return sorted(mlist.subscription_ids.contact_id.mapped("email_normalized"))
+
+    def sync_as_manager_b(self, segments, mlist):
+        """A sync from the push wizard by company B's manager: the removals its preview counted."""
+        wizard = (
+            self.env["res.partner.segment.mailing.wizard"]
+            .with_user(self.manager_b)
+            .create({"segment_ids": [(6, 0, segments.ids)], "mailing_list_id": mlist.id, "mode": "sync"})
+        )
+        count = wizard.count_remove
+        wizard.action_apply()
+        return count
+
 
 @tagged("post_install", "-at_install")
 class TestLiveCount(AccessCase):
@@ -1411,33 +1431,16 @@ class TestRedTeamNinthRound(AccessCase):
         mlist = self.env["mailing.list"].create({"name": "Round 9 sync"})
         self.global_segment._push_to_list(mlist, "add")  # as the superuser: A's secret too
         self.assertIn("alice@secret.example", self.emails(mlist))
-        b_static = self.Segment.create(
-            {
-                "name": "B's",
-                "segment_type": "static",
-                "company_id": self.company_b.id,
-                "partner_ids": self.lille.ids,
-            }
+        b_static = self.static("B's", self.company_b, self.lille)
+        self.assertEqual(
+            self.sync_as_manager_b(b_static, mlist),
+            0,
+            "nothing it added, nothing to remove: not Ghent, not A's secret",
         )
-        Wizard = self.env["res.partner.segment.mailing.wizard"].with_user(self.manager_b)
-
-        def sync():
-            wizard = Wizard.create(
-                {"segment_ids": [(6, 0, b_static.ids)], "mailing_list_id": mlist.id, "mode": "sync"}
-            )
-            count = wizard.count_remove
-            wizard.action_apply()
-            return count
-
-        self.assertEqual(sync(), 0, "nothing it added, nothing to remove: not Ghent, not A's secret")
         self.paris.email = "paris@example.com"
         b_static.partner_ids = self.paris
-        self.assertEqual(sync(), 1, "Lille, which it added and which left")
+        self.assertEqual(self.sync_as_manager_b(b_static, mlist), 1, "Lille, which it added and which left")
         self.assertEqual(self.emails(mlist), ["alice@secret.example", "ghent@example.com", "paris@example.com"])
-
-    def emails(self, mlist):
-        mlist.invalidate_recordset()
-        return sorted(mlist.subscription_ids.contact_id.mapped("email_normalized"))
 
     def test_a_companys_lifecycle_settings_are_read_by_those_who_read_stages(self):
         for user in (self.portal, new_test_user(self.env, login="seg_plain_settings", groups="base.group_user")):
@@ -1511,16 +1514,7 @@ class TestRedTeamNinthRound(AccessCase):
 
 @tagged("post_install", "-at_install")
 class TestRedTeamEleventhRound(AccessCase):
-    """Rounds 10 and 11: the fixes of round 9 attacked again, as users of company B."""
-
-    def emails(self, mlist):
-        mlist.invalidate_recordset()
-        return sorted(mlist.subscription_ids.contact_id.mapped("email_normalized"))
-
-    def static(self, name, company, partners):
-        return self.Segment.create(
-            {"name": name, "segment_type": "static", "company_id": company.id, "partner_ids": partners.ids}
-        )
+    """Rounds 10 to 12: the fixes of round 9 attacked again, as users of company B."""
 
     def test_a_segment_handed_to_a_form_in_any_shape_is_checked(self):
         hidden = self.static("A's hidden name", self.company_a, self.secret)
@@ -1549,19 +1543,11 @@ class TestRedTeamEleventhRound(AccessCase):
         (a_static | b_static)._push_to_list(mlist, "add")
         emails = ["alice@secret.example", "ghent@example.com", "lille@example.com"]
         self.assertEqual(self.emails(mlist), emails)
-        Wizard = self.env["res.partner.segment.mailing.wizard"].with_user(self.manager_b)
-
-        def sync():
-            wizard = Wizard.create(
-                {"segment_ids": [(6, 0, b_static.ids)], "mailing_list_id": mlist.id, "mode": "sync"}
-            )
-            count = wizard.count_remove
-            wizard.action_apply()
-            return count
-
-        self.assertEqual(sync(), 0)
+        self.assertEqual(self.sync_as_manager_b(b_static, mlist), 0)
         b_static.partner_ids = False
-        self.assertEqual(sync(), 1, "Lille, only B's; Ghent, A's campaign's too, stays")
+        self.assertEqual(
+            self.sync_as_manager_b(b_static, mlist), 1, "Lille, only B's; Ghent, A's campaign's too, stays"
+        )
         self.assertEqual(self.emails(mlist), emails[:2])
 
     def test_a_linked_list_removes_the_leavers_of_a_segment_linked_with_others(self):
