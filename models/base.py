@@ -54,6 +54,19 @@ def guarded_comodel(model, fname):
     return None
 
 
+def _many2one_ids(named):
+    """The ids a many2one's value in a form names, as Odoo reads it: an id, a new record's
+    id (falsy, made from a saved one), an (id, name) pair, a record, or what ``browse``
+    takes (the ``id`` of a new record's values: an id or a list of ids)."""
+    if named is None or named is False:
+        return ()
+    if isinstance(named, models.BaseModel):
+        return named._ids
+    if isinstance(named, tuple):
+        return named[:1]
+    return tuple(named) if isinstance(named, list) else (named,)
+
+
 def _holds_values(command):
     """Whether an x2many ``command`` carries the values of a record (create, update)."""
     return isinstance(command, list | tuple) and len(command) == 3 and isinstance(command[2], dict)
@@ -77,13 +90,13 @@ class Base(models.AbstractModel):
 
     @api.model
     def default_get(self, fields_list):
-        """Nor as a default (a ``default_*`` context key, a user's own ``ir.default``): a
-        form would show the segment's name."""
+        """Nor as a default (a ``default_*`` context key, a user's own ``ir.default``), also
+        inside the lines a default creates: a form would show the segment's name."""
         defaults = super().default_get(fields_list)
         if not self.env.su:
             for fname in list(defaults):
                 field = self._fields.get(fname)
-                if field and field.relational and field.comodel_name == "res.partner.segment" and defaults[fname]:
+                if field and field.relational:
                     try:
                         self._check_form_segments_readable({fname: defaults[fname]})
                     except AccessError:
@@ -101,15 +114,13 @@ class Base(models.AbstractModel):
         of an x2many) names."""
         for fname, value in values.items():
             field = self._fields.get(fname)
-            if not (field and field.relational and value):
-                continue
+            if not (field and field.relational) or value is None or value is False:
+                continue  # (a new record's id is falsy: not a test of ``value`` itself)
             comodel = self.env[field.comodel_name]
             if field.type == "many2one":
                 # as Odoo reads it: an id, an (id, name) pair, or the values of a new record
                 # whose ``id`` is browsed (an id or a list of ids)
-                named = value.get("id") if isinstance(value, dict) else value
-                ids = comodel.browse(named[:1] if isinstance(named, tuple) else named or ())._ids
-                records = [value]
+                ids, records = _many2one_ids(value.get("id") if isinstance(value, dict) else value), [value]
             elif isinstance(value, list | tuple):
                 ids = named_ids(value) + [c[1] for c in value if _holds_values(c) and c[0] == Command.UPDATE]
                 records = [command[2] for command in value if _holds_values(command)]
@@ -118,7 +129,9 @@ class Base(models.AbstractModel):
             if field.comodel_name == "res.partner.segment":
                 if any(isinstance(i, bool) or not isinstance(i, int | NewId) for i in ids):
                     raise AccessError(self.env._("Segments are given to a form by their id."))
-                comodel.browse([i for i in ids if isinstance(i, int)]).check_access("read")
+                # a new record made from a saved one (a default given as a dict) shows its name
+                saved = [i.origin if isinstance(i, NewId) else i for i in ids]
+                comodel.browse([i for i in saved if isinstance(i, int)]).check_access("read")
             for record in records:
                 if isinstance(record, dict):
                     comodel._check_form_segments_readable(record)

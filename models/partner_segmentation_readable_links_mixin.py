@@ -23,9 +23,11 @@ class PartnerSegmentationReadableLinksMixin(models.AbstractModel):
             return defaults
         for field in self._guarded_links():
             value = defaults.get(field.name)
-            if value and not self.env[field.comodel_name].browse(
-                value if isinstance(value, int) else []
-            ).has_access("read"):
+            # an id the user may read, or nothing (a default given as a dict of values is a
+            # new record made from a saved one, whose name a form would show)
+            if (value is not None and value is not False) and not (
+                isinstance(value, int) and self.env[field.comodel_name].browse(value).has_access("read")
+            ):
                 del defaults[field.name]
         return defaults
 

@@ -1621,3 +1621,23 @@ class TestRedTeamEleventhRound(AccessCase):
         with self.assertRaisesRegex(UserError, "members you may not read"):
             wizard.action_apply()
         self.assertEqual(self.emails(mlist), ["lille@example.com", "paris@example.com"])
+
+    def test_no_default_names_a_hidden_segment_as_values_or_in_lines(self):
+        """A many2one default given as a dict of values is a new record made from the saved
+        one (its name shows); lines a default creates hold many2ones too."""
+        hidden = self.static("A's hidden name", self.company_a, self.secret)
+        spec = {"segment_id": {"fields": {"display_name": {}}}}
+        for user in (self.user_b, self.portal):
+            for model in ("res.partner.segment.performance", "res.partner.segment.explain.wizard"):
+                Model = self.env[model].with_user(user).with_context(default_segment_id={"id": hidden.id})
+                with self.subTest(user=user.login, model=model):
+                    self.assertNotIn("A's hidden name", str(Model.onchange({}, [], spec)))
+            lines = [Command.create({"segment_a_id": hidden.id, "segment_b_id": hidden.id})]
+            Overlap = self.env["res.partner.segment.overlap.wizard"].with_user(user)
+            result = Overlap.with_context(default_line_ids=lines).onchange(
+                {}, [], {"line_ids": {"fields": {"segment_a_id": {"fields": {"display_name": {}}}}}}
+            )
+            self.assertNotIn("A's hidden name", str(result))
+        readable = self.env["res.partner.segment.explain.wizard"].with_user(self.user_b)
+        shown = readable.with_context(default_segment_id=self.global_segment.id).onchange({}, [], spec)
+        self.assertEqual(shown["value"]["segment_id"]["display_name"], self.global_segment.name)
