@@ -73,6 +73,7 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
     their segment's holdout group (``held_out``) are not targeted; ``holdout`` previews
     another share than the segments' own."""
     target = SQL.identifier(TARGET_TABLE)
+    readable_member = SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE")
 
     def segment_members(held):
         return SQL(
@@ -80,7 +81,7 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
                  JOIN res_partner_segment s ON s.id = m.segment_id
                 WHERE m.segment_id = ANY(%s) AND %s AND %s %s""",
             list(segment_ids),
-            SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+            readable_member,
             SQL("") if held else SQL("NOT"),
             held_out(holdout),
         )
@@ -158,7 +159,7 @@ def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL):
                 target=target,
                 key=SQL.identifier(channel.key),
                 segments=list(segment_ids),
-                visible=SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+                visible=readable_member,
                 held_out=held_out(holdout),
             )
         )

@@ -1221,7 +1221,7 @@ class ResPartnerSegment(models.Model):
                         shared[0].name,
                     )
                 )
-            if hiding := self._hiding_members():
+            if hiding := self._hiding_members():  # the shared ones are refused above
                 raise UserError(
                     self.env._(
                         "Segment “%s” has members you may not read (its count says how many it "
@@ -1273,13 +1273,15 @@ class ResPartnerSegment(models.Model):
         return query.where_clause
 
     def _hiding_members(self):
-        """These segments whose members the current user may not all read: a company's
-        static segment keeps a partner moved to another company, say. (Their stored count,
-        which that user reads, already tells how many.)"""
+        """These segments whose members the current user may not all read, which that user
+        may therefore not sync: shared ones, for a user of some companies (whatever their
+        members now: the refusal tells nothing of them), and those whose stored count, which
+        that user reads, is above the members that user reads (a company's static segment
+        keeps a partner moved to another company, say)."""
         if self.env.su:
             return self.browse()
         readable = membership.count_members(self.env.cr, self._origin.ids, self._readable_partners_sql())
-        return self.filtered(lambda s: readable[s._origin.id] < s._origin.member_count)
+        return self.filtered(lambda s: s.counts_partial or readable[s._origin.id] < s._origin.member_count)
 
     @api.model
     def _readable_partners_sql(self):

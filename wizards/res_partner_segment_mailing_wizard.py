@@ -79,12 +79,9 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         return self._figures_to_fields(figures)
 
     def _figures_to_fields(self, figures):
-        # a sync is refused when the segments have members the user may not read (a shared
-        # one, for a user of some companies): its preview would count their subscriptions
-        segments = self.segment_ids._origin
-        may_sync = (
-            self.mode == "sync" and not any(segments.mapped("counts_partial")) and not segments._hiding_members()
-        )
+        # a sync is refused when the segments have members the user may not read: its
+        # preview would count their subscriptions
+        may_sync = self.mode == "sync" and not self.segment_ids._origin._hiding_members()
         return {
             "count_add": figures["to_add"],
             "count_remove": figures["to_remove"] if may_sync else 0,
