@@ -1,6 +1,7 @@
 """Helpers for long runs: commit per batch, but never under tests or while modules load;
 refresh planner statistics after bulk writes."""
 
+import functools
 import threading
 from contextlib import contextmanager
 
@@ -31,6 +32,40 @@ def analyze_if_large(cr, table, rows):
     """ANALYZE ``table`` when ``rows`` rows were just written to it in bulk."""
     if rows >= ANALYZE_THRESHOLD:
         cr.execute(SQL("ANALYZE %s", SQL.identifier(table)))
+
+
+@contextmanager
+def local_settings(cr, **settings):
+    """PostgreSQL ``settings`` for the statements run inside, then back to what they were
+    (transaction-local: a failed statement's rollback undoes them)."""
+    cr.execute(SQL("SELECT %s", SQL(", ").join(SQL("current_setting(%s)", name) for name in settings)))
+    previous = dict(zip(settings, cr.fetchone(), strict=True))
+    _set_config(cr, settings)
+    try:
+        yield
+    finally:
+        if cr._cnx.info.transaction_status != TRANSACTION_STATUS_INERROR:
+            _set_config(cr, previous)
+
+
+def with_local_settings(**settings):
+    """Decorator: ``local_settings`` around a function whose first argument is the cursor."""
+
+    def decorate(func):
+        @functools.wraps(func)
+        def run(cr, *args, **kwargs):
+            with local_settings(cr, **settings):
+                return func(cr, *args, **kwargs)
+
+        return run
+
+    return decorate
+
+
+def _set_config(cr, settings):
+    cr.execute(
+        SQL("SELECT %s", SQL(", ").join(SQL("set_config(%s, %s, true)", n, str(v)) for n, v in settings.items()))
+    )
 
 
 def try_xact_lock(cr, key, record_id):

@@ -9,14 +9,13 @@ transitions, unchanged rows are not touched); ``write_snapshot`` stores the day'
 Everything is set-based: nothing here is proportional to the number of partners in Python.
 """
 
-from contextlib import contextmanager
 from datetime import date
 from typing import NamedTuple
 
 from odoo.tools import SQL
 
 from . import rfm
-from .batch import create_temp_table, drop_temp_tables
+from .batch import create_temp_table, drop_temp_tables, local_settings
 from .figures import STORED_FIGURES as FIGURES
 from .figures import STORED_WINDOW
 
@@ -161,20 +160,13 @@ def _plan_for_a_run(cr):
     cr.execute("SET LOCAL work_mem = '64MB'")
 
 
-@contextmanager
 def _few_looked_up(cr):
     """For the statements of a daily run that look its few thousand changed customers up
     among millions of rows: PostgreSQL's default random_page_cost (4, a spinning disk's)
     prices 10,000 index lookups above reading every order (the orders of 7,500 customers
     at 1M: 0.5-0.8 s read in full, 0.2-0.3 s looked up); at 1.1 (an SSD's, or pages in
     cache) the planner still reads everything when the changed customers are many."""
-    cr.execute("SELECT current_setting('random_page_cost')")
-    previous = cr.fetchone()[0]
-    cr.execute("SET LOCAL random_page_cost = 1.1")
-    try:
-        yield
-    finally:
-        cr.execute(SQL("SELECT set_config('random_page_cost', %s, true)", previous))
+    return local_settings(cr, random_page_cost="1.1")
 
 
 def purchases_query(company_id, today, contacts):
