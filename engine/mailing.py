@@ -69,18 +69,19 @@ def held_out(holdout=None):
 
 
 @with_local_settings(**SYNC_SETTINGS)
-def plan(cr, segment_ids, list_id, visible=None, holdout=None, channel=EMAIL, count_leaving=True):
+def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, count_leaving=True):
     """Fill the work table with the targeted addresses on ``channel``, each with its
     existing mailing contact and its state in the list, and return the figures of a sync:
     {to_add, to_remove, no_address, blacklisted, opted_out, already, held_out}.
 
-    ``visible``: SQL selecting the partner ids the pushing user may read; members outside
-    it are neither pushed nor counted (None: every member, for the scheduler). Members in
+    ``shown``: SQL condition on a member ``m`` (of the member table) of segment ``s``: the
+    members the push may send (those the pushing user may read, say); the others are neither
+    pushed nor counted (None: every member). Members in
     their segment's holdout group (``held_out``) are not targeted; ``holdout`` previews
     another share than the segments' own. ``count_leaving=False``: ``to_remove`` is not
     counted (None), for a sync that removes them right after and counts what it removed."""
     target = SQL.identifier(TARGET_TABLE)
-    readable_member = SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE")
+    readable_member = shown if shown is not None else SQL("TRUE")
 
     def segment_members(held):
         return SQL(
@@ -342,10 +343,10 @@ def apply(cr, list_id, mode, uid, segment_ids, channel=EMAIL):
     return added, removed
 
 
-def sync_segments_to_list(cr, segment_ids, list_id, mode, uid, visible=None, channel=EMAIL):
+def sync_segments_to_list(cr, segment_ids, list_id, mode, uid, shown=None, channel=EMAIL):
     """Plan and apply in one go; returns the plan's figures (but ``to_remove``) with the
     applied ``added`` and ``removed``. The caller flushes the ORM before and invalidates its
     caches of mailing contacts, subscriptions and lists after."""
-    figures = plan(cr, segment_ids, list_id, visible, channel=channel, count_leaving=False)
+    figures = plan(cr, segment_ids, list_id, shown, channel=channel, count_leaving=False)
     figures["added"], figures["removed"] = apply(cr, list_id, mode, uid, segment_ids, channel)
     return figures

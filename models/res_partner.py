@@ -175,8 +175,9 @@ class ResPartner(models.Model):
         return res
 
     def _check_static_segments(self, segments):
-        """Partners are put by hand only into static segments the user may read."""
-        segments.with_env(self.env).check_access("read")
+        """Partners are put by hand only into static segments, as the segments' own check
+        of their members (``_check_hand_members``)."""
+        segments.with_env(self.env)._check_hand_members(self)
         dynamic = segments.sudo().filtered(lambda s: s.segment_type != "static")
         if dynamic:
             raise UserError(

@@ -353,6 +353,13 @@ class ResPartnerSegment(models.Model):
                 values["member_count"] = shown.get(values["id"], values["member_count"])
         return result
 
+    def _export_rows(self, fields, *, _is_toplevel_call=True):
+        """Exports too (of segments, or of the segments of partners and lists) give a user
+        of some companies the member count that user reads."""
+        if not self._shows_stored_counts():
+            fields = [["visible_member_count"] if path == ["member_count"] else path for path in fields]
+        return super()._export_rows(fields, _is_toplevel_call=_is_toplevel_call)
+
     # Searching, sorting and grouping by the member count, for a user of some companies only:
     # by the counts that user reads (a shared segment's stored count would tell how many of
     # its members are other companies' partners).
@@ -925,13 +932,28 @@ class ResPartnerSegment(models.Model):
         """Members, pinned and excluded partners are only ever set to partners the user
         may read, in the segment's company when it has one (they flow into its exports,
         pushes and linked lists)."""
+        ids = {id_ for fname in PARTNER_FIELDS for id_ in named_ids(vals.get(fname))}
+        self._check_readable_in(self.env["res.partner"].browse(sorted(ids)), company)
+
+    @api.model
+    def _check_readable_in(self, partners, company=None):
+        """``partners`` are ones the user may read, in ``company`` when given."""
         if self.env.su:
             return
-        ids = {id_ for fname in PARTNER_FIELDS for id_ in named_ids(vals.get(fname))}
-        Partner = self.env["res.partner"]
+        partners = partners.with_env(self.env)
         if company:
-            Partner = Partner.with_company(company).with_context(allowed_company_ids=company.ids)
-        Partner.browse(sorted(ids)).check_access("read")
+            partners = partners.with_company(company).with_context(allowed_company_ids=company.ids)
+        partners.check_access("read")
+
+    def _check_hand_members(self, partners):
+        """``partners`` put into or taken out of these segments by hand (static members), as
+        a write of the segments checks it: by a user who may read the segments, and change
+        them when shared (a user of every company), of partners that user may read in each
+        segment's company (a company's segment feeds that company's exports and lists)."""
+        self.check_access("read")
+        self._check_global_segment_author()
+        for segment in self:
+            self._check_readable_in(partners, segment.company_id)
 
     def _refresh_member_count(self):
         """Store the member count of these segments, counted in one grouped query."""
@@ -1245,7 +1267,7 @@ class ResPartnerSegment(models.Model):
             mailing_list.id,
             mode,
             self.env.uid,
-            self._readable_partners_sql(),
+            self._members_shown_condition(),
             channel=mailing.CHANNELS[channel],
         )
         for model in ("mailing.contact", "mailing.subscription", "mailing.list"):
@@ -1282,6 +1304,32 @@ class ResPartnerSegment(models.Model):
             return self.browse()
         readable = membership.count_members(self.env.cr, self._origin.ids, self._readable_partners_sql())
         return self.filtered(lambda s: s.counts_partial or readable[s._origin.id] < s._origin.member_count)
+
+    def _members_shown_condition(self):
+        """SQL condition on a member ``m`` of one of these segments ``s``: the members a push
+        sends. A user's push sends the members that user may read; the system's (the sync of
+        the lists linked to segments) those each segment's company may see: a company's
+        static segment may keep a partner since moved to another company, whose address must
+        not reach the lists of the company it left. None: every member."""
+        readable = self._readable_partners_sql()
+        if readable is not None:
+            return SQL("m.partner_id IN (%s)", readable)
+        companies = self.sudo().company_id
+        if not companies:
+            return None
+        seen_in = SQL(" OR ").join(
+            SQL("(s.company_id = %s AND m.partner_id IN (%s))", company.id, self._company_partners_sql(company))
+            for company in companies
+        )
+        return SQL("(s.company_id IS NULL OR %s)", seen_in)
+
+    @api.model
+    def _company_partners_sql(self, company):
+        """SQL selecting the partners any user of ``company`` may see (its global record
+        rules), archived ones included."""
+        Partner = self.env["res.partner"].sudo().with_company(company)
+        Partner = Partner.with_context(allowed_company_ids=company.ids, active_test=False, **{COMPANY_VIEW: True})
+        return Partner._search([]).subselect()
 
     @api.model
     def _readable_partners_sql(self):

@@ -1641,3 +1641,77 @@ class TestRedTeamEleventhRound(AccessCase):
         readable = self.env["res.partner.segment.explain.wizard"].with_user(self.user_b)
         shown = readable.with_context(default_segment_id=self.global_segment.id).onchange({}, [], spec)
         self.assertEqual(shown["value"]["segment_id"]["display_name"], self.global_segment.name)
+
+
+@tagged("post_install", "-at_install")
+class TestRedTeamFourteenthRound(AccessCase):
+    """Round 14: the member count in exports, and members put into static segments by hand
+    from the wizard or the partner (not through the segment's own write)."""
+
+    def test_exports_give_the_member_count_the_user_reads(self):
+        self.env.ref("base.group_allow_export").users |= self.user_b
+        self.assertEqual(self.global_segment.member_count, 3, "stored: A's private partner counted")
+        segment = self.global_segment.with_user(self.user_b)
+        self.assertEqual(segment.export_data(["name", "member_count"])["datas"], [[segment.name, 2]])
+        partner = self.ghent.with_user(self.user_b).with_context(import_compat=False)
+        self.assertEqual(
+            partner.export_data(["name", "segment_ids/member_count"])["datas"], [[self.ghent.name, 2]]
+        )
+        self.assertEqual(
+            self.global_segment.export_data(["member_count"])["datas"], [[3]], "a user of all: stored"
+        )
+
+    def test_members_of_a_shared_segment_are_changed_by_hand_only_by_a_user_of_every_company(self):
+        shared = self.Segment.create(
+            {"name": "Shared static", "segment_type": "static", "company_id": False, "partner_ids": self.lille.ids}
+        )
+        Wizard = self.env["res.partner.segment.add.wizard"].with_user(self.user_b)
+        for operation, partner in (("remove", self.lille), ("add", self.ghent)):
+            wizard = Wizard.create({"operation": operation, "segment_id": shared.id, "partner_ids": partner.ids})
+            with self.subTest(operation=operation), self.assertRaisesRegex(ValidationError, "every company"):
+                wizard.action_apply()
+        for command in (Command.unlink(shared.id), Command.link(shared.id)):
+            with self.subTest(command=command), self.assertRaisesRegex(ValidationError, "every company"):
+                self.lille.with_user(self.manager_b).write({"static_segment_ids": [command]})
+        self.assertEqual(self.members(shared), self.lille)
+
+    def test_members_by_hand_are_partners_the_user_reads_in_the_segment_company(self):
+        both = new_test_user(
+            self.env,
+            login="seg_user_ab",
+            company_id=self.company_b.id,
+            company_ids=(self.company_a | self.company_b).ids,
+            groups="base.group_user,partner_segmentation.group_segment_user",
+        )
+        b_static = self.static("B's static", self.company_b, self.lille)
+        context = {"allowed_company_ids": [self.company_b.id, self.company_a.id]}
+        Wizard = self.env["res.partner.segment.add.wizard"].with_user(both).with_context(**context)
+        wizard = Wizard.create({"operation": "add", "segment_id": b_static.id, "partner_ids": self.secret.ids})
+        with self.assertRaises(AccessError):
+            wizard.action_apply()
+        with self.assertRaises(AccessError):
+            self.secret.with_user(both).with_context(**context).write(
+                {"static_segment_ids": [Command.link(b_static.id)]}
+            )
+        self.assertEqual(self.members(b_static), self.lille)
+        Wizard.create(
+            {"operation": "add", "segment_id": b_static.id, "partner_ids": self.ghent.ids}
+        ).action_apply()
+        self.assertEqual(self.members(b_static), self.lille | self.ghent, "a partner B may read is added")
+
+    def test_a_linked_list_gets_only_the_members_the_segment_company_sees(self):
+        """The scheduler syncs a list with every segment linked to it: a company's static
+        segment keeps a partner moved to another company, whose address reached the list
+        (readable by that company's marketers) and stayed there."""
+        self.paris.email = "paris@example.com"
+        b_static = self.static("B's static", self.company_b, self.lille | self.paris)
+        b_ghent = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)
+        mlist = self.env["mailing.list"].create({"name": "Linked in B"})
+        (b_static | b_ghent).mailing_list_ids = mlist
+        b_ghent.action_recompute()
+        self.assertEqual(self.emails(mlist), ["ghent@example.com", "lille@example.com", "paris@example.com"])
+        self.paris.company_id = self.company_a
+        b_ghent.action_recompute()
+        self.assertFalse(b_ghent.last_error)
+        self.assertEqual(self.emails(mlist), ["ghent@example.com", "lille@example.com"], "Paris moved to A: gone")
+        self.assertIn(self.paris, self.members(b_static), "the static member itself is kept")

@@ -27,8 +27,7 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
     def action_apply(self):
         self.ensure_one()
         segment = self.segment_id
-        segment.check_access("read")
-        self.partner_ids.check_access("read")
+        segment._check_hand_members(self.partner_ids)
         if segment.segment_type != "static":
             raise UserError(
                 self.env._(

@@ -104,7 +104,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
             self.env.cr,
             segments.ids,
             self.mailing_list_id._origin.id or 0,
-            segments._readable_partners_sql(),
+            segments._members_shown_condition(),
             holdout=holdout,
             channel=mailing.CHANNELS[self.channel],
         )
