@@ -357,7 +357,10 @@ class ResPartnerSegment(models.Model):
         """Exports too (of segments, or of the segments of partners and lists) give a user
         of some companies the member count that user reads."""
         if not self._shows_stored_counts():
-            fields = [["visible_member_count"] if path == ["member_count"] else path for path in fields]
+            # any path from the count: Odoo exports the value of its first field
+            fields = [
+                ["visible_member_count", *path[1:]] if path[:1] == ["member_count"] else path for path in fields
+            ]
         return super()._export_rows(fields, _is_toplevel_call=_is_toplevel_call)
 
     # Searching, sorting and grouping by the member count, for a user of some companies only:
@@ -932,6 +935,13 @@ class ResPartnerSegment(models.Model):
         """Members, pinned and excluded partners are only ever set to partners the user
         may read, in the segment's company when it has one (they flow into its exports,
         pushes and linked lists)."""
+        if self.env.su:
+            return
+        commands = [c for fname in PARTNER_FIELDS for c in vals.get(fname) or () if isinstance(c, list | tuple)]
+        if any(command[0] == fields.Command.CREATE for command in commands):
+            # a partner made inside the segment's write is linked unchecked (its company
+            # may be one the segment's company does not see)
+            raise UserError(self.env._("Create the partner first, then add it to the segment."))
         ids = {id_ for fname in PARTNER_FIELDS for id_ in named_ids(vals.get(fname))}
         self._check_readable_in(self.env["res.partner"].browse(sorted(ids)), company)
 

@@ -43,7 +43,7 @@ class ResPartnerSegmentTemplate(models.Model):
                     domain = segment_domain.parse(self.env, template.domain)
                     Segment._check_conditions_readable(domain, self.env["res.partner"])
                 except segment_domain.DomainError as exc:
-                    reason = self.env._("Not for you: %s.", exc)
+                    reason = self.env._("You cannot use this template: %s.", exc)
             template.unusable_reason = reason
 
     def action_use(self):

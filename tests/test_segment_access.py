@@ -10,7 +10,7 @@ from unittest.mock import patch
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.fields import Command
 from odoo.sql_db import db_connect
-from odoo.tests import new_test_user, tagged
+from odoo.tests import Form, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from ..engine import insights
@@ -261,6 +261,17 @@ class TestExplanation(AccessCase):
         shown_to_b = self.explain(self.user_b, segment, self.ghent).line_ids[0]
         self.assertNotIn("SO-A-SECRET", shown_to_b.partner_value)
         self.assertFalse(shown_to_b.met)
+
+    def test_a_condition_met_by_orders_the_user_may_not_read_says_so(self):
+        """Odoo answers "has orders" without the orders' rules: the tick stood beside
+        "(none)", which read as a wrong tick."""
+        segment = self.Segment.create(
+            {"name": "Has orders", "company_id": False, "domain": "[('sale_order_ids', '!=', False)]"}
+        )
+        line = self.explain(self.user_b, segment, self.ghent).line_ids
+        self.assertEqual((line.met, line.partner_value), (True, "(none you may read)"))
+        line = self.explain(self.user_b, segment, self.lille).line_ids
+        self.assertEqual((line.met, line.partner_value), (False, "(none)"))
 
     def test_field_the_user_may_not_read_is_refused(self):
         segment = self.Segment.create(
@@ -1660,6 +1671,41 @@ class TestRedTeamFourteenthRound(AccessCase):
         self.assertEqual(
             self.global_segment.export_data(["member_count"])["datas"], [[3]], "a user of all: stored"
         )
+        # round 15: any path from the count (Odoo exports the value of its first field)
+        for path in ("member_count/id", "member_count/.id", "member_count/display_name"):
+            with self.subTest(path=path):
+                self.assertEqual(segment.export_data([path])["datas"], [[2]])
+                self.assertEqual(partner.export_data([f"segment_ids/{path}"])["datas"], [[2]])
+
+    def test_no_partner_is_made_inside_a_segment_write(self):
+        """A partner created by a segment's write, (0, 0, values), was linked unchecked: a
+        user of two companies put one of company A into company B's segment."""
+        b_static = self.static("B's static", self.company_b, self.lille)
+        b_dynamic = self.make_segment("[('city', '=', 'Lille')]", company_id=self.company_b.id)
+        made = Command.create({"name": "Made inside", "company_id": self.company_a.id})
+        for segment, fname in ((b_static, "partner_ids"), (b_dynamic, "include_partner_ids")):
+            with self.subTest(field=fname), self.assertRaisesRegex(UserError, "Create the partner first"):
+                segment.with_user(self.manager_b).write({fname: [made]})
+        with self.assertRaisesRegex(UserError, "Create the partner first"):
+            self.Segment.with_user(self.manager_b).create(
+                {"name": "Made", "segment_type": "static", "company_id": self.company_b.id, "partner_ids": [made]}
+            )
+        self.assertFalse(self.Partner.search([("name", "=", "Made inside")]))
+
+    def test_a_shared_segment_form_is_read_only_to_a_user_of_some_companies(self):
+        """Its form let a manager of one company edit everything, then refused the save."""
+        form = Form(self.global_segment.with_user(self.manager_b))
+        for fname, value in (
+            ("name", "Mine now"),
+            ("domain", "[]"),
+            ("refresh_interval", 1),
+            ("holdout_percent", 5),
+        ):
+            with self.subTest(field=fname), self.assertRaisesRegex(AssertionError, "readonly"):
+                setattr(form, fname, value)
+        form = Form(self.global_segment)
+        form.name = "Ghent, all companies"
+        self.assertEqual(form.save().name, "Ghent, all companies")
 
     def test_members_of_a_shared_segment_are_changed_by_hand_only_by_a_user_of_every_company(self):
         shared = self.Segment.create(

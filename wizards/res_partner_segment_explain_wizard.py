@@ -112,7 +112,7 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
                     fields.Command.create(
                         {
                             "condition": self._leaf_words(Partner, path, operator, value),
-                            "partner_value": self._partner_value(partner, path, operator, value),
+                            "partner_value": self._partner_value(partner, path, operator, value, met),
                             "met": met,
                         }
                     )
@@ -220,14 +220,21 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
 
     # ------------------------------------------------------------------ partner values
 
-    def _partner_value(self, partner, path, operator, value):
+    def _partner_value(self, partner, path, operator, value, met=False):
         """The partner's value along ``path`` as the current user reads it (related records
         the user may not read are left out). For a *match* condition, the related records
         that decided: those matching it, with their date and amount."""
         related = self._walk(partner, path)
+        # a condition met by related records the user may not read (Odoo answers "is set"
+        # without the other side's rules): not "(none)" beside a tick
+        none = (
+            self.env._("(none you may read)")
+            if met and (operator == "any" or (operator == "!=" and value in (False, None)))
+            else self.env._("(none)")
+        )
         if operator in ("any", "not any") and isinstance(related, models.BaseModel):
             if not related:
-                return self.env._("(none)")
+                return none
             domain = [("id", "in", related.ids)] + segment_domain.as_domain(value)
             decided = related.search(domain, limit=DECIDING_SHOWN + 1)
             if not decided:
@@ -239,7 +246,7 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
         if isinstance(related, models.BaseModel):
             names = related[:5].mapped("display_name")
             more = f" (+{len(related) - 5})" if len(related) > 5 else ""
-            return ", ".join(names) + more if names else self.env._("(none)")
+            return ", ".join(names) + more if names else none
         field = self._path_fields(partner, path)[0][-1:] or [None]
         shown = [self._format(field[0], v) for v in related if v not in (False, None)]
         return ", ".join(shown) if shown else self.env._("(empty)")
