@@ -1319,19 +1319,24 @@ class ResPartnerSegment(models.Model):
         """SQL condition on a member ``m`` of one of these segments ``s``: the members a push
         sends. A user's push sends the members that user may read; the system's (the sync of
         the lists linked to segments) those each segment's company may see: a company's
-        static segment may keep a partner since moved to another company, whose address must
-        not reach the lists of the company it left. None: every member."""
+        static segment, or a pin, may keep a partner since moved to another company, whose
+        address must not reach the lists of the company it left. A dynamic segment's other
+        members are those its conditions matched in its company's view at its last
+        recompute: they are not looked up again (at 1M partners, the lookup and the plans
+        PostgreSQL makes around it doubled an unchanged re-sync). None: every member."""
         readable = self._readable_partners_sql()
         if readable is not None:
             return SQL("m.partner_id IN (%s)", readable)
-        companies = self.sudo().company_id
-        if not companies:
+        kept = self.sudo().filtered(
+            lambda s: s.company_id and (s.segment_type == "static" or s.include_partner_ids)
+        )
+        if not kept:
             return None
         seen_in = SQL(" OR ").join(
             SQL("(s.company_id = %s AND m.partner_id IN (%s))", company.id, self._company_partners_sql(company))
-            for company in companies
+            for company in kept.company_id
         )
-        return SQL("(s.company_id IS NULL OR %s)", seen_in)
+        return SQL("(s.id <> ALL(%s) OR %s)", kept.ids, seen_in)
 
     @api.model
     def _company_partners_sql(self, company):

@@ -1761,3 +1761,13 @@ class TestRedTeamFourteenthRound(AccessCase):
         self.assertFalse(b_ghent.last_error)
         self.assertEqual(self.emails(mlist), ["ghent@example.com", "lille@example.com"], "Paris moved to A: gone")
         self.assertIn(self.paris, self.members(b_static), "the static member itself is kept")
+        # a pin the same: pinned while in B, then moved
+        pinned = self.Partner.create({"name": "Pinned", "email": "pinned@example.com"})
+        b_ghent.include_partner_ids = pinned
+        b_ghent.action_recompute()
+        self.assertIn("pinned@example.com", self.emails(mlist))
+        pinned.company_id = self.company_a
+        b_ghent.action_recompute()
+        self.assertEqual(
+            self.emails(mlist), ["ghent@example.com", "lille@example.com"], "the pin moved to A: gone"
+        )
