@@ -53,6 +53,16 @@ class AccessCase(SegmentCase):
         )
         cls.global_segment.action_recompute()
 
+    def user_of_both(self, login, group):
+        """A user of companies A and B (B first), in ``group``."""
+        return new_test_user(
+            self.env,
+            login=login,
+            company_id=self.company_b.id,
+            company_ids=(self.company_a | self.company_b).ids,
+            groups=f"base.group_user,{group}",
+        )
+
     def count_as(self, user, domain, company=False):
         segment = self.Segment.with_user(user).new({"name": "probe", "domain": domain, "company_id": company})
         return segment.domain_match_count
@@ -651,13 +661,7 @@ class TestRedTeamThirdRound(AccessCase):
             Partner.search([("segment_ids", "in", [seg_a.id + 0.5])])
 
     def test_pins_and_members_are_readable_in_the_segment_company(self):
-        both = new_test_user(
-            self.env,
-            login="seg_manager_both",
-            company_id=self.company_b.id,
-            company_ids=(self.company_a | self.company_b).ids,
-            groups="base.group_user,partner_segmentation.group_segment_manager",
-        )
+        both = self.user_of_both("seg_manager_both", "partner_segmentation.group_segment_manager")
         Segment = self.Segment.with_user(both).with_context(
             allowed_company_ids=(self.company_b | self.company_a).ids
         )
@@ -1722,13 +1726,7 @@ class TestRedTeamFourteenthRound(AccessCase):
         self.assertEqual(self.members(shared), self.lille)
 
     def test_members_by_hand_are_partners_the_user_reads_in_the_segment_company(self):
-        both = new_test_user(
-            self.env,
-            login="seg_user_ab",
-            company_id=self.company_b.id,
-            company_ids=(self.company_a | self.company_b).ids,
-            groups="base.group_user,partner_segmentation.group_segment_user",
-        )
+        both = self.user_of_both("seg_user_ab", "partner_segmentation.group_segment_user")
         b_static = self.static("B's static", self.company_b, self.lille)
         context = {"allowed_company_ids": [self.company_b.id, self.company_a.id]}
         Wizard = self.env["res.partner.segment.add.wizard"].with_user(both).with_context(**context)
