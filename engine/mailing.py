@@ -81,7 +81,7 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
     another share than the segments' own. ``count_leaving=False``: ``to_remove`` is not
     counted (None), for a sync that removes them right after and counts what it removed."""
     target = SQL.identifier(TARGET_TABLE)
-    readable_member = shown if shown is not None else SQL("TRUE")
+    shown_member = shown if shown is not None else SQL("TRUE")
 
     def segment_members(held):
         return SQL(
@@ -89,7 +89,7 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
                  JOIN res_partner_segment s ON s.id = m.segment_id
                 WHERE m.segment_id = ANY(%s) AND %s AND %s %s""",
             list(segment_ids),
-            readable_member,
+            shown_member,
             SQL("") if held else SQL("NOT"),
             held_out(holdout),
         )
@@ -162,14 +162,14 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
                              FROM res_partner_segment_member m
                              JOIN res_partner_segment s ON s.id = m.segment_id
                              JOIN res_partner p ON p.id = m.partner_id
-                            WHERE m.segment_id = ANY(%(segments)s) AND p.%(key)s IS NOT NULL AND %(visible)s
+                            WHERE m.segment_id = ANY(%(segments)s) AND p.%(key)s IS NOT NULL AND %(shown)s
                               AND NOT %(held_out)s
                             GROUP BY p.%(key)s) o
                     WHERE o.key = t.key""",
                 target=target,
                 key=SQL.identifier(channel.key),
                 segments=list(segment_ids),
-                visible=readable_member,
+                shown=shown_member,
                 held_out=held_out(holdout),
             )
         )

@@ -533,12 +533,14 @@ class ResPartnerSegment(models.Model):
                 .with_company(companies[:1])
                 .with_context(allowed_company_ids=companies.ids)
             )
-        Partner = self.env["res.partner"].sudo()
-        if self.company_id:
-            Partner = Partner.with_company(self.company_id).with_context(
-                allowed_company_ids=self.company_id.ids, **{COMPANY_VIEW: True}
-            )
-        return Partner
+        return self._company_view_partners(self.company_id) if self.company_id else self.env["res.partner"].sudo()
+
+    @api.model
+    def _company_view_partners(self, company):
+        """res.partner in sudo, bound by the global record rules of ``company``: what any
+        user of that company may see."""
+        Partner = self.env["res.partner"].sudo().with_company(company)
+        return Partner.with_context(allowed_company_ids=company.ids, **{COMPANY_VIEW: True})
 
     def _user_partner_env(self):
         """res.partner as the current user reads it, in the segment's company when the user
@@ -1342,9 +1344,7 @@ class ResPartnerSegment(models.Model):
     def _company_partners_sql(self, company):
         """SQL selecting the partners any user of ``company`` may see (its global record
         rules), archived ones included."""
-        Partner = self.env["res.partner"].sudo().with_company(company)
-        Partner = Partner.with_context(allowed_company_ids=company.ids, active_test=False, **{COMPANY_VIEW: True})
-        return Partner._search([]).subselect()
+        return self._company_view_partners(company).with_context(active_test=False)._search([]).subselect()
 
     @api.model
     def _readable_partners_sql(self):
