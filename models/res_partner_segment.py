@@ -241,6 +241,7 @@ class ResPartnerSegment(models.Model):
         help="Partners the conditions select right now, before saving.",
     )
     domain_match_counted = fields.Boolean(compute="_compute_domain_match_count")
+    domain_match_error = fields.Char("Why the conditions are not counted", compute="_compute_domain_match_count")
 
     _sql_constraints = [
         (
@@ -432,6 +433,7 @@ class ResPartnerSegment(models.Model):
         may_count = self.env.su or self.env.user.has_group("partner_segmentation.group_segment_user")
         for segment in self:
             segment.domain_match_count = 0
+            segment.domain_match_error = False
             # counted while the conditions are edited (a record of the form's onchange), not
             # on every open of a saved segment: at a million partners a count takes seconds
             segment.domain_match_counted = editing = isinstance(segment.id, models.NewId) and bool(
@@ -447,8 +449,19 @@ class ResPartnerSegment(models.Model):
                     self._set_local("statement_timeout", COUNT_TIMEOUT)
                     segment.domain_match_count = Partner.search_count(domain)
                     self.env.cr.execute("RESET statement_timeout")
-            except Exception:  # noqa: BLE001 - the constraint explains what is wrong on save
+            except Exception as exc:  # noqa: BLE001 - said beside the count, not raised
                 segment.domain_match_count = 0
+                segment.domain_match_error = segment._count_failure(exc)
+
+    def _count_failure(self, exc):
+        """What the live count says instead of a count when counting failed with ``exc``:
+        never "0 partners match", which a marketer would take for an answer."""
+        if getattr(exc, "pgcode", None) == errorcodes.QUERY_CANCELED:
+            return self.env._("Counting took more than %s: the members are computed when you save.", COUNT_TIMEOUT)
+        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+        return self.env._(
+            "These conditions cannot be counted: %s. Check the fields, operators and values.", reason
+        )
 
     # ------------------------------------------------------------------ domain
 
@@ -1541,7 +1554,14 @@ class ResPartnerSegment(models.Model):
         """The live count of a saved segment's conditions, on demand (the form counts only
         while conditions are edited)."""
         self.ensure_one()
-        count = self.new(origin=self).domain_match_count
+        edited = self.new(origin=self)
+        if edited.domain_match_error:
+            return {
+                "type": "ir.actions.client",
+                "tag": "display_notification",
+                "params": {"title": self.name, "message": edited.domain_match_error, "type": "warning"},
+            }
+        count = edited.domain_match_count
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",

@@ -15,6 +15,10 @@ function newSegmentSteps(name, fieldLabel, operator, value) {
             run: `edit ${name}`,
         },
         {
+            content: "a new dynamic segment without conditions warns that it would hold everyone",
+            trigger: ".o_segment_no_conditions:contains('holds every partner')",
+        },
+        {
             trigger: "div[name=domain] a:contains('New Rule')",
             run: "click",
         },
@@ -71,6 +75,10 @@ registry.category("web_tour.tours").add("partner_segmentation_segment_tour", {
         {
             content: "the live count shows the partners that match before saving",
             trigger: "div[name=domain_match_count]:contains(3)",
+        },
+        {
+            content: "with a condition, no warning that the segment would hold everyone",
+            trigger: ".o_form_view:not(:has(.o_segment_no_conditions))",
         },
         {
             trigger: ".o_form_button_save",
