@@ -1039,6 +1039,17 @@ def measure_requested(env, args, commit, progress):
     )
 
 
+# the server settings a run's figures depend on most, kept with them: a working set above
+# shared_buffers is read through the operating system's cache, a run writing more than
+# max_wal_size of WAL forces a checkpoint in its middle
+SERVER_SETTINGS = ("shared_buffers", "max_wal_size", "work_mem", "effective_cache_size", "jit")
+
+
+def server_settings(env):
+    env.cr.execute("SELECT name, current_setting(name) FROM pg_settings WHERE name IN %s", [SERVER_SETTINGS])
+    return dict(sorted(env.cr.fetchall()))
+
+
 def start_clean(env, checkpoint):
     """The last run's segments and their members gone (vacuumed, as between two days), and
     with ``checkpoint`` a CHECKPOINT before each timed run."""
@@ -1092,8 +1103,11 @@ def main():
             print(f"[bench {time.perf_counter() - started:6.0f} s] {message}", flush=True)
 
         report = measure_requested(env, args, cr.commit, progress)
-        report["partners"] = args.partners
-        report["checkpoint_before_each_run"] = bool(BEFORE_EACH_RUN)
+        report.update(
+            partners=args.partners,
+            checkpoint_before_each_run=bool(BEFORE_EACH_RUN),
+            server=server_settings(env),
+        )
         cr.commit()
     if args.oca_timeout and isinstance(report.get("mailing"), dict):
         print(f"OCA mass_mailing_list_dynamic full sync (limit {args.oca_timeout} s)", flush=True)

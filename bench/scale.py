@@ -85,7 +85,9 @@ def summary(reports):
                 "seconds": dict(zip(sizes, series, strict=True)),
                 "per_doubling": per_doubling,
                 # over the whole range: less sensitive to one size's noisy median
-                "per_doubling_overall": round(2 ** exponent(sizes[0], series[0], sizes[-1], series[-1]), 2),
+                "per_doubling_overall": round(2 ** exponent(sizes[0], series[0], sizes[-1], series[-1]), 2)
+                if len(sizes) > 1
+                else None,
                 "met": None if name.startswith(FLOOR) else all(r <= DOUBLING_TARGET for r in per_doubling),
                 "at_10m": extrapolate(sizes, series) if len(sizes) > 1 else None,
             }
@@ -156,9 +158,12 @@ def main():
     sizes, rows = summary(reports)
     rounds = {size: len(reports[size]) for size in sizes}
     with open(args.out, "w", encoding="utf-8") as handle:
-        json.dump({"sizes": sizes, "rounds": rounds, "figures": rows}, handle, indent=2)
+        server = reports[sizes[-1]][0].get("server")
+        json.dump({"sizes": sizes, "rounds": rounds, "server": server, "figures": rows}, handle, indent=2)
     plot(sizes, rows, args.png)
     print(f"rounds per size: {rounds}")
+    settings = {json.dumps(report.get("server"), sort_keys=True) for runs in reports.values() for report in runs}
+    print(f"PostgreSQL: {', '.join(sorted(settings))}")
     print(text(sizes, rows))
     print(f"\nJSON: {args.out}\nplot: {args.png}")
 
