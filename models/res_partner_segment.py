@@ -84,6 +84,12 @@ def without_defaults(context):
     return {key: value for key, value in context.items() if not key.startswith("default_")}
 
 
+def first_line(exc):
+    """The first line of an error's message (the database's carry a detail and a hint
+    below it), or its type when it has no message."""
+    return (str(exc).strip().splitlines() or [type(exc).__name__])[0]
+
+
 class ResPartnerSegment(models.Model):
     _name = "res.partner.segment"
     _description = "Partner Segment"
@@ -458,9 +464,8 @@ class ResPartnerSegment(models.Model):
         never "0 partners match", which a marketer would take for an answer."""
         if getattr(exc, "pgcode", None) == errorcodes.QUERY_CANCELED:
             return self.env._("Counting took more than %s: the members are computed when you save.", COUNT_TIMEOUT)
-        reason = (str(exc).strip().splitlines() or [type(exc).__name__])[0]
         return self.env._(
-            "These conditions cannot be counted: %s. Check the fields, operators and values.", reason
+            "These conditions cannot be counted: %s. Check the fields, operators and values.", first_line(exc)
         )
 
     # ------------------------------------------------------------------ domain
@@ -682,7 +687,7 @@ class ResPartnerSegment(models.Model):
                         "The conditions of segment “%(name)s” are not usable: the database "
                         "refused them (%(reason)s). Check the values.",
                         name=segment.name,
-                        reason=(str(exc).strip().splitlines() or [type(exc).__name__])[0],
+                        reason=first_line(exc),
                     )
                 ) from None
         self._check_dependency_cycle()
@@ -1555,23 +1560,17 @@ class ResPartnerSegment(models.Model):
         while conditions are edited)."""
         self.ensure_one()
         edited = self.new(origin=self)
-        if edited.domain_match_error:
-            return {
-                "type": "ir.actions.client",
-                "tag": "display_notification",
-                "params": {"title": self.name, "message": edited.domain_match_error, "type": "warning"},
-            }
         count = edited.domain_match_count
+        if edited.domain_match_error:
+            message, kind = edited.domain_match_error, "warning"
+        elif self.counts_partial:
+            message, kind = self.env._("%s partners you may read match these conditions now.", count), "info"
+        else:
+            message, kind = self.env._("%s partners match these conditions now.", count), "info"
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
-            "params": {
-                "title": self.name,
-                "message": self.env._("%s partners you may read match these conditions now.", count)
-                if self.counts_partial
-                else self.env._("%s partners match these conditions now.", count),
-                "type": "info",
-            },
+            "params": {"title": self.name, "message": message, "type": kind},
         }
 
     def action_view_members(self):
