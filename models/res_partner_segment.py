@@ -9,6 +9,7 @@ from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
 from odoo.osv.expression import READ_GROUP_NUMBER_GRANULARITY
 from odoo.tools import SQL, Query, mute_logger
+from odoo.tools.misc import format_date
 
 from ..engine import domain as segment_domain
 from ..engine import mailing, membership
@@ -241,6 +242,11 @@ class ResPartnerSegment(models.Model):
         search="_search_is_stale",
         help="Dynamic and not computed within its refresh interval.",
     )
+    audit_findings = fields.Char(
+        "Why audited",
+        compute="_compute_audit_findings",
+        help="What the audit found: failing, stale, empty, never used in a mailing.",
+    )
     domain_match_count = fields.Integer(
         "Matching now",
         compute="_compute_domain_match_count",
@@ -310,6 +316,19 @@ class ResPartnerSegment(models.Model):
         now = fields.Datetime.now()
         for segment in self:
             segment.is_stale = bool(segment.next_recompute_at and segment.next_recompute_at < now)
+
+    @api.depends("last_error", "is_stale", "member_count", "last_mailing_at", "mailing_list_ids")
+    def _compute_audit_findings(self):
+        """The audit's filters a segment falls under, in words: the audit lists the segments
+        under any of them, this says which."""
+        for segment in self:
+            findings = (
+                (segment.last_error, self.env._("Failing")),
+                (segment.is_stale, self.env._("Stale")),
+                (not segment.member_count, self.env._("Empty")),
+                (not (segment.last_mailing_at or segment.mailing_list_ids), self.env._("Never used in a mailing")),
+            )
+            segment.audit_findings = ", ".join(words for found, words in findings if found)
 
     def _search_is_stale(self, operator, value):
         stale = [("segment_type", "=", "dynamic"), ("next_recompute_at", "<", fields.Datetime.now())]
@@ -1514,10 +1533,11 @@ class ResPartnerSegment(models.Model):
         self._refresh_member_count()
 
     def action_freeze(self):
-        """A static segment holding the current members, named with today's date ("VIP —
-        2026-11-26"): a campaign list that does not change under the marketer's feet
-        (HubSpot's snapshot list). Copied inside PostgreSQL, members the user may not read
-        left out as for any hand-made member; returns the new segment's form."""
+        """A static segment holding the current members, named with today's date as the
+        user's language writes it ("VIP — 11/26/2026" in English (US)): a campaign list that
+        does not change under the marketer's feet (HubSpot's snapshot list). Copied inside
+        PostgreSQL, members the user may not read left out as for any hand-made member;
+        returns the new segment's form."""
         self.ensure_one()
         self.check_access("read")
         problem = None
@@ -1531,11 +1551,11 @@ class ResPartnerSegment(models.Model):
             raise UserError(
                 self.env._("Segment “%(name)s” cannot be frozen: %(why)s.", name=self.name, why=problem)
             )
-        today = fields.Date.context_today(self)
+        today = format_date(self.env, fields.Date.context_today(self))
         # removing keys needs a whole context, not kwargs
         frozen = self.with_context(without_defaults(self.env.context)).create(  # pylint: disable=context-overridden
             {
-                "name": f"{self.name} — {fields.Date.to_string(today)}",
+                "name": f"{self.name} — {today}",
                 "segment_type": "static",
                 "company_id": self.company_id.id,
                 "description": self.env._("Members of “%(name)s” on %(day)s.", name=self.name, day=today),

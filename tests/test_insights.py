@@ -219,9 +219,17 @@ class TestSegmentInsights(SegmentCase):
             [("last_mailing_at", "=", False), ("mailing_list_ids", "=", False), ("name", "in", names)]
         )
         self.assertEqual(len(never), 3)
+        self.mail_seg.last_error = "column x does not exist"
+        # the audit's column says which filters each segment falls under, read by a manager
+        # who may not read mailing lists
+        self.assertEqual(Segment.browse(self.ghent_seg.id).audit_findings, "Never used in a mailing")
+        self.assertEqual(Segment.browse(self.vip_seg.id).audit_findings, "Stale, Empty, Never used in a mailing")
+        self.assertTrue(Segment.browse(self.mail_seg.id).audit_findings.startswith("Failing, "))
         mlist = self.env["mailing.list"].create({"name": "Audit list"})
         self.ghent_seg._push_to_list(mlist, "add")
         self.assertNotIn(self.ghent_seg, Segment.search([("last_mailing_at", "=", False)]))
+        self.env.invalidate_all()
+        self.assertFalse(Segment.browse(self.ghent_seg.id).audit_findings, "nothing left to audit")
         audit = self.env.ref("partner_segmentation.res_partner_segment_audit_action")
         self.assertIn("search_default_stale", audit.context)
 

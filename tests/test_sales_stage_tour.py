@@ -40,3 +40,10 @@ class TestSalesAnalysisByStageTour(HttpCase):
             "partner_segmentation_sales_stage_tour",
             login="tour_sales_manager",
         )
+
+    def test_customers_by_stage_as_a_chart_and_a_pivot(self):
+        self.start_tour(
+            "/odoo/action-partner_segmentation.res_partner_lifecycle_action",
+            "partner_segmentation_customers_by_stage_tour",
+            login="tour_sales_manager",
+        )

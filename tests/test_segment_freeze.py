@@ -16,7 +16,8 @@ class TestSegmentFreeze(SegmentCase):
         with freeze_time("2026-11-26 10:00:00"):
             action = segment.with_user(self.manager_a).action_freeze()
         frozen = self.Segment.browse(action["res_id"])
-        self.assertEqual(frozen.name, "Ghent buyers — 2026-11-26")
+        self.assertEqual(frozen.name, "Ghent buyers — 11/26/2026", "the date as the user reads dates")
+        self.assertEqual(frozen.description, "Members of “Ghent buyers” on 11/26/2026.")
         self.assertEqual((frozen.segment_type, frozen.company_id), ("static", self.company_a))
         self.assertEqual(self.members(frozen), self.ghent | self.vip)
         self.assertEqual(frozen.member_count, 2)
@@ -27,6 +28,15 @@ class TestSegmentFreeze(SegmentCase):
         self.assertEqual(self.members(frozen), self.ghent | self.vip, "the snapshot does not")
         self.env["res.partner.segment"]._cron_recompute()
         self.assertEqual(self.members(frozen), self.ghent | self.vip, "nor does the scheduler change it")
+
+    def test_the_frozen_copy_is_named_with_the_date_in_the_users_language(self):
+        self.env["res.lang"]._activate_lang("fr_FR")
+        segment = self.make_segment("[('city', '=', 'Ghent')]", name="Gand", company_id=self.company_a.id)
+        segment.action_recompute()
+        with freeze_time("2026-11-26 10:00:00"):
+            # the web client sends the user's language in the context of each call
+            action = segment.with_user(self.manager_a).with_context(lang="fr_FR").action_freeze()
+        self.assertEqual(self.Segment.browse(action["res_id"]).name, "Gand — 26/11/2026")
 
     def test_freeze_refuses_an_empty_failed_or_pending_segment_and_creates_nothing(self):
         empty = self.make_segment("[('city', '=', 'Nowhere')]", name="Empty")

@@ -48,3 +48,34 @@ registry.category("web_tour.tours").add("partner_segmentation_sales_stage_tour",
         },
     ],
 });
+
+// Customers by stage as a chart and a pivot, not only a list: how many customers each stage
+// holds and what they bought.
+registry.category("web_tour.tours").add("partner_segmentation_customers_by_stage_tour", {
+    steps: () => [
+        {
+            content: "the list, grouped by stage",
+            trigger: ".o_list_view .o_group_name:contains('Active')",
+        },
+        {
+            trigger: ".o_switch_view.o_graph",
+            run: "click",
+        },
+        {
+            content: "a bar chart of the customers per stage",
+            trigger: ".o_graph_renderer canvas",
+        },
+        {
+            trigger: ".o_switch_view.o_pivot",
+            run: "click",
+        },
+        {
+            content: "the pivot: a row per stage with its customers' purchases",
+            trigger: ".o_pivot tbody tr:has(th:contains('New')) ~ tr:has(th:contains('Active'))",
+        },
+        {
+            content: "measured by what they bought",
+            trigger: ".o_pivot thead:contains('Purchased (untaxed)')",
+        },
+    ],
+});

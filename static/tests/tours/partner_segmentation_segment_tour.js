@@ -81,12 +81,20 @@ registry.category("web_tour.tours").add("partner_segmentation_segment_tour", {
             trigger: ".o_form_view:not(:has(.o_segment_no_conditions))",
         },
         {
+            content: "not saved yet: no next recompute to announce",
+            trigger: ".o_form_view:not(:has(div[name=next_recompute_at]))",
+        },
+        {
             trigger: ".o_form_button_save",
             run: "click",
         },
         {
             content: "saved: the members smart button counts them",
             trigger: "button[name=action_view_members] .o_stat_value:contains(3)",
+        },
+        {
+            content: "and the form says when the scheduler computes them next",
+            trigger: "div[name=next_recompute_at]:not(:empty)",
         },
         {
             trigger: "button[name=action_view_members]",
