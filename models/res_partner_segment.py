@@ -1552,17 +1552,23 @@ class ResPartnerSegment(models.Model):
                 self.env._("Segment “%(name)s” cannot be frozen: %(why)s.", name=self.name, why=problem)
             )
         today = format_date(self.env, fields.Date.context_today(self))
+        company, source = self.company_id, self
+        if not company and not self.env.su and not self._is_user_of_every_company():
+            # a user of some companies may not make a shared segment: the copy is one of the
+            # company the user works in, holding the members readable there
+            company = self.env.company
+            source = self.with_company(company).with_context(allowed_company_ids=company.ids)
         # removing keys needs a whole context, not kwargs
-        frozen = self.with_context(without_defaults(self.env.context)).create(  # pylint: disable=context-overridden
+        frozen = source.with_context(without_defaults(source.env.context)).create(  # pylint: disable=context-overridden
             {
                 "name": f"{self.name} — {today}",
                 "segment_type": "static",
-                "company_id": self.company_id.id,
+                "company_id": company.id,
                 "description": self.env._("Members of “%(name)s” on %(day)s.", name=self.name, day=today),
             }
         )
         self.env.flush_all()
-        members = membership.members_of(self.id, self._readable_partners_sql())
+        members = membership.members_of(self.id, source._readable_partners_sql())
         membership.add_members(self.env.cr, frozen.id, members)
         frozen.invalidate_recordset(["partner_ids"])
         frozen._refresh_member_count()

@@ -61,3 +61,18 @@ class TestSegmentFreeze(SegmentCase):
             segment.with_user(self.user_b).action_freeze()  # a segmentation user creates no segment
         with self.assertRaises(AccessError):
             segment.with_user(self.manager_a).action_freeze()  # a segment of another company
+
+    def test_a_manager_of_some_companies_freezes_a_shared_segment_into_their_company(self):
+        ghent_b = self.Partner.create({"name": "Ghent B", "city": "Ghent", "company_id": self.company_b.id})
+        shared = self.make_segment("[('city', '=', 'Ghent')]", name="Ghent everywhere", company_id=False)
+        shared.action_recompute()
+        self.assertIn(ghent_b, self.members(shared))
+        action = shared.with_user(self.manager_a).action_freeze()
+        frozen = self.Segment.browse(action["res_id"])
+        self.assertEqual(frozen.company_id, self.company_a, "a user of some companies makes no shared segment")
+        self.assertEqual(self.members(frozen), self.ghent | self.vip, "the members readable in that company")
+        self.assertEqual(frozen.member_count, 2)
+        # a user of every company keeps the copy shared, with every member
+        action = shared.action_freeze()
+        self.assertFalse(self.Segment.browse(action["res_id"]).company_id)
+        self.assertIn(ghent_b, self.members(self.Segment.browse(action["res_id"])))
