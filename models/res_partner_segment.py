@@ -317,15 +317,17 @@ class ResPartnerSegment(models.Model):
         for segment in self:
             segment.is_stale = bool(segment.next_recompute_at and segment.next_recompute_at < now)
 
-    @api.depends("last_error", "is_stale", "member_count", "last_mailing_at", "mailing_list_ids")
+    @api.depends("last_error", "is_stale", "visible_member_count", "last_mailing_at", "mailing_list_ids")
+    @api.depends_context("uid", "allowed_company_ids")
     def _compute_audit_findings(self):
         """The audit's filters a segment falls under, in words: the audit lists the segments
-        under any of them, this says which."""
+        under any of them, this says which. Empty as the audit's filter and the Members
+        column count: the members the user reads."""
         for segment in self:
             findings = (
                 (segment.last_error, self.env._("Failing")),
                 (segment.is_stale, self.env._("Stale")),
-                (not segment.member_count, self.env._("Empty")),
+                (not segment.visible_member_count, self.env._("Empty")),
                 (not (segment.last_mailing_at or segment.mailing_list_ids), self.env._("Never used in a mailing")),
             )
             segment.audit_findings = ", ".join(words for found, words in findings if found)

@@ -233,6 +233,19 @@ class TestSegmentInsights(SegmentCase):
         audit = self.env.ref("partner_segmentation.res_partner_segment_audit_action")
         self.assertIn("search_default_stale", audit.context)
 
+    def test_the_audit_says_empty_of_a_shared_segment_whose_members_the_user_may_not_read(self):
+        self.Partner.create({"name": "Only in B", "city": "Bruges", "company_id": self.company_b.id})
+        shared = self.Segment.create(
+            {"name": "In Bruges", "domain": "[('city', '=', 'Bruges')]", "company_id": False}
+        )
+        shared.action_recompute()
+        self.assertEqual(shared.member_count, 1)
+        seen = shared.with_user(self.manager_a)
+        self.assertEqual(seen.visible_member_count, 0)
+        self.assertIn(seen, seen.search([("member_count", "=", 0)]), "the audit's Empty filter")
+        # the column agrees with the filter: it tells nothing of the other company's member
+        self.assertEqual(seen.audit_findings, "Empty, Never used in a mailing")
+
     def test_automation_runs_on_partners_that_join(self):
         tag = self.env["res.partner.category"].create({"name": "Joined Ghent"})
         action = self.env["ir.actions.server"].create(
