@@ -85,6 +85,12 @@ def without_defaults(context):
     return {key: value for key, value in context.items() if not key.startswith("default_")}
 
 
+def in_company(records, company):
+    """``records`` as their user reads them working in ``company`` alone (that company's
+    rules and defaults, as if it were the only one selected in the company switcher)."""
+    return records.with_company(company).with_context(allowed_company_ids=company.ids)
+
+
 def first_line(exc):
     """The first line of an error's message (the database's carry a detail and a hint
     below it), or its type when it has no message."""
@@ -588,7 +594,7 @@ class ResPartnerSegment(models.Model):
         Partner = self.env["res.partner"]
         company = self.company_id._origin
         if company and not self.env.su and company in self.env.user.company_ids:
-            Partner = Partner.with_company(company).with_context(allowed_company_ids=company.ids)
+            Partner = in_company(Partner, company)
         return Partner
 
     def _domain_query(self):
@@ -944,11 +950,7 @@ class ResPartnerSegment(models.Model):
         """After a move to another company: every member and pin is one the user may read
         there, or the move is refused."""
         for segment in self:
-            readable = (
-                self.with_company(segment.company_id)
-                .with_context(allowed_company_ids=segment.company_id.ids)
-                ._readable_partners_sql()
-            )
+            readable = in_company(self, segment.company_id)._readable_partners_sql()
             self.env.cr.execute(
                 SQL(
                     """SELECT 1 FROM (SELECT partner_id FROM %s WHERE segment_id = %s
@@ -993,7 +995,7 @@ class ResPartnerSegment(models.Model):
             return
         partners = partners.with_env(self.env)
         if company:
-            partners = partners.with_company(company).with_context(allowed_company_ids=company.ids)
+            partners = in_company(partners, company)
         partners.check_access("read")
 
     def _check_hand_members(self, partners):
@@ -1559,7 +1561,7 @@ class ResPartnerSegment(models.Model):
             # a user of some companies may not make a shared segment: the copy is one of the
             # company the user works in, holding the members readable there
             company = self.env.company
-            source = self.with_company(company).with_context(allowed_company_ids=company.ids)
+            source = in_company(self, company)
         # removing keys needs a whole context, not kwargs
         frozen = source.with_context(without_defaults(source.env.context)).create(  # pylint: disable=context-overridden
             {
