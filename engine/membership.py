@@ -36,7 +36,10 @@ def replace_members_query(segment_id, selection, log_events=False, uid=1):
     unchanged rebuild of 556,000 members 0.55 s of its 5 s at 1M partners, and its hash
     table was one more of the statement's to hold in ``work_mem``. A partner the
     selection names twice is inserted once (the DISTINCT is on who joins alone) and counted
-    once: the count is the members before, plus who joined, less who left.
+    once: the count is the members before, plus who joined, less who left. That sum needs
+    Odoo's REPEATABLE READ: a leaving member that another transaction deleted meanwhile
+    (its partner deleted) then fails the statement with a serialization error, which the
+    scheduler retries, where READ COMMITTED would skip the row and count it as staying.
     """
     return SQL(
         """

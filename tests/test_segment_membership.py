@@ -138,6 +138,34 @@ class TestSegmentMembership(SegmentCase):
         segment.invalidate_recordset(["partner_ids"])
         self.assertEqual(segment.partner_ids, self.ghent | self.paris)
 
+    def test_rebuild_from_a_selection_repeating_members_and_newcomers(self):
+        """The selection is not made distinct before the comparison: a member named twice
+        stays (no event), a newcomer named twice joins once, a member not named leaves, a
+        NULL id is ignored (it was counted as a member); the count is the members after the
+        statement, and there is one event per change."""
+        cr = self.env.cr
+        segment = self.make_segment("[('city', '=', 'Ghent')]")
+        membership.replace_members(
+            cr, segment.id, SQL("SELECT id FROM res_partner WHERE id IN %s", (self.ghent.id, self.lille.id))
+        )
+        repeated = SQL(
+            "SELECT id FROM (VALUES (%s), (%s), (%s), (%s), (NULL::int)) v(id)",
+            self.ghent.id,
+            self.ghent.id,
+            self.paris.id,
+            self.paris.id,
+        )
+        self.assertEqual(membership.replace_members(cr, segment.id, repeated, log_events=True), (1, 1, 2))
+        segment.invalidate_recordset(["partner_ids"])
+        self.assertEqual(segment.partner_ids, self.ghent | self.paris)
+        events = self.env["res.partner.segment.event"].search([("segment_id", "=", segment.id)])
+        self.assertEqual(
+            sorted((e.partner_id.id, e.kind) for e in events),
+            sorted([(self.paris.id, "joined"), (self.lille.id, "left")]),
+        )
+        # unchanged, still repeated: nothing written, the same count
+        self.assertEqual(membership.replace_members(cr, segment.id, repeated, log_events=True), (0, 0, 2))
+
     def test_rebuild_plan_stays_linear_when_statistics_do_not_know_the_segment(self):
         """A segment built since the member table's last ANALYZE (builds under 10,000
         changed rows run none) is expected to have next to no members. The rebuild must
