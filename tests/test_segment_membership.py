@@ -186,13 +186,17 @@ class TestSegmentMembership(SegmentCase):
             )
         )
         self.assertIn("rows=1 ", cr.fetchone()[0], "the statistics still expect one member")
-        cr.execute(SQL("EXPLAIN %s", membership.replace_members_query(segment.id, everyone, log_events=True)))
+        cr.execute(SQL("EXPLAIN %s", membership.diff_query(segment.id, everyone)))
         plan = "\n".join(row[0] for row in cr.fetchall())
         self.assertIn("Full Join", plan)
         self.assertNotIn("Nested Loop", plan)
         # who leaves is deleted by row address (a Tid Scan; a scan of its one page when the
         # table is as small as when this class runs alone), never by testing members
         # against a list
+        cr.execute(membership.diff_query(segment.id, everyone))
+        cr.execute(SQL("EXPLAIN %s", membership.apply_diff_query(segment.id, log_events=True)))
+        plan = "\n".join(row[0] for row in cr.fetchall())
+        cr.execute(SQL("DROP TABLE %s", SQL.identifier(membership.DIFF_TABLE)))
         self.assertIn("ctid = ANY", plan)
         self.assertNotIn("partner_id = ANY", plan)
         # and the rebuild is right: the first partner leaves, a repeated one stays once
@@ -207,6 +211,39 @@ class TestSegmentMembership(SegmentCase):
         self.assertEqual(result, (0, 1, count - 1))
         events = self.env["res.partner.segment.event"].search([("segment_id", "=", segment.id)])
         self.assertEqual([(e.partner_id.id, e.kind) for e in events], [(first, "left")])
+
+    def test_rebuild_selection_may_use_parallel_workers(self):
+        """PostgreSQL gives no parallel worker to a statement that writes: the selection
+        and the comparison with the members are a ``CREATE TABLE AS`` of their own, which
+        may have them (at 2M partners, a tag's 100,000 partners in 0.5 s instead of 0.88 s).
+        Tables this small get workers only when starting them is made to cost nothing."""
+        cr = self.env.cr
+        segment = self.make_segment("[('city', '=', 'Ghent')]")
+        segment.action_recompute()
+        self.ghent.city = "Bruges"
+        self.paris.city = "Ghent"
+        self.env.flush_all()
+        parallel = {
+            "parallel_setup_cost": 0,
+            "parallel_tuple_cost": 0,
+            "min_parallel_table_scan_size": 0,
+            "max_parallel_workers_per_gather": 2,
+        }
+        for name, value in parallel.items():
+            cr.execute(SQL("SELECT set_config(%s, %s, true)", name, str(value)))
+        try:
+            cr.execute(SQL("EXPLAIN %s", membership.diff_query(segment.id, segment._membership_selection())))
+            plan = "\n".join(row[0] for row in cr.fetchall())
+            segment.action_recompute()
+        finally:
+            for name in parallel:
+                cr.execute(SQL("RESET %s", SQL.identifier(name)))
+        self.assertIn("Gather", plan)
+        self.assertIn("Parallel Seq Scan on res_partner", plan)
+        # and the rebuild under those settings is right
+        self.assertEqual(self.members(segment), self.env["res.partner"].search([("city", "=", "Ghent")]))
+        self.assertIn(self.paris, self.members(segment))
+        self.assertNotIn(self.ghent, self.members(segment))
 
     def test_recompute_records_time_and_duration(self):
         segment = self.make_segment("[('city', '=', 'Ghent')]")
