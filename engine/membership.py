@@ -38,10 +38,12 @@ def diff_query(segment_id, selection):
 
     It is a statement of its own, a ``CREATE TABLE AS``, because PostgreSQL reads for a
     statement that writes rows (a ``DELETE`` or an ``INSERT``, even in a ``WITH``) with one
-    process only, and for a ``CREATE TABLE AS`` with its parallel workers: at 2M partners
-    the selection of a tag's 100,000 partners, a scan of every partner, took 0.88 s alone
-    and 0.5 s with two workers. The temporary table holds the changes only; an unchanged
-    rebuild writes nothing to it.
+    process only, and for a ``CREATE TABLE AS`` with its parallel workers: at 2M partners,
+    on 2 cores, the unchanged rebuild of a tag's 100,000 partners (a scan of every partner)
+    took 0.55-0.62 s in one statement and takes 0.38-0.42 s so. The temporary table holds
+    the changes only: an unchanged rebuild writes nothing to it, but a first build writes
+    every member twice (a segment of all 1M partners: 12.2-13.0 s instead of 11.6 s; one of
+    556,000 members gained as much from the parallel selection as it lost).
 
     The selection is not made distinct first: that hash of every selected id cost an
     unchanged rebuild of 556,000 members 0.55 s of its 5 s at 1M partners. A partner the
