@@ -1,4 +1,5 @@
-"""Replace a segment's members by a selection, in two statements.
+"""Replace a segment's members by a selection, in one statement (two when
+PostgreSQL would read it with parallel workers).
 
 The selection (any SQL returning partner ids, usually Odoo's own query for the segment's
 domain) is evaluated once, streamed into one full join with the current members, which
@@ -9,7 +10,8 @@ unchanged rebuild writes nothing to the members.
 from odoo.tools import SQL
 
 MEMBER_TABLE = "res_partner_segment_member"
-DIFF_TABLE = "partner_segmentation_member_diff"  # temporary, within replace_members
+# temporary, within replace_members; pg_temp: never another schema's table of that name
+DIFF_TABLE = SQL.identifier("pg_temp", "partner_segmentation_member_diff")
 
 
 def replace_members(cr, segment_id, selection, log_events=False, uid=1):
@@ -17,33 +19,44 @@ def replace_members(cr, segment_id, selection, log_events=False, uid=1):
 
     With ``log_events``, who joined and who left is written to the event table in the same
     statement (callers skip it on a first build, where everyone joins).
+
+    When PostgreSQL would read the comparison with parallel workers, it runs first as a
+    ``CREATE TABLE AS`` of its own: PostgreSQL 15 gives no worker to a statement that
+    writes (a ``DELETE`` or an ``INSERT``, even in a ``WITH``). At 2M partners, on 2 cores,
+    the unchanged rebuild of a tag's 100,000 partners (a scan of every partner) took
+    0.55-0.62 s in one statement and 0.38-0.42 s so. Only then: the temporary table holds
+    its locks until the transaction ends (about five per table), and many recomputes in one
+    transaction (Odoo's own test suites) ran out of the server's lock table; a comparison
+    PostgreSQL reads alone would gain nothing from it, and a first build would write every
+    member twice (a segment of all 1M partners: 12.2-13.0 s instead of 11.6 s).
     """
-    cr.execute(diff_query(segment_id, selection))
-    cr.execute(apply_diff_query(segment_id, log_events, uid))
+    comparison = comparison_query(segment_id, selection)
+    diff = comparison
+    if reads_in_parallel(cr, comparison):
+        cr.execute(SQL("CREATE TEMP TABLE %s ON COMMIT DROP AS %s", DIFF_TABLE, comparison))
+        diff = SQL("SELECT joining, leaving FROM %s", DIFF_TABLE)
+    cr.execute(replace_members_query(segment_id, diff, log_events, uid))
     added, removed, count, _events = cr.fetchone()
-    cr.execute(SQL("DROP TABLE %s", SQL.identifier(DIFF_TABLE)))
+    if diff is not comparison:
+        cr.execute(SQL("DROP TABLE %s", DIFF_TABLE))
     return added, removed, count
 
 
-def diff_query(segment_id, selection):
-    """The first statement of ``replace_members``: who joins and who leaves, into a
-    temporary table.
+def reads_in_parallel(cr, query):
+    """Whether PostgreSQL's plan for ``query`` gathers parallel workers (nothing is run)."""
+    cr.execute(SQL("EXPLAIN %s", query))
+    return any("Gather" in line for (line,) in cr.fetchall())
 
-    It comes from one full join of the selection with the current members. PostgreSQL runs
-    a full join only as a hash or a merge join, never as a nested loop, so the cost stays
-    linear whatever the statistics say. Anti-joins did not: for a segment the statistics
-    did not know yet (built since the last ANALYZE, under the size that triggers one), the
-    planner expected one member and compared every member with every selected partner, 20
-    million comparisons and 4 s for a rebuild of 6,500 members.
 
-    It is a statement of its own, a ``CREATE TABLE AS``, because PostgreSQL reads for a
-    statement that writes rows (a ``DELETE`` or an ``INSERT``, even in a ``WITH``) with one
-    process only, and for a ``CREATE TABLE AS`` with its parallel workers: at 2M partners,
-    on 2 cores, the unchanged rebuild of a tag's 100,000 partners (a scan of every partner)
-    took 0.55-0.62 s in one statement and takes 0.38-0.42 s so. The temporary table holds
-    the changes only: an unchanged rebuild writes nothing to it, but a first build writes
-    every member twice (a segment of all 1M partners: 12.2-13.0 s instead of 11.6 s; one of
-    556,000 members gained as much from the parallel selection as it lost).
+def comparison_query(segment_id, selection):
+    """Who joins (``joining``, a partner id) and who leaves (``leaving``, a member row's
+    address): one full join of the selection with the segment's current members.
+
+    PostgreSQL runs a full join only as a hash or a merge join, never as a nested loop, so
+    the cost stays linear whatever the statistics say. Anti-joins did not: for a segment
+    the statistics did not know yet (built since the last ANALYZE, under the size that
+    triggers one), the planner expected one member and compared every member with every
+    selected partner, 20 million comparisons and 4 s for a rebuild of 6,500 members.
 
     The selection is not made distinct first: that hash of every selected id cost an
     unchanged rebuild of 556,000 members 0.55 s of its 5 s at 1M partners. A partner the
@@ -51,44 +64,44 @@ def diff_query(segment_id, selection):
     """
     return SQL(
         """
-        CREATE TEMP TABLE %(diff)s ON COMMIT DROP AS
         SELECT t.id AS joining, m.ctid AS leaving
           FROM (%(selection)s) t
           FULL JOIN (SELECT ctid, partner_id FROM %(table)s WHERE segment_id = %(segment)s) m
             ON m.partner_id = t.id
          WHERE t.id IS NULL OR m.partner_id IS NULL
         """,
-        diff=SQL.identifier(DIFF_TABLE),
         selection=selection,
         table=SQL.identifier(MEMBER_TABLE),
         segment=segment_id,
     )
 
 
-def apply_diff_query(segment_id, log_events=False, uid=1):
-    """The second statement of ``replace_members``: delete who left, insert who joined, log
-    both, count.
+def replace_members_query(segment_id, diff, log_events=False, uid=1):
+    """The statement that deletes who left, inserts who joined, logs both and counts;
+    ``diff`` is the comparison, or a read of the table it was written to.
 
-    The count is the members before, plus who joined, less who left. That sum needs Odoo's
-    REPEATABLE READ, where both statements see the snapshot of the transaction's start: a
-    leaving member that another transaction deleted meanwhile (its partner deleted) then
-    fails the statement with a serialization error, which the scheduler retries, where READ
-    COMMITTED would skip the row and count it as staying.
+    The count is the members before, plus who joined, less who left, all as the
+    transaction's snapshot sees them (Odoo's REPEATABLE READ; a comparison written to a
+    table first was read in that same snapshot). A leaving member that another transaction
+    deleted meanwhile (its partner deleted) fails the statement with a serialization
+    error, which the scheduler retries; under READ COMMITTED the row would be skipped and
+    counted as staying.
     """
     return SQL(
         """
-        WITH removed AS (
+        WITH diff AS MATERIALIZED (%(diff)s),
+        removed AS (
             -- by row address alone (a TID scan): the rows were read in this transaction's
             -- snapshot, which keeps their addresses. A condition on segment_id here would
             -- let the planner scan the segment's members instead, testing each against
             -- the whole array of leaving rows.
             DELETE FROM %(table)s m
-             WHERE m.ctid = ANY (ARRAY(SELECT leaving FROM %(diff)s WHERE leaving IS NOT NULL))
+             WHERE m.ctid = ANY (ARRAY(SELECT leaving FROM diff WHERE leaving IS NOT NULL))
             RETURNING m.partner_id
         ),
         added AS (
             INSERT INTO %(table)s (segment_id, partner_id)
-            SELECT DISTINCT %(segment)s, joining FROM %(diff)s WHERE joining IS NOT NULL
+            SELECT DISTINCT %(segment)s, joining FROM diff WHERE joining IS NOT NULL
              ORDER BY 2  -- in key order: less index and foreign-key work
             -- no ON CONFLICT: the full join already leaves members out, and speculative
             -- insertion cost 0.7 s per 166,000 rows
@@ -111,7 +124,7 @@ def apply_diff_query(segment_id, log_events=False, uid=1):
         )
         SELECT added, removed, before + added - removed, (SELECT count(*) FROM events) FROM counts
         """,
-        diff=SQL.identifier(DIFF_TABLE),
+        diff=diff,
         table=SQL.identifier(MEMBER_TABLE),
         segment=segment_id,
         log=bool(log_events),
