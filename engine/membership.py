@@ -31,14 +31,14 @@ def replace_members(cr, segment_id, selection, log_events=False, uid=1):
     member twice (a segment of all 1M partners: 12.2-13.0 s instead of 11.6 s). The
     recompute's ``statement_timeout`` then bounds each of the two statements.
     """
-    comparison = comparison_query(segment_id, selection)
-    diff = comparison
-    if reads_in_parallel(cr, comparison):
-        cr.execute(SQL("CREATE TEMP TABLE %s ON COMMIT DROP AS %s", DIFF_TABLE, comparison))
+    diff = comparison_query(segment_id, selection)
+    through_table = reads_in_parallel(cr, diff)
+    if through_table:
+        cr.execute(SQL("CREATE TEMP TABLE %s ON COMMIT DROP AS %s", DIFF_TABLE, diff))
         diff = SQL("SELECT joining, leaving FROM %s", DIFF_TABLE)
     cr.execute(replace_members_query(segment_id, diff, log_events, uid))
     added, removed, count, _events = cr.fetchone()
-    if diff is not comparison:
+    if through_table:
         cr.execute(SQL("DROP TABLE %s", DIFF_TABLE))
     return added, removed, count
 
