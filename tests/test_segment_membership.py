@@ -252,6 +252,32 @@ class TestSegmentMembership(SegmentCase):
         cr.execute("SELECT to_regclass('pg_temp.partner_segmentation_member_diff')")
         self.assertIsNone(cr.fetchone()[0])
 
+    def test_rebuilds_are_planned_with_cheaper_parallel_rows(self):
+        """A rebuild's comparison is planned with each row from a parallel worker priced at
+        0.01 (``REBUILD_PARALLEL_TUPLE_COST``), which lets PostgreSQL gather a large
+        selection from workers despite the recompute's work_mem; a first build keeps the
+        server's price, and the recompute leaves the setting as it found it."""
+        cr = self.env.cr
+        cr.execute("SHOW parallel_tuple_cost")
+        server = cr.fetchone()[0]
+        segment = self.make_segment("[('city', '=', 'Ghent')]")
+        planned = []
+        replace_members = membership.replace_members
+
+        def replace(cr, *args, **kwargs):
+            cr.execute("SHOW parallel_tuple_cost")
+            planned.append(cr.fetchone()[0])
+            return replace_members(cr, *args, **kwargs)
+
+        with patch.object(membership, "replace_members", replace):
+            segment.action_recompute()  # first build
+            self.paris.city = "Ghent"
+            segment.action_recompute()  # rebuild
+        self.assertEqual(planned, [server, res_partner_segment.REBUILD_PARALLEL_TUPLE_COST])
+        self.assertIn(self.paris, self.members(segment))
+        cr.execute("SHOW parallel_tuple_cost")
+        self.assertEqual(cr.fetchone()[0], server)
+
     def test_rebuilds_in_one_transaction_hold_no_more_locks(self):
         """A temporary table keeps its locks until the transaction ends: written for every
         rebuild, Odoo's own test suites, which rebuild segments many times in one
