@@ -25,7 +25,7 @@ _logger = logging.getLogger(__name__)
 DEFAULT_WORK_MEM = "64MB"
 # With that memory PostgreSQL reads a rebuild's selection alone rather than gather it from
 # parallel workers, each row handed to the leader priced at 0.1: at 2M partners the stored
-# figure's unchanged rebuild took 1.1-1.6 s so, 0.9-0.95 s from two workers (relation and
+# figure's unchanged rebuild took 1.3-1.6 s so, 0.9-0.95 s from two workers (relation and
 # live figure 15-20 % less). Rebuilds are planned at 0.01. A first build keeps the default:
 # at 1M it gained nothing, and gathered, its comparison (every selected partner) goes
 # through a table of its own (membership.py), which costs a segment of everyone 5-10 %.
