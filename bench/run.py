@@ -1041,8 +1041,16 @@ def measure_requested(env, args, commit, progress):
 
 # the server settings a run's figures depend on most, kept with them: a working set above
 # shared_buffers is read through the operating system's cache, a run writing more than
-# max_wal_size of WAL forces a checkpoint in its middle
-SERVER_SETTINGS = ("shared_buffers", "max_wal_size", "work_mem", "effective_cache_size", "jit")
+# max_wal_size of WAL forces a checkpoint in its middle, rebuilds use parallel workers
+SERVER_SETTINGS = (
+    "shared_buffers",
+    "max_wal_size",
+    "work_mem",
+    "effective_cache_size",
+    "jit",
+    "max_parallel_workers_per_gather",
+    "max_parallel_workers",
+)
 
 
 def server_settings(env):

@@ -13,7 +13,7 @@ from odoo.tools.misc import format_date
 
 from ..engine import domain as segment_domain
 from ..engine import mailing, membership
-from ..engine.batch import analyze_if_large, commit_if_allowed, try_xact_lock
+from ..engine.batch import analyze_if_large, commit_if_allowed, local_settings, try_xact_lock
 from .base import COMPANY_VIEW, GUARDED_RELATIONS, named_ids
 from .res_partner import ROW_FIELDS
 
@@ -26,10 +26,10 @@ DEFAULT_WORK_MEM = "64MB"
 # With that memory PostgreSQL reads a rebuild's selection alone rather than gather it from
 # parallel workers, each row handed to the leader priced at 0.1: at 2M partners the stored
 # figure's unchanged rebuild took 1.3-1.6 s so, 0.9-0.95 s from two workers (relation and
-# live figure 15-20 % less). Rebuilds are planned at 0.01. A first build keeps the default:
+# live figure 13-19 % less). Rebuilds are planned at 0.01. A first build keeps the default:
 # at 1M it gained nothing, and gathered, its comparison (every selected partner) goes
-# through a table of its own (membership.py), which costs a segment of everyone 5-10 %.
-REBUILD_PARALLEL_TUPLE_COST = "0.01"
+# through a table of its own (membership.py), which costs a segment of everyone 5-12 %.
+REBUILD_PARALLEL_TUPLE_COST = 0.01
 MAX_HOLDOUT_PERCENT = 50  # a control group of at most half the members
 MAX_REFRESH_HOURS = 24 * 366
 # Errors that say "try again": the segment is retried at the next scheduler run.
@@ -656,12 +656,22 @@ class ResPartnerSegment(models.Model):
             if operator in ("any", "not any"):
                 self._check_conditions_readable(segment_domain.as_domain(value), current, depth + 1)
 
-    def _raise_work_mem(self):
-        """Give this transaction the work_mem that keeps `NOT IN (subquery)` plans hashed."""
-        self._set_local(
-            "work_mem",
-            self.env["ir.config_parameter"].sudo().get_param("partner_segmentation.work_mem", DEFAULT_WORK_MEM),
-        )
+    def _recompute_settings(self):
+        """PostgreSQL settings of this segment's recompute: the work_mem that keeps `NOT IN
+        (subquery)` plans hashed, the time limit of each statement and, for a rebuild, rows
+        from parallel workers priced at ``REBUILD_PARALLEL_TUPLE_COST`` (or the server's
+        own price, if lower)."""
+        params = self.env["ir.config_parameter"].sudo()
+        settings = {
+            "work_mem": params.get_param("partner_segmentation.work_mem", DEFAULT_WORK_MEM),
+            "statement_timeout": params.get_param(
+                "partner_segmentation.recompute_timeout", DEFAULT_RECOMPUTE_TIMEOUT
+            ),
+        }
+        if self.member_count:
+            self.env.cr.execute("SELECT current_setting('parallel_tuple_cost')::float")
+            settings["parallel_tuple_cost"] = min(self.env.cr.fetchone()[0], REBUILD_PARALLEL_TUPLE_COST)
+        return settings
 
     @api.model
     def _set_local(self, setting, value):
@@ -1172,20 +1182,10 @@ class ResPartnerSegment(models.Model):
         last_event_id = cr.fetchone()[0]
         if self.author_id:  # rights may have changed since the conditions were written
             self._check_conditions_readable(self._parsed_domain(), self._partner_env())
-        self._raise_work_mem()
-        self._set_local(
-            "statement_timeout",
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("partner_segmentation.recompute_timeout", DEFAULT_RECOMPUTE_TIMEOUT),
-        )
-        rebuild = bool(self.member_count)
-        if rebuild:
-            self._set_local("parallel_tuple_cost", REBUILD_PARALLEL_TUPLE_COST)
-        added, removed, count = membership.replace_members(
-            cr, self.id, self._membership_selection(), log_events=rebuild, uid=self.env.uid
-        )
-        cr.execute("RESET work_mem; RESET statement_timeout; RESET parallel_tuple_cost")
+        with local_settings(cr, **self._recompute_settings()):
+            added, removed, count = membership.replace_members(
+                cr, self.id, self._membership_selection(), log_events=bool(self.member_count), uid=self.env.uid
+            )
         # segments of segments and searches by segment plan from fresh statistics
         analyze_if_large(cr, membership.MEMBER_TABLE, added + removed)
         self.env["res.partner"].invalidate_model(["segment_ids"])

@@ -256,27 +256,35 @@ class TestSegmentMembership(SegmentCase):
         """A rebuild's comparison is planned with each row from a parallel worker priced at
         0.01 (``REBUILD_PARALLEL_TUPLE_COST``), which lets PostgreSQL gather a large
         selection from workers despite the recompute's work_mem; a first build keeps the
-        server's price, and the recompute leaves the setting as it found it."""
+        price it finds, a lower price is kept, and the recompute leaves the setting as it
+        found it."""
         cr = self.env.cr
-        cr.execute("SHOW parallel_tuple_cost")
-        server = cr.fetchone()[0]
+        cheaper = res_partner_segment.REBUILD_PARALLEL_TUPLE_COST
+
+        def price():
+            cr.execute("SELECT current_setting('parallel_tuple_cost')::float")
+            return cr.fetchone()[0]
+
+        cr.execute("SELECT set_config('parallel_tuple_cost', '0.05', true)")
         segment = self.make_segment("[('city', '=', 'Ghent')]")
         planned = []
         replace_members = membership.replace_members
 
         def replace(cr, *args, **kwargs):
-            cr.execute("SHOW parallel_tuple_cost")
-            planned.append(cr.fetchone()[0])
+            planned.append(price())
             return replace_members(cr, *args, **kwargs)
 
         with patch.object(membership, "replace_members", replace):
             segment.action_recompute()  # first build
             self.paris.city = "Ghent"
             segment.action_recompute()  # rebuild
-        self.assertEqual(planned, [server, res_partner_segment.REBUILD_PARALLEL_TUPLE_COST])
+            self.assertEqual(price(), 0.05, "as the recompute found it")
+            cr.execute("SELECT set_config('parallel_tuple_cost', '0.001', true)")
+            segment.action_recompute()  # a rebuild where the price is lower still
+        self.assertEqual(planned, [0.05, cheaper, 0.001])
+        self.assertLess(cheaper, 0.05)
         self.assertIn(self.paris, self.members(segment))
-        cr.execute("SHOW parallel_tuple_cost")
-        self.assertEqual(cr.fetchone()[0], server)
+        self.assertEqual(price(), 0.001)
 
     def test_rebuilds_in_one_transaction_hold_no_more_locks(self):
         """A temporary table keeps its locks until the transaction ends: written for every
