@@ -1184,7 +1184,7 @@ class ResPartnerSegment(models.Model):
             self._check_conditions_readable(self._parsed_domain(), self._partner_env())
         with local_settings(cr, **self._recompute_settings()):
             added, removed, count = membership.replace_members(
-                cr, self.id, self._membership_selection(), log_events=bool(self.member_count), uid=self.env.uid
+                cr, self.id, self._membership_selection(), log_events=self._was_built(), uid=self.env.uid
             )
         # segments of segments and searches by segment plan from fresh statistics
         analyze_if_large(cr, membership.MEMBER_TABLE, added + removed)
@@ -1213,6 +1213,13 @@ class ResPartnerSegment(models.Model):
         self.env.flush_all()
         self._sync_linked_lists()
         self._run_automations(last_event_id)
+
+    def _was_built(self):
+        """Whether this segment has members or was built before, even empty: who joins it
+        then is logged and given its join action; on a first build everyone joins."""
+        return bool(self.member_count) or bool(
+            self.env["res.partner.segment.history"].sudo().search_count([("segment_id", "=", self.id)], limit=1)
+        )
 
     def _run_automations(self, after_event_id, batch_size=1000):
         """Run the join/leave server actions on this recompute's entries and exits, in

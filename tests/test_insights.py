@@ -42,6 +42,29 @@ class TestSegmentInsights(SegmentCase):
         events = Event.search([("segment_id", "=", self.ghent_seg.id)])
         self.assertEqual({(e.partner_id, e.kind) for e in events}, {(self.lille, "joined"), (self.ghent, "left")})
 
+    def test_a_segment_built_empty_logs_who_joins_it_later(self):
+        """A segment whose first build found nobody is built: who joins it later is logged
+        and given its join action, as in any other rebuild."""
+        tag = self.env["res.partner.category"].create({"name": "Joined Namur"})
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Tag newcomers",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "state": "code",
+                "code": f"records.write({{'category_id': [(4, {tag.id})]}})",
+            }
+        )
+        segment = self.Segment.create(
+            {"name": "In Namur", "domain": "[('city', '=', 'Namur')]", "on_join_action_id": action.id}
+        )
+        segment.action_recompute()
+        self.assertEqual(segment.member_count, 0)
+        self.lille.city = "Namur"
+        segment.action_recompute()
+        events = self.env["res.partner.segment.event"].search([("segment_id", "=", segment.id)])
+        self.assertEqual([(e.partner_id, e.kind) for e in events], [(self.lille, "joined")])
+        self.assertEqual(tag.partner_ids, self.lille)
+
     def test_overlap_matrix_matches_counts_done_another_way(self):
         segments = self.ghent_seg | self.vip_seg | self.mail_seg
         segments.action_recompute()
