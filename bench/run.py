@@ -244,13 +244,11 @@ def explain(env, query):
 
 def profile_segment(env, segment, reference):
     """Where the time goes when a segment misses its ratio target: the plans of its
-    selection (with the work_mem the recompute uses) and of the hand-written SQL."""
-    env.cr.execute("SAVEPOINT bench_profile")
-    try:
-        segment._raise_work_mem()
+    selection (with the settings the recompute uses) and of the hand-written SQL."""
+    from odoo.addons.partner_segmentation.engine.batch import local_settings
+
+    with local_settings(env.cr, **segment._recompute_settings()):
         ours = explain(env, segment._membership_selection())
-    finally:
-        env.cr.execute("ROLLBACK TO SAVEPOINT bench_profile")
     return {"selection_plan": ours, "reference_plan": explain(env, reference)}
 
 
