@@ -45,15 +45,7 @@ class TestSegmentInsights(SegmentCase):
     def test_a_segment_built_empty_logs_who_joins_it_later(self):
         """A segment whose first build found nobody is built: who joins it later is logged
         and given its join action, as in any other rebuild."""
-        tag = self.env["res.partner.category"].create({"name": "Joined Namur"})
-        action = self.env["ir.actions.server"].create(
-            {
-                "name": "Tag newcomers",
-                "model_id": self.env["ir.model"]._get_id("res.partner"),
-                "state": "code",
-                "code": f"records.write({{'category_id': [(4, {tag.id})]}})",
-            }
-        )
+        tag, action = self.tagging_action("Joined Namur")
         segment = self.Segment.create(
             {"name": "In Namur", "domain": "[('city', '=', 'Namur')]", "on_join_action_id": action.id}
         )
@@ -269,8 +261,9 @@ class TestSegmentInsights(SegmentCase):
         # the column agrees with the filter: it tells nothing of the other company's member
         self.assertEqual(seen.audit_findings, "Empty, Never used in a mailing")
 
-    def test_automation_runs_on_partners_that_join(self):
-        tag = self.env["res.partner.category"].create({"name": "Joined Ghent"})
+    def tagging_action(self, tag_name):
+        """A new tag, and a server action that gives it to the partners it runs on."""
+        tag = self.env["res.partner.category"].create({"name": tag_name})
         action = self.env["ir.actions.server"].create(
             {
                 "name": "Tag newcomers",
@@ -279,6 +272,10 @@ class TestSegmentInsights(SegmentCase):
                 "code": f"records.write({{'category_id': [(4, {tag.id})]}})",
             }
         )
+        return tag, action
+
+    def test_automation_runs_on_partners_that_join(self):
+        tag, action = self.tagging_action("Joined Ghent")
         self.ghent_seg.on_join_action_id = action
         self.ghent_seg.action_recompute()
         self.assertFalse(tag.partner_ids, "not on the first build")
