@@ -486,9 +486,8 @@ class ResPartnerSegment(models.Model):
                     domain = segment_domain.parse(self.env, segment.domain)  # uid: the editor's
                     Partner = segment._user_partner_env()
                     segment._check_conditions_readable(domain, Partner)
-                    self._set_local("statement_timeout", COUNT_TIMEOUT)
-                    segment.domain_match_count = Partner.search_count(domain)
-                    self.env.cr.execute("RESET statement_timeout")
+                    with local_settings(self.env.cr, statement_timeout=COUNT_TIMEOUT):
+                        segment.domain_match_count = Partner.search_count(domain)
             except Exception as exc:  # noqa: BLE001 - said beside the count, not raised
                 segment.domain_match_count = 0
                 segment.domain_match_error = segment._count_failure(exc)
@@ -673,12 +672,6 @@ class ResPartnerSegment(models.Model):
             settings["parallel_tuple_cost"] = min(self.env.cr.fetchone()[0], REBUILD_PARALLEL_TUPLE_COST)
         return settings
 
-    @api.model
-    def _set_local(self, setting, value):
-        """A PostgreSQL setting for the rest of the transaction (undone with the savepoint
-        it is set in, or by RESET)."""
-        self.env.cr.execute(SQL("SELECT set_config(%s, %s, true)", setting, value))
-
     def _membership_selection(self):
         self.ensure_one()
         self.env.cr.execute(
@@ -703,9 +696,8 @@ class ResPartnerSegment(models.Model):
                 segment._check_conditions_readable(domain, segment._user_partner_env())
                 with self.env.cr.savepoint(flush=False), mute_logger("odoo.sql_db"):
                     query = segment._domain_query()
-                    self._set_local("statement_timeout", CHECK_TIMEOUT)
-                    self.env.cr.execute(SQL("%s LIMIT 0", query))
-                    self.env.cr.execute("RESET statement_timeout")
+                    with local_settings(self.env.cr, statement_timeout=CHECK_TIMEOUT):
+                        self.env.cr.execute(SQL("%s LIMIT 0", query))
             except segment_domain.DomainError as exc:
                 raise ValidationError(
                     self.env._(
