@@ -322,9 +322,9 @@ class ResPartner(models.Model):
         if default is False and self.env[model]._fields[column].type in ("integer", "float", "monetary"):
             # A number that partners without a row do not have (days since the last purchase
             # of a customer who never bought): "not set", which meets no number -- for Odoo,
-            # a number not set is 0. Rows always hold it.
+            # a number not set is 0. Rows may lack it too: a lead's row has no RFM score.
             if operator in ("=", "!=") and (value is False or value is None):
-                return (True, None) if operator == "=" else (False, [])
+                return operator == "=", [(column, operator, False)]
             return False, [(column, operator, value)]
         probe = self.env[model].new({column: default})
         return bool(probe.filtered_domain([(column, operator, value)])), [(column, operator, value)]

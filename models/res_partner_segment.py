@@ -846,6 +846,8 @@ class ResPartnerSegment(models.Model):
         if "author_id" in vals and not self.env.su:
             raise UserError(self.env._("The author of a segment's conditions is whoever writes them."))
         self._check_global_segment_author()
+        if vals.get("segment_type") == "dynamic":
+            self._refuse_dropping_hand_made_members()
         companies = {vals["company_id"]} if "company_id" in vals else {s.company_id.id for s in self}
         for company_id in companies or {False}:
             self._check_partners_readable(vals, self.env["res.company"].browse(company_id))
@@ -869,6 +871,33 @@ class ResPartnerSegment(models.Model):
                 self.env._(
                     "%s are written by the recompute, not by hand.",
                     ", ".join(sorted(self._fields[fname].string for fname in SYSTEM_FIELDS & set(vals))),
+                )
+            )
+
+    def _refuse_dropping_hand_made_members(self):
+        """A static segment's members were chosen by hand: a dynamic segment's are what its
+        conditions select, so making it dynamic would drop that list without a trace."""
+        static = self.filtered(lambda s: s.segment_type == "static")
+        if not static:
+            return
+        static.flush_recordset(["partner_ids"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT u.sid FROM unnest(%s::int[]) u(sid)
+                    WHERE EXISTS (SELECT 1 FROM %s WHERE segment_id = u.sid)""",
+                static.ids,
+                SQL.identifier(membership.MEMBER_TABLE),
+            )
+        )
+        holding = self.browse(row[0] for row in self.env.cr.fetchall())
+        if holding:
+            raise UserError(
+                self.env._(
+                    "Segment “%s” is static: its members were chosen by hand, and as a dynamic "
+                    "segment they would be replaced by what its conditions select. Create a "
+                    "dynamic segment with these conditions instead (pin partners there to keep "
+                    "them), or remove this segment's members first.",
+                    holding[0].name,
                 )
             )
 
@@ -1113,11 +1142,12 @@ class ResPartnerSegment(models.Model):
             return False
         cr.execute(
             SQL(
-                """SELECT id FROM res_partner_segment
+                """SELECT id FROM res_partner_segment s
                     WHERE id = %s AND segment_type = 'dynamic'
-                      AND (next_recompute_at IS NULL OR next_recompute_at <= %s)""",
+                      AND (next_recompute_at IS NULL OR next_recompute_at <= %s OR %s)""",
                 self.id,
                 fields.Datetime.now(),
+                self._behind_condition(),
             )
         )
         if not cr.fetchone():
@@ -1486,30 +1516,61 @@ class ResPartnerSegment(models.Model):
         Several workers run it at once (``SCHEDULER_CRONS``, on one or several Odoo
         servers sharing the database): each takes the segments no other worker has.
         """
-        due = self.sudo().search(
-            [
-                ("segment_type", "=", "dynamic"),
-                ("next_recompute_at", "<=", fields.Datetime.now()),
-            ]
-        )
-        due = (
-            due
-            | due.depends_on_ids.filtered(
-                lambda s: s.active
-                and s.segment_type == "dynamic"
-                and (not s.next_recompute_at or s.next_recompute_at <= fields.Datetime.now())
-            )
-        )._in_dependency_order()
         Cron = self.env["ir.cron"]
-        for done, segment in enumerate(due, start=1):
-            if segment._take_for_scheduler():
-                segment._recompute_one()  # records its own error; None: skipped, being computed
-            commit_if_allowed(self.env)
-            Cron._notify_progress(done=done, remaining=len(due) - done)
+        tried = self.browse()
+        # again while recomputes make segments that use them due (a stage segment moved by
+        # the lifecycle run, then the segments naming it); each segment once per run
+        while due := self._due_for_scheduler() - tried:
+            for done, segment in enumerate(due, start=1):
+                if segment._take_for_scheduler():
+                    segment._recompute_one()  # records its own error; None: skipped, being computed
+                commit_if_allowed(self.env)
+                Cron._notify_progress(done=done, remaining=len(due) - done)
+            tried |= due
         # static segments lose members when partners are deleted or merged: recount them
         # (one worker at a time: the others would wait on the same rows)
         if try_xact_lock(self.env.cr, RECOMPUTE_LOCK, 0):
             self.sudo().search([("segment_type", "=", "static")])._refresh_member_count()
+
+    @api.model
+    def _due_for_scheduler(self):
+        """The dynamic segments the scheduler recomputes now, in dependency order: those
+        whose time has come, those behind a segment they use, and the due ones they use."""
+        self.env.flush_all()
+        now = fields.Datetime.now()
+        self.env.cr.execute(
+            SQL(
+                """SELECT id FROM res_partner_segment s
+                    WHERE active AND segment_type = 'dynamic' AND (next_recompute_at <= %s OR %s)""",
+                now,
+                self._behind_condition(),
+            )
+        )
+        due = self.sudo().browse(row[0] for row in self.env.cr.fetchall())
+        return (
+            due
+            | due.depends_on_ids.filtered(
+                lambda s: s.active
+                and s.segment_type == "dynamic"
+                and (not s.next_recompute_at or s.next_recompute_at <= now)
+            )
+        )._in_dependency_order()
+
+    @api.model
+    def _behind_condition(self):
+        """SQL condition on segment ``s``: a segment it uses gained or lost members since
+        its own last computation (a lifecycle run moved a stage segment it names, say), so
+        it is due whatever its interval. Read from the used segments' history: nothing is
+        written on ``s``, which another worker may be computing. A change in the second of
+        that computation counts too (history is kept to the second): at worst one more
+        recompute rather than a segment of segments left stale for a day."""
+        return SQL(
+            """s.last_computed_at IS NOT NULL AND EXISTS (
+                   SELECT 1 FROM res_partner_segment_dependency d
+                     JOIN res_partner_segment_history h ON h.segment_id = d.depends_on_id
+                    WHERE d.segment_id = s.id AND h.computed_at >= s.last_computed_at
+                      AND h.added_count + h.removed_count > 0)"""
+        )
 
     # ------------------------------------------------------------------ actions
 

@@ -116,3 +116,25 @@ class TestMailingHoldout(TransactionCase):
         self.assertEqual(self.segment.holdout_percent, 10)
         (_to_add, held), _wizard = self.push(user=self.reader)
         self.assertEqual(held, len(held_out_by_hand(self.segment, self.partners, 10)))
+
+    def test_segments_pushed_together_keep_each_its_own_share(self):
+        """A segment at 10 % and one at 30 %, pushed together: each holds out its own control
+        group (the preview too), neither share is changed, and a user who only reads them
+        may push them."""
+        self.segment.holdout_percent = 10
+        others = self.env["res.partner"].create(
+            [
+                {"name": f"Holdout B {i}", "email": f"holdout-b{i}@example.com", "city": "Holdout B"}
+                for i in range(100)
+            ]
+        )
+        second = self.env["res.partner.segment"].create(
+            {"name": "Holdout segment B", "domain": "[('city', '=', 'Holdout B')]", "holdout_percent": 30}
+        )
+        second.action_recompute()
+        expected = held_out_by_hand(self.segment, self.partners, 10) | held_out_by_hand(second, others, 30)
+        (to_add, held), wizard = self.push(user=self.reader, segment_ids=[(6, 0, (self.segment | second).ids)])
+        self.assertTrue(wizard.holdout_mixed)
+        self.assertEqual((to_add, held), (300 - len(expected), len(expected)), "the preview holds out each share")
+        self.assertEqual((self.segment.holdout_percent, second.holdout_percent), (10, 30), "shares unchanged")
+        self.assertEqual(self.subscribed(), (self.partners | others) - expected)

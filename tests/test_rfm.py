@@ -109,6 +109,12 @@ class TestRfm(LifecycleCase):
         self.assertEqual(self.scores(["lead", "nothing"])["lead"], (False, False, False, False))
         found = self.Partner.with_company(self.c1).search([("name", "like", "RFM "), ("rfm_segment", "=", False)])
         self.assertEqual(found, self.p["f"] | self.p["lead"] | self.p["nothing"])
+        # a score is searched as it reads: the lead's row holds none
+        scored = self.Partner.concat(*(self.p[key] for key in "abcde"))
+        for score in rfm.SCORES:
+            for operator, expected in (("=", found), ("!=", scored)):
+                domain = [("name", "like", "RFM "), (score.name, operator, False)]
+                self.assertEqual(self.Partner.with_company(self.c1).search(domain), expected, domain)
         self.assertEqual(
             self.Partner.with_company(self.c1).search([("name", "like", "RFM "), ("rfm_recency", ">=", 4)]),
             self.p["d"] | self.p["e"],

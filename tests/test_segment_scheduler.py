@@ -45,6 +45,43 @@ class TestSegmentScheduler(SegmentCase):
         self.Segment._cron_recompute()
         self.assertEqual(self.members(derived), self.ghent | self.vip)
 
+    def test_a_segment_follows_the_segments_it_uses_whatever_its_interval(self):
+        with freeze_time("2026-03-01 10:00:00"):
+            base = self.make_segment("[('city', '=', 'Ghent')]", name="Base")
+            base.action_recompute()
+        with freeze_time("2026-03-01 10:00:01"):
+            derived = self.make_segment(f"[('segment_ids', 'in', [{base.id}])]", name="Derived")
+            derived.action_recompute()
+        with freeze_time("2026-03-01 11:00:00"):
+            base.action_recompute()  # nothing changed: the segment using it is not due
+            self.Segment._cron_recompute()
+            self.assertEqual(derived.last_computed_at, fields.Datetime.to_datetime("2026-03-01 10:00:01"))
+            self.paris.city = "Ghent"
+            base.action_recompute()  # a user's recompute: the scheduler follows it up
+            self.Segment._cron_recompute()
+            self.assertEqual(self.members(derived), self.ghent | self.vip | self.paris)
+
+    def test_a_segment_of_a_stage_segment_follows_the_lifecycle_in_the_same_run(self):
+        leads = self.make_segment("[('lifecycle_stage', '=', 'lead')]", name="Leads")
+        leads_in_ghent = self.make_segment(
+            f"[('segment_ids', 'in', [{leads.id}]), ('city', '=', 'Ghent')]", name="Leads in Ghent"
+        )
+        self.company_a.action_recompute_lifecycle(full=True)
+        self.Segment._cron_recompute()
+        self.assertFalse(self.members(leads_in_ghent))
+        self.env["crm.lead"].create(
+            {
+                "name": "Ghent opp",
+                "type": "opportunity",
+                "partner_id": self.ghent.id,
+                "company_id": self.company_a.id,
+            }
+        )
+        self.company_a.action_recompute_lifecycle()
+        self.Segment._cron_recompute()
+        self.assertIn(self.ghent, self.members(leads))
+        self.assertIn(self.ghent, self.members(leads_in_ghent), "recomputed after the segment it uses")
+
     def test_cron_goes_on_after_a_failing_segment(self):
         failing = self.make_segment("[('city', '=', 'Ghent')]", name="A failing")
         good = self.make_segment("[('city', '=', 'Lille')]", name="B good")

@@ -26,6 +26,21 @@ class TestStaticSegments(SegmentCase):
         self.assertEqual(self.members(self.static_a), self.paris)
         self.assertEqual(self.static_a.member_count, 1)
 
+    def test_a_static_segment_with_members_does_not_become_dynamic(self):
+        """Its hand-picked members would be replaced by what the conditions select."""
+        self.static_a.partner_ids = self.ghent | self.paris
+        with self.assertRaises(UserError) as caught:
+            self.static_a.write({"segment_type": "dynamic", "domain": "[('city', '=', 'Lille')]"})
+        self.assertIn("chosen by hand", str(caught.exception))
+        self.assertEqual(
+            (self.static_a.segment_type, self.members(self.static_a)), ("static", self.ghent | self.paris)
+        )
+        # emptied first, it may
+        self.static_a.partner_ids = False
+        self.static_a.write({"segment_type": "dynamic", "domain": "[('city', '=', 'Lille')]"})
+        self.static_a.action_recompute()
+        self.assertEqual(self.members(self.static_a), self.lille)
+
     def test_user_sets_static_segment_on_partner_form(self):
         partner = self.partner_b.with_user(self.user_b)
         with Form(partner) as form:

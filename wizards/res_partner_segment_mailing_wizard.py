@@ -42,6 +42,11 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         "same partners at every push of the segment, and a later sync never subscribes them. "
         "Kept on the segments, so their linked lists follow it too.",
     )
+    holdout_mixed = fields.Boolean(
+        compute="_compute_holdout_mixed",
+        help="The segments hold out different shares: each keeps its own, so that each control "
+        "group stays the same partners. Push them one by one to change a share.",
+    )
     state = fields.Selection([("draft", "Preview"), ("done", "Done")], default="draft")
     count_add = fields.Integer("To subscribe", readonly=True)
     count_remove = fields.Integer("To remove", readonly=True)
@@ -56,6 +61,17 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
     def _compute_holdout_percent(self):
         for wizard in self:
             wizard.holdout_percent = max(wizard.segment_ids.mapped("holdout_percent") or [0])
+
+    @api.depends("segment_ids")
+    def _compute_holdout_mixed(self):
+        for wizard in self:
+            wizard.holdout_mixed = len(set(wizard.segment_ids.mapped("holdout_percent"))) > 1
+
+    def _holdout_override(self):
+        """The share this push holds out of every segment, or None: each segment's own."""
+        if self.holdout_mixed:
+            return None
+        return min(max(self.holdout_percent, 0), MAX_HOLDOUT_PERCENT)
 
     @api.constrains("holdout_percent")
     def _check_holdout_percent(self):
@@ -99,13 +115,12 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         if self.mailing_list_id:
             self.mailing_list_id._origin.check_access("read")
         self.env.flush_all()
-        holdout = min(max(self.holdout_percent, 0), MAX_HOLDOUT_PERCENT)
         return mailing.plan(
             self.env.cr,
             segments.ids,
             self.mailing_list_id._origin.id or 0,
             segments._members_shown_condition(),
-            holdout=holdout,
+            holdout=self._holdout_override(),
             channel=mailing.CHANNELS[self.channel],
         )
 
@@ -116,7 +131,8 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
         if bool(self.mailing_list_id) == bool(self.new_list_name):
             raise UserError(self.env._("Choose an existing mailing list or give a name for a new one (not both)."))
         self.segment_ids.check_access("read")
-        changed = self.segment_ids.filtered(lambda s: s.holdout_percent != self.holdout_percent)
+        holdout = self._holdout_override()
+        changed = self.segment_ids.filtered(lambda s: holdout is not None and s.holdout_percent != holdout)
         if changed:
             # kept on the segments, so that every later push and linked-list sync -- into
             # other users' lists too -- holds out the same partners: only a user who may
@@ -133,7 +149,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
                         share=changed[0].holdout_percent,
                     )
                 ) from None
-            changed.holdout_percent = self.holdout_percent
+            changed.holdout_percent = holdout
         mailing_list = self.mailing_list_id or self.env["mailing.list"].create({"name": self.new_list_name})
         figures = self.segment_ids._push_to_list(mailing_list, self.mode, self.channel)
         # who was mailed and who was held out, for the campaign lift report
