@@ -211,3 +211,9 @@ def leaves(domain):
     for item in domain:
         if isinstance(item, list | tuple) and len(item) == 3 and isinstance(item[0], str):
             yield item
+
+
+def is_ids(value):
+    """Whether a condition's value names records by id (an id, or a list of ids)."""
+    values = value if isinstance(value, list | tuple) else [value]
+    return all(isinstance(v, int) and not isinstance(v, bool) for v in values)

@@ -38,18 +38,33 @@ class Figure(NamedTuple):
 # An order's untaxed amount in the company's currency (no rate: already in it; no amount,
 # as an order written in SQL may have: 0, so that every customer who bought has a total).
 AMOUNT = "coalesce(so.amount_untaxed, 0) / coalesce(nullif(so.currency_rate, 0), 1)"
-ORDER_DAY = "so.date_order::date"
 # the window of the stored "last 12 months" figure: the one stored figure that changes with
 # the date alone (the daily run recomputes customers with a purchase leaving it)
 STORED_WINDOW = "1 year"
+STORED_WINDOW_START = f"%(today)s - interval '{STORED_WINDOW}'"
 
 
-LAST_DAY = f"max({ORDER_DAY})"
+# An order's day is the company's day, in its time zone ``%(tz)s``, as "today" is: an order
+# at 08:00 in Tokyo is bought that day, not the day before in UTC (``date_order`` is stored
+# in UTC). Converted once per customer (its first and last order's time; the conversion
+# keeps the order) and on the windows' bounds, never on every order.
+def local_day(utc_time):
+    """SQL: the company's day of the UTC time ``utc_time`` (SQL)."""
+    return f"(({utc_time}) AT TIME ZONE 'UTC' AT TIME ZONE %(tz)s)::date"
+
+
+def day_start(day):
+    """SQL: the UTC time at which the company's day ``day`` (SQL, a date) begins."""
+    return f"(({day})::timestamp AT TIME ZONE %(tz)s AT TIME ZONE 'UTC')"
+
+
+FIRST_DAY = local_day("min(so.date_order)")
+LAST_DAY = local_day("max(so.date_order)")
 # the customer's own purchase cycle: its mean gap between purchases (2+), else the company's X
 # (at least one day: purchases all on one day have no gap)
 GAP = (
     "CASE WHEN count(*) >= 2 THEN "
-    f"greatest(1, round(({LAST_DAY} - min({ORDER_DAY}))::numeric / (count(*) - 1))::int) "
+    f"greatest(1, round(({LAST_DAY} - {FIRST_DAY})::numeric / (count(*) - 1))::int) "
     "ELSE %(cycle)s END"
 )
 NEXT_DAY = f"({LAST_DAY} + {GAP})"
@@ -57,13 +72,13 @@ NEXT_DAY = f"({LAST_DAY} + {GAP})"
 
 def _in_last_days(days):
     """Orders of the last ``days`` days, today included."""
-    return f"FILTER (WHERE {ORDER_DAY} > %(today)s - {days})"
+    return f"FILTER (WHERE so.date_order >= {day_start(f'%(today)s - {days - 1}')})"
 
 
 FIGURES = (
     Figure("purchase_count", "integer", "Purchases", "count(*)", 0),
-    Figure("first_purchase_date", "date", "First purchase", f"min({ORDER_DAY})", None),
-    Figure("last_purchase_date", "date", "Last purchase", f"max({ORDER_DAY})", None),
+    Figure("first_purchase_date", "date", "First purchase", FIRST_DAY, None),
+    Figure("last_purchase_date", "date", "Last purchase", LAST_DAY, None),
     Figure(
         "purchase_total",
         "monetary",
@@ -77,7 +92,7 @@ FIGURES = (
         "purchase_total_12m",
         "monetary",
         "Purchased, last 12 months (daily)",
-        f"coalesce(sum({AMOUNT}) FILTER (WHERE so.date_order >= %(today)s - interval '{STORED_WINDOW}'), 0)",
+        f"coalesce(sum({AMOUNT}) FILTER (WHERE so.date_order >= {day_start(STORED_WINDOW_START)}), 0)",
         0,
         "Untaxed amount of the confirmed orders of the last 365 days as of the last lifecycle run "
         "(daily). For the amount at this moment: Purchased, last 365 days.",
@@ -87,7 +102,7 @@ FIGURES = (
         "days_since_last_purchase",
         "integer",
         "Days since last purchase",
-        f"%(today)s - max({ORDER_DAY})",
+        f"%(today)s - {LAST_DAY}",
         None,
         "Whole days since the last confirmed order (0: today). Not set without a purchase.",
         live=True,
@@ -96,7 +111,7 @@ FIGURES = (
         "days_since_first_purchase",
         "integer",
         "Days since first purchase",
-        f"%(today)s - min({ORDER_DAY})",
+        f"%(today)s - {FIRST_DAY}",
         None,
         "Whole days since the first confirmed order. Not set without a purchase.",
         live=True,
@@ -160,8 +175,9 @@ STORED_FIGURES = tuple(f for f in FIGURES if not f.live)
 LIVE_FIGURES = tuple(f for f in FIGURES if f.live)
 
 
-def live_figures_query(company_id, today, cycle_days, customer_ids=None):
-    """The live figures of the customers of ``company_id``, counted from ``today``: one row
+def live_figures_query(company_id, today, cycle_days, customer_ids=None, tz="UTC"):
+    """The live figures of the customers of ``company_id``, counted from ``today`` (a day
+    of the company's time zone ``tz``, in which orders are dated too): one row
     per customer with a confirmed order; ``cycle_days`` is the company's X. ``id`` is the
     customer's first order. Grouped by the customer alone, so PostgreSQL knows a customer
     has one row: ``commercial_partner_id IN (rows that match)`` is planned as a hash join
@@ -178,7 +194,7 @@ def live_figures_query(company_id, today, cycle_days, customer_ids=None):
         company=company_id,
         customers=SQL("AND p.commercial_partner_id IN %s", tuple(customer_ids)) if customer_ids else SQL(),
         figures=SQL(", ").join(
-            SQL("%s AS %s", SQL(f.aggregate, today=today, cycle=cycle_days), SQL.identifier(f.name))
+            SQL("%s AS %s", SQL(f.aggregate, today=today, cycle=cycle_days, tz=tz), SQL.identifier(f.name))
             for f in LIVE_FIGURES
         ),
     )

@@ -17,7 +17,7 @@ from odoo.tools import SQL
 from . import rfm
 from .batch import create_temp_table, drop_temp_tables, local_settings
 from .figures import STORED_FIGURES as FIGURES
-from .figures import STORED_WINDOW
+from .figures import STORED_WINDOW_START, day_start
 
 STAGES = [
     ("lead", "Lead"),
@@ -169,9 +169,10 @@ def _few_looked_up(cr):
     return local_settings(cr, random_page_cost="1.1")
 
 
-def purchases_query(company_id, today, contacts):
+def purchases_query(company_id, today, contacts, tz="UTC"):
     """SQL: (partner_id, stored figures) of each customer with a confirmed order of the
     company, from the orders of ``contacts`` (a table of contacts: id, commercial_partner_id).
+    Orders are dated, and ``today`` is, in the company's time zone ``tz``.
 
     Purchases: confirmed orders (``state = 'sale'``) of the company, dated by ``date_order``,
     amounts untaxed and converted to the company currency (``amount_untaxed / currency_rate``,
@@ -183,17 +184,17 @@ def purchases_query(company_id, today, contacts):
             GROUP BY p.commercial_partner_id""",
         # the stored figures do not use the cycle X: they can be aggregated before it is known
         aggregates=SQL(", ").join(
-            SQL("%s AS %s", SQL(f.aggregate, today=today), SQL.identifier(f.name)) for f in FIGURES
+            SQL("%s AS %s", SQL(f.aggregate, today=today, tz=tz), SQL.identifier(f.name)) for f in FIGURES
         ),
         contacts=contacts,
         company=company_id,
     )
 
 
-def _fill_purchases(cr, company_id, today, contacts, changed_only):
+def _fill_purchases(cr, company_id, today, contacts, changed_only, tz):
     """The purchases table of a run: ``purchases_query`` of ``contacts``, analyzed, and
     what it holds noted for this transaction (``_check_collected``)."""
-    create_temp_table(cr, PURCHASES_TABLE, purchases_query(company_id, today, contacts))
+    create_temp_table(cr, PURCHASES_TABLE, purchases_query(company_id, today, contacts, tz))
     cr.execute(SQL("ANALYZE %s", SQL.identifier(PURCHASES_TABLE)))
     cr.execute(
         SQL("SELECT set_config(%s, %s, true)", COLLECTED_SETTING, _collected(company_id, today, changed_only))
@@ -215,14 +216,14 @@ def _check_collected(cr, company_id, today, changed_only):
         )
 
 
-def collect_purchases(cr, company_id, today):
+def collect_purchases(cr, company_id, today, tz="UTC"):
     """The start of a full run of ``today``: take the company's queue entries (it
     recomputes everyone; a change queued later waits for the next run), and aggregate every
     customer's purchase figures once, for the purchase cycle, the RFM thresholds and the
     stages (``purchases_query``)."""
     _plan_for_a_run(cr)
     take_pending(cr, company_id)
-    _fill_purchases(cr, company_id, today, SQL("res_partner"), changed_only=False)
+    _fill_purchases(cr, company_id, today, SQL("res_partner"), changed_only=False, tz=tz)
 
 
 def compute_stages(cr, company_id, rules, limits, changed_only=False):
@@ -480,7 +481,7 @@ def mark_everywhere(cr, partner_ids):
     )
 
 
-def collect_changed(cr, company_id, today, since):
+def collect_changed(cr, company_id, today, since, tz="UTC"):
     """Fill the changed-customers table for a daily run of ``today`` after a run of ``since``:
     the customers queued for the company (the queue entries are taken, and removed by
     ``release_taken`` when the run is written), and those with a purchase that left the
@@ -498,14 +499,13 @@ def collect_changed(cr, company_id, today, since):
         SELECT p.commercial_partner_id
           FROM sale_order so JOIN res_partner p ON p.id = so.partner_id
          WHERE so.company_id = %(company)s AND so.state = 'sale'
-           AND so.date_order >= %(since)s - interval %(window)s
-           AND so.date_order < %(today)s - interval %(window)s
+           AND so.date_order >= %(since_start)s AND so.date_order < %(today_start)s
         """,
             taken=SQL.identifier(TAKEN_TABLE),
             company=company_id,
-            since=since,
-            today=today,
-            window=STORED_WINDOW,
+            # where the 12-month window began at the last run and begins today
+            since_start=SQL(day_start(STORED_WINDOW_START), today=since, tz=tz),
+            today_start=SQL(day_start(STORED_WINDOW_START), today=today, tz=tz),
         ),
     )
     _index_by_partner(cr, CHANGED_TABLE)
@@ -521,7 +521,7 @@ def collect_changed(cr, company_id, today, since):
             ),
         )
         _index_by_partner(cr, CONTACTS_TABLE, "id")
-        _fill_purchases(cr, company_id, today, SQL.identifier(CONTACTS_TABLE), changed_only=True)
+        _fill_purchases(cr, company_id, today, SQL.identifier(CONTACTS_TABLE), changed_only=True, tz=tz)
     return count
 
 

@@ -54,7 +54,7 @@ def guarded_comodel(model, fname):
     return None
 
 
-def _many2one_ids(named):
+def many2one_ids(named):
     """The ids a many2one's value in a form names, as Odoo reads it: an id, a new record's
     id (falsy, made from a saved one), an (id, name) pair, a record, or what ``browse``
     takes (the ``id`` of a new record's values: an id or a list of ids)."""
@@ -120,7 +120,7 @@ class Base(models.AbstractModel):
             if field.type == "many2one":
                 # as Odoo reads it: an id, an (id, name) pair, or the values of a new record
                 # whose ``id`` is browsed (an id or a list of ids)
-                ids, records = _many2one_ids(value.get("id") if isinstance(value, dict) else value), [value]
+                ids, records = many2one_ids(value.get("id") if isinstance(value, dict) else value), [value]
             elif isinstance(value, list | tuple):
                 ids = named_ids(value) + [c[1] for c in value if _holds_values(c) and c[0] == Command.UPDATE]
                 records = [command[2] for command in value if _holds_values(command)]

@@ -232,10 +232,15 @@ class ResCompany(models.Model):
             )
 
     def _lifecycle_today(self):
-        """The day a run of this company computes, in the company's time zone (its
-        partner's, else UTC), not the caller's: every run of the company (the scheduler's,
-        each manager's) counts the same days, and nobody dates its stage changes ahead."""
-        return fields.Date.context_today(self.with_context(tz=self.partner_id.tz or "UTC"))
+        """The day a run of this company computes, in the company's time zone, not the
+        caller's: every run of the company (the scheduler's, each manager's) counts the same
+        days, and nobody dates its stage changes ahead."""
+        return fields.Date.context_today(self.with_context(tz=self._lifecycle_tz()))
+
+    def _lifecycle_tz(self):
+        """The company's time zone (its partner's, else UTC), in which its orders are dated
+        and its days counted."""
+        return self.sudo().partner_id.tz or "UTC"
 
     def action_recompute_lifecycle_notify(self, saved=False):
         """``action_recompute_lifecycle``, for a button: the user is told which companies
@@ -278,9 +283,9 @@ class ResCompany(models.Model):
         changed_only = bool(not full and self.lifecycle_last_run and since and since <= today)
         self.env.flush_all()  # the orders and queue entries written so far, read in SQL
         if changed_only:
-            lifecycle.collect_changed(cr, self.id, today, since)
+            lifecycle.collect_changed(cr, self.id, today, since, self._lifecycle_tz())
         else:
-            lifecycle.collect_purchases(cr, self.id, today)
+            lifecycle.collect_purchases(cr, self.id, today, self._lifecycle_tz())
         cycle, measured = self._lifecycle_cycle(changed_only)
         self.write(
             {

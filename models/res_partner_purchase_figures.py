@@ -44,7 +44,8 @@ class ResPartnerPurchaseFigures(models.Model):
         customers = self.env.context.get("partner_segmentation_figures_of")
         return figures.live_figures_query(
             company.id,
-            fields.Date.context_today(self),
+            company._lifecycle_today(),
             max(1, cycle),
             customers if isinstance(customers, frozenset) and customers else None,
+            company._lifecycle_tz(),
         )

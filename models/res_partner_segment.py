@@ -654,6 +654,12 @@ class ResPartnerSegment(models.Model):
                 current = current.env[field.comodel_name]
             if operator in ("any", "not any"):
                 self._check_conditions_readable(segment_domain.as_domain(value), current, depth + 1)
+            if operator in ("child_of", "parent_of") and not segment_domain.is_ids(value):
+                # by name, Odoo looks up every record of that name, then each one's whole
+                # family, into one list of ids as long as the database is large
+                raise segment_domain.DomainError(
+                    f"“{path}” {operator} takes records by their id, not a name: choose them in the editor"
+                )
 
     def _recompute_settings(self):
         """PostgreSQL settings of this segment's recompute: the work_mem that keeps `NOT IN

@@ -2,14 +2,16 @@ import csv
 import hashlib
 import io
 from datetime import date, timedelta
+from unittest.mock import patch
 
 from freezegun import freeze_time
 
-from odoo.exceptions import AccessError, ValidationError
+from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 
 from ..engine import insights
 from ..engine.lifecycle import STAGES
+from ..wizards import res_partner_segment_overlap_wizard as overlap_wizard
 from .common import SegmentCase
 
 
@@ -56,6 +58,30 @@ class TestSegmentInsights(SegmentCase):
         events = self.env["res.partner.segment.event"].search([("segment_id", "=", segment.id)])
         self.assertEqual([(e.partner_id, e.kind) for e in events], [(self.lille, "joined")])
         self.assertEqual(tag.partner_ids, self.lille)
+
+    def test_overlap_of_too_many_segments_or_for_too_long_is_refused_clearly(self):
+        """Every pair is a cell and a self-join of the members (found by a security review:
+        any segmentation user could choose hundreds)."""
+        Overlap = self.env["res.partner.segment.overlap.wizard"].with_user(self.manager_a)
+        many = self.Segment.create([{"name": f"Overlap {i}", "segment_type": "static"} for i in range(21)])
+        with self.assertRaises(UserError) as caught:
+            Overlap.create({"segment_ids": [(6, 0, many.ids)]}).action_compute()
+        self.assertIn("at most 20 segments", str(caught.exception))
+        wizard = Overlap.create({"segment_ids": [(6, 0, many[:20].ids)]})
+        wizard.action_compute()
+        self.assertEqual(len(wizard.line_ids), 400)
+
+        def slow(cr, segment_ids, visible=None):  # a real statement, longer than the limit
+            cr.execute("SELECT pg_sleep(0.5)")
+
+        with (
+            patch.object(overlap_wizard, "OVERLAP_TIMEOUT", "100ms"),
+            patch.object(insights, "overlaps", slow),
+            self.assertRaises(UserError) as caught,
+        ):
+            wizard.action_compute()
+        self.assertIn("took more than 100ms", str(caught.exception))
+        self.assertEqual(len(wizard.line_ids), 400, "the transaction goes on, the last matrix kept")
 
     def test_overlap_matrix_matches_counts_done_another_way(self):
         segments = self.ghent_seg | self.vip_seg | self.mail_seg

@@ -1,5 +1,7 @@
 import ast
-from datetime import timedelta
+import importlib.util
+from datetime import date, datetime, timedelta
+from pathlib import Path
 
 from freezegun import freeze_time
 
@@ -8,6 +10,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from ..engine.figures import FIGURES, LIVE_FIGURES, STORED_FIGURES
+from .common import sell
 from .test_lifecycle import TODAY, LifecycleCase
 
 
@@ -265,6 +268,82 @@ class TestLivePurchaseFigures(LifecycleCase):
         portal = new_test_user(self.env, "pf_portal", groups="base.group_portal")
         with self.assertRaises(AccessError):
             self.env["res.partner.purchase.figures"].with_user(portal).search([])
+
+
+@tagged("post_install", "-at_install")
+class TestOrdersDatedInTheCompanysTimeZone(LifecycleCase):
+    """A purchase's day is the company's day, as "today" is (found by a correctness review:
+    orders were cut to a date in UTC, so an order of the morning in Tokyo was bought the day
+    before, and one of the evening in New York the day after, -1 days ago)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.customer = cls.Partner.create({"name": "TZ customer"})
+
+    def at(self, utc_time, company):
+        order = sell(self.env, self.customer, company, self.product, 1)
+        order.date_order = datetime.fromisoformat(utc_time)
+        return order
+
+    def test_east_of_utc(self):
+        self.c1.partner_id.tz = "Asia/Tokyo"
+        self.at("2026-03-09 23:00:00", self.c1)  # 08:00 on 10 March in Tokyo
+        self.at("2026-02-08 16:00:00", self.c1)  # 01:00 on 9 February: the 30th day back
+        self.at("2026-02-08 14:00:00", self.c1)  # 23:00 on 8 February: the 31st
+        live = self.customer.with_company(self.c1)
+        with freeze_time("2026-03-10 12:00:00"):  # 21:00 on 10 March in Tokyo
+            self.env.invalidate_all()
+            self.assertEqual((live.days_since_last_purchase, live.purchase_count_30d), (0, 2))
+            self.assertEqual(live.search([("id", "=", live.id), ("days_since_last_purchase", "=", 0)]), live)
+            self.c1.action_recompute_lifecycle(full=True)
+            self.env.invalidate_all()
+            self.assertEqual(
+                (live.last_purchase_date, live.first_purchase_date), (date(2026, 3, 10), date(2026, 2, 8))
+            )
+
+    def test_west_of_utc(self):
+        self.c1.partner_id.tz = "America/New_York"
+        self.at("2026-03-10 01:00:00", self.c1)  # 21:00 on 9 March in New York (EDT from 8 March)
+        live = self.customer.with_company(self.c1).with_context(tz="America/New_York")  # read there too
+        with freeze_time("2026-03-10 02:00:00"):  # 22:00 on 9 March in New York
+            self.env.invalidate_all()
+            self.assertEqual((live.days_since_last_purchase, live.days_to_next_purchase), (0, 30))
+
+    def test_the_daily_run_dates_them_as_the_full_run(self):
+        """The 12-month window's bound too: a purchase leaving it at the company's midnight
+        is caught by the daily run, which then gives the full run's rows."""
+        self.c1.partner_id.tz = "Asia/Tokyo"
+        self.at("2025-03-10 16:00:00", self.c1)  # 01:00 on 11 March 2025 in Tokyo
+        self.at("2026-01-05 03:00:00", self.c1)
+        live = self.customer.with_company(self.c1)
+        with freeze_time("2026-03-10 14:00:00"):  # 23:00 on 10 March in Tokyo: inside
+            self.c1.action_recompute_lifecycle(full=True)
+            self.env.invalidate_all()
+            self.assertEqual(live.purchase_total_12m, 200)
+        with freeze_time("2026-03-10 15:30:00"):  # 00:30 on 11 March in Tokyo: still inside
+            self.c1.action_recompute_lifecycle()
+            self.env.invalidate_all()
+            self.assertEqual(live.purchase_total_12m, 200)
+        with freeze_time("2026-03-11 15:30:00"):  # 00:30 on 12 March: it has left
+            self.c1.action_recompute_lifecycle()
+            self.env.invalidate_all()
+            daily = live.purchase_total_12m
+            self.c1.action_recompute_lifecycle(full=True)
+            self.env.invalidate_all()
+            self.assertEqual((daily, live.purchase_total_12m), (100, 100))
+
+    def test_the_next_run_after_the_upgrade_is_a_full_one(self):
+        self.recompute(self.c1)
+        self.assertTrue(self.c1.lifecycle_last_date)
+        script = Path(__file__).parent.parent / "migrations" / "18.0.1.10.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("partner_segmentation_migrate_18_0_1_10_0", script)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        self.env.flush_all()
+        migration.migrate(self.env.cr, "18.0.1.9.0")
+        self.env.invalidate_all()
+        self.assertFalse(self.c1.lifecycle_last_date, "the next run dates every purchase again")
 
 
 @tagged("post_install", "-at_install")

@@ -147,6 +147,20 @@ class TestLiveCount(AccessCase):
         first_of_month = self.make_segment("[('create_date', '>=', context_today().replace(day=1))]")
         self.assertTrue(first_of_month.domain)
 
+    def test_a_family_is_named_by_ids_not_by_a_name(self):
+        """``child_of`` a name looked up every partner of that name, then each one's whole
+        family, into one list as long as the database (found by a security review)."""
+        company = self.Partner.create({"name": "Family Co", "is_company": True})
+        contact = self.Partner.create({"name": "Family contact", "parent_id": company.id})
+        for text in ("[('id', 'child_of', 'Family')]", "[('id', 'parent_of', ['Family contact'])]"):
+            segment = self.Segment.with_user(self.manager_a).new({"name": "probe", "domain": text})
+            self.assertEqual(segment.domain_match_count, 0)
+            self.assertIn("by their id", segment.domain_match_error)
+            with self.assertRaises(ValidationError):
+                self.make_segment(text)
+        self.assertEqual(self.count_as(self.manager_a, f"[('id', 'child_of', {company.id})]"), 2)
+        self.assertEqual(self.count_as(self.manager_a, f"[('id', 'parent_of', [{contact.id}])]"), 2)
+
 
 @tagged("post_install", "-at_install")
 class TestConditionsAsTheWriter(AccessCase):
@@ -1438,6 +1452,32 @@ class TestRedTeamNinthRound(AccessCase):
             "A's hidden name",
             "the superuser's form names it",
         )
+
+    def test_a_form_given_a_partner_the_user_may_not_read_does_not_name_it(self):
+        """The same for the partner of the addon's rows and wizards, by value in a form or as
+        the partner the explanation was opened from (found by a security review)."""
+        spec = {"partner_id": {"fields": {"display_name": {}}}}
+        for user in (self.user_b, self.portal):
+            for model in (
+                "res.partner.segment.explain.wizard",
+                "res.partner.segment.event",
+                "res.partner.lifecycle",
+                "res.partner.lifecycle.transition",
+                "res.partner.purchase.figures",
+                "res.partner.segment.performance",
+            ):
+                for value in (self.secret.id, {"id": self.secret.id}):
+                    with self.subTest(user=user.login, model=model), self.assertRaises(AccessError):
+                        self.env[model].with_user(user).onchange({"partner_id": value}, [], spec)
+        Explain = self.env["res.partner.segment.explain.wizard"].with_user(self.user_b)
+        shown = Explain.onchange({"partner_id": self.lille.id}, [], spec)
+        self.assertEqual(
+            shown["value"]["partner_id"]["display_name"], self.lille.display_name, "a partner B reads"
+        )
+        opened = Explain.with_context(active_model="res.partner", active_id=self.secret.id)
+        self.assertFalse(opened.default_get(["partner_id"]).get("partner_id"))
+        opened = Explain.with_context(active_model="res.partner", active_id=self.lille.id)
+        self.assertEqual(opened.default_get(["partner_id"])["partner_id"], self.lille.id)
 
     def test_a_sync_removes_only_what_its_own_segments_added(self):
         """A sync removed every subscription a segment push had added and it no longer

@@ -30,8 +30,13 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
     @api.model
     def default_get(self, fields_list):
         res = super().default_get(fields_list)
-        if self.env.context.get("active_model") == "res.partner":
-            res.setdefault("partner_id", self.env.context.get("active_id"))
+        active_id = self.env.context.get("active_id")
+        if (
+            self.env.context.get("active_model") == "res.partner"
+            and isinstance(active_id, int)
+            and self.env["res.partner"].browse(active_id).has_access("read")
+        ):
+            res.setdefault("partner_id", active_id)
         if res.get("partner_id") and not res.get("segment_id") and "segment_id" in fields_list:
             res["segment_id"] = self._first_segment_of(res["partner_id"]).id
         return res

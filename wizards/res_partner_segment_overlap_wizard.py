@@ -1,6 +1,15 @@
+from psycopg2 import errorcodes
+
 from odoo import fields, models
+from odoo.exceptions import UserError
+from odoo.tools import mute_logger
 
 from ..engine import insights
+from ..engine.batch import local_settings
+
+# every pair is a cell and a self-join of the members: more would be no matrix to read
+MAX_OVERLAP_SEGMENTS = 20
+OVERLAP_TIMEOUT = "60s"
 
 
 class ResPartnerSegmentOverlapWizard(models.TransientModel):
@@ -20,8 +29,32 @@ class ResPartnerSegmentOverlapWizard(models.TransientModel):
         self.ensure_one()
         segments = self.segment_ids
         segments.check_access("read")
+        if len(segments) > MAX_OVERLAP_SEGMENTS:
+            raise UserError(
+                self.env._(
+                    "Choose at most %(max)s segments to compare (%(count)s chosen): the matrix has a "
+                    "cell for every pair.",
+                    max=MAX_OVERLAP_SEGMENTS,
+                    count=len(segments),
+                )
+            )
         self.env["res.partner.segment"].flush_model(["partner_ids"])
-        shared = insights.overlaps(self.env.cr, segments.ids, segments._readable_partners_sql())
+        try:
+            with (
+                self.env.cr.savepoint(flush=False),
+                mute_logger("odoo.sql_db"),
+                local_settings(self.env.cr, statement_timeout=OVERLAP_TIMEOUT),
+            ):
+                shared = insights.overlaps(self.env.cr, segments.ids, segments._readable_partners_sql())
+        except Exception as exc:
+            if getattr(exc, "pgcode", None) != errorcodes.QUERY_CANCELED:
+                raise
+            raise UserError(
+                self.env._(
+                    "Comparing these segments took more than %s: compare fewer or smaller segments.",
+                    OVERLAP_TIMEOUT,
+                )
+            ) from None
         sizes = {s.id: shared.get((s.id, s.id), 0) for s in segments}
         lines = [fields.Command.clear()]
         for a in segments:
