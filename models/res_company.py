@@ -280,12 +280,16 @@ class ResCompany(models.Model):
         self.ensure_one()
         cr = self.env.cr
         since = self.lifecycle_last_date
-        changed_only = bool(not full and self.lifecycle_last_run and since and since <= today)
+        tz = self._lifecycle_tz()
+        # the stored figures date orders in the time zone of the run that wrote them: after
+        # a change of the company's, a full run dates them all again
+        same_tz = (self.lifecycle_applied or {}).get("tz", "UTC") == tz
+        changed_only = bool(not full and self.lifecycle_last_run and since and since <= today and same_tz)
         self.env.flush_all()  # the orders and queue entries written so far, read in SQL
         if changed_only:
-            lifecycle.collect_changed(cr, self.id, today, since, self._lifecycle_tz())
+            lifecycle.collect_changed(cr, self.id, today, since, tz)
         else:
-            lifecycle.collect_purchases(cr, self.id, today, self._lifecycle_tz())
+            lifecycle.collect_purchases(cr, self.id, today, tz)
         cycle, measured = self._lifecycle_cycle(changed_only)
         self.write(
             {
@@ -318,7 +322,7 @@ class ResCompany(models.Model):
             {
                 "lifecycle_last_run": fields.Datetime.now(),
                 "lifecycle_last_date": today,
-                "lifecycle_applied": counts["applied"],
+                "lifecycle_applied": {**counts["applied"], "tz": tz},
             }
         )
         commit_if_allowed(self.env)

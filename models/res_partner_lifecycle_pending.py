@@ -14,6 +14,7 @@ class ResPartnerLifecyclePending(models.Model):
     """
 
     _name = "res.partner.lifecycle.pending"
+    _inherit = ["partner.segmentation.readable.links.mixin"]
     _description = "Customer waiting for the lifecycle's next run"
     _log_access = False
 

@@ -333,6 +333,34 @@ class TestOrdersDatedInTheCompanysTimeZone(LifecycleCase):
             self.env.invalidate_all()
             self.assertEqual((daily, live.purchase_total_12m), (100, 100))
 
+    def test_a_change_of_time_zone_makes_the_next_run_a_full_one(self):
+        """Stored figures date orders in the time zone of the run that wrote them: a daily run
+        after a change would keep the old days of the customers it does not redo (found by
+        a review of this change)."""
+        self.at("2025-03-10 02:00:00", self.c1)  # 22:00 on 9 March 2025 in New York
+
+        def rows():
+            self.env.flush_all()
+            self.env.cr.execute(
+                SQL(
+                    """SELECT partner_id, first_purchase_date, last_purchase_date, purchase_total_12m
+                         FROM res_partner_lifecycle WHERE company_id = %s ORDER BY partner_id""",
+                    self.c1.id,
+                )
+            )
+            return self.env.cr.fetchall()
+
+        self.c1.partner_id.tz = "UTC"
+        with freeze_time("2026-03-10 12:00:00"):
+            self.c1.action_recompute_lifecycle(full=True)
+        self.c1.partner_id.tz = "America/New_York"
+        with freeze_time("2026-03-11 12:00:00"):
+            self.c1.action_recompute_lifecycle()
+            daily = rows()
+            self.c1.action_recompute_lifecycle(full=True)
+            self.assertEqual(daily, rows())
+        self.assertEqual(daily[0][1:], (date(2025, 3, 9), date(2025, 3, 9), 0))
+
     def test_the_next_run_after_the_upgrade_is_a_full_one(self):
         self.recompute(self.c1)
         self.assertTrue(self.c1.lifecycle_last_date)

@@ -1465,6 +1465,7 @@ class TestRedTeamNinthRound(AccessCase):
                 "res.partner.lifecycle.transition",
                 "res.partner.purchase.figures",
                 "res.partner.segment.performance",
+                "res.partner.lifecycle.pending",
             ):
                 for value in (self.secret.id, {"id": self.secret.id}):
                     with self.subTest(user=user.login, model=model), self.assertRaises(AccessError):
