@@ -54,7 +54,7 @@ def guarded_comodel(model, fname):
     return None
 
 
-def many2one_ids(named):
+def _many2one_ids(named):
     """The ids a many2one's value in a form names, as Odoo reads it: an id, a new record's
     id (falsy, made from a saved one), an (id, name) pair, a record, or what ``browse``
     takes (the ``id`` of a new record's values: an id or a list of ids)."""
@@ -98,20 +98,26 @@ class Base(models.AbstractModel):
                 field = self._fields.get(fname)
                 if field and field.relational:
                     try:
-                        self._check_form_segments_readable({fname: defaults[fname]})
+                        self._check_form_records_readable({fname: defaults[fname]})
                     except AccessError:
                         del defaults[fname]
         return defaults
 
     def onchange(self, values, field_names, fields_spec):
         if not self.env.su:
-            self._check_form_segments_readable(values)
+            self._check_form_records_readable(values)
         return super().onchange(values, field_names, fields_spec)
 
-    def _check_form_segments_readable(self, values):
-        """Raise AccessError unless the user may read every segment ``values`` (a form's
-        values, with the records they hold: a many2one given as a dict of values, the lines
-        of an x2many) names."""
+    def _form_guarded_comodels(self):
+        """The models whose records a form of this model names only if the user may read
+        them: segments on every form, partners too on the addon's own
+        (``partner.segmentation.readable.links.mixin``)."""
+        return ("res.partner.segment",)
+
+    def _check_form_records_readable(self, values):
+        """Raise AccessError unless the user may read every segment (every record of
+        ``_form_guarded_comodels``) ``values`` (a form's values, with the records they hold: a
+        many2one given as a dict of values, the lines of an x2many) names."""
         for fname, value in values.items():
             field = self._fields.get(fname)
             if not (field and field.relational) or value is None or value is False:
@@ -120,21 +126,21 @@ class Base(models.AbstractModel):
             if field.type == "many2one":
                 # as Odoo reads it: an id, an (id, name) pair, or the values of a new record
                 # whose ``id`` is browsed (an id or a list of ids)
-                ids, records = many2one_ids(value.get("id") if isinstance(value, dict) else value), [value]
+                ids, records = _many2one_ids(value.get("id") if isinstance(value, dict) else value), [value]
             elif isinstance(value, list | tuple):
                 ids = named_ids(value) + [c[1] for c in value if _holds_values(c) and c[0] == Command.UPDATE]
                 records = [command[2] for command in value if _holds_values(command)]
             else:
                 continue
-            if field.comodel_name == "res.partner.segment":
+            if field.comodel_name in self._form_guarded_comodels():
                 if any(isinstance(i, bool) or not isinstance(i, int | NewId) for i in ids):
-                    raise AccessError(self.env._("Segments are given to a form by their id."))
+                    raise AccessError(self.env._("Records are given to a form by their id."))
                 # a new record made from a saved one (a default given as a dict) shows its name
                 saved = [i.origin if isinstance(i, NewId) else i for i in ids]
                 comodel.browse([i for i in saved if isinstance(i, int)]).check_access("read")
             for record in records:
                 if isinstance(record, dict):
-                    comodel._check_form_segments_readable(record)
+                    comodel._check_form_records_readable(record)
 
     def _search(self, domain, offset=0, limit=None, order=None):
         """Partners' segments and segments' partners named by id, on any path from any model

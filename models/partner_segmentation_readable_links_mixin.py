@@ -1,7 +1,4 @@
 from odoo import api, models
-from odoo.exceptions import AccessError
-
-from .base import many2one_ids
 
 # the records whose names a many2one shows to whoever reads the row holding it
 GUARDED_COMODELS = ("res.partner.segment", "res.partner")
@@ -34,20 +31,11 @@ class PartnerSegmentationReadableLinksMixin(models.AbstractModel):
                 del defaults[field.name]
         return defaults
 
-    def onchange(self, values, field_names, fields_spec):
-        """Nor in a form's values: Odoo reads the name of a many2one it is given as the
-        superuser (``web_read`` on ``sudo()``), whoever asks, so any partner's name would
-        come back for its id. Segments are checked for every model (``base``)."""
-        if not self.env.su:
-            for field in self._guarded_links():
-                value = values.get(field.name)
-                named = many2one_ids(value.get("id") if isinstance(value, dict) else value)
-                origins = [getattr(i, "origin", i) for i in named]
-                if any(not isinstance(i, int) or isinstance(i, bool) for i in origins if i):
-                    raise AccessError(self.env._("Records are given to a form by their id."))
-                if named := [i for i in origins if i]:
-                    self.env[field.comodel_name].browse(named).check_access("read")
-        return super().onchange(values, field_names, fields_spec)
+    def _form_guarded_comodels(self):
+        """Partners too: a form's ``onchange`` reads a many2one's name as the superuser
+        (``web_read`` on ``sudo()``), whoever asks, so any partner's name would come back
+        for its id (``base`` checks what a form is given)."""
+        return GUARDED_COMODELS
 
     def _validate_fields(self, field_names, excluded_names=()):
         field_names = set(field_names)  # a generator, read twice

@@ -1148,12 +1148,9 @@ class ResPartnerSegment(models.Model):
             return False
         cr.execute(
             SQL(
-                """SELECT id FROM res_partner_segment s
-                    WHERE id = %s AND segment_type = 'dynamic'
-                      AND (next_recompute_at IS NULL OR next_recompute_at <= %s OR %s)""",
+                "SELECT id FROM res_partner_segment s WHERE id = %s AND %s",
                 self.id,
-                fields.Datetime.now(),
-                self._behind_condition(),
+                self._due_condition(fields.Datetime.now()),
             )
         )
         if not cr.fetchone():
@@ -1545,12 +1542,7 @@ class ResPartnerSegment(models.Model):
         self.env.flush_all()
         now = fields.Datetime.now()
         self.env.cr.execute(
-            SQL(
-                """SELECT id FROM res_partner_segment s
-                    WHERE active AND segment_type = 'dynamic' AND (next_recompute_at <= %s OR %s)""",
-                now,
-                self._behind_condition(),
-            )
+            SQL("SELECT id FROM res_partner_segment s WHERE active AND %s", self._due_condition(now))
         )
         due = self.sudo().browse(row[0] for row in self.env.cr.fetchall())
         return (
@@ -1563,19 +1555,23 @@ class ResPartnerSegment(models.Model):
         )._in_dependency_order()
 
     @api.model
-    def _behind_condition(self):
-        """SQL condition on segment ``s``: a segment it uses gained or lost members since
-        its own last computation (a lifecycle run moved a stage segment it names, say), so
-        it is due whatever its interval. Read from the used segments' history: nothing is
-        written on ``s``, which another worker may be computing. A change in the second of
-        that computation counts too (history is kept to the second): at worst one more
-        recompute rather than a segment of segments left stale for a day."""
+    def _due_condition(self, now):
+        """SQL condition on segment ``s``: a dynamic segment the scheduler recomputes at
+        ``now``. Its time has come, or a segment it uses gained or lost members since its own
+        last computation (a lifecycle run moved a stage segment it names, say), whatever its
+        interval. That is read from the used segments' history: nothing is written on ``s``,
+        which another worker may be computing. A change in the second of that computation
+        counts too (history is kept to the second): at worst one more recompute rather than
+        a segment of segments left stale for a day."""
         return SQL(
-            """s.last_computed_at IS NOT NULL AND EXISTS (
-                   SELECT 1 FROM res_partner_segment_dependency d
-                     JOIN res_partner_segment_history h ON h.segment_id = d.depends_on_id
-                    WHERE d.segment_id = s.id AND h.computed_at >= s.last_computed_at
-                      AND h.added_count + h.removed_count > 0)"""
+            """s.segment_type = 'dynamic' AND (
+                   s.next_recompute_at IS NULL OR s.next_recompute_at <= %s
+                   OR s.last_computed_at IS NOT NULL AND EXISTS (
+                       SELECT 1 FROM res_partner_segment_dependency d
+                         JOIN res_partner_segment_history h ON h.segment_id = d.depends_on_id
+                        WHERE d.segment_id = s.id AND h.computed_at >= s.last_computed_at
+                          AND h.added_count + h.removed_count > 0))""",
+            now,
         )
 
     # ------------------------------------------------------------------ actions
