@@ -119,7 +119,7 @@ class ResPartner(models.Model):
             partners._check_static_segments(
                 partners.sudo().segment_ids | self.env["res.partner.segment"].browse(named)
             )
-            partners.sudo().segment_ids._refresh_member_count()
+            partners.sudo().segment_ids._refresh_member_count(edited=True)
         return partners
 
     @api.model
@@ -153,7 +153,7 @@ class ResPartner(models.Model):
             # changes anything would tell who is a member of a segment the user may not read
             named = self.env["res.partner.segment"].browse(named_ids(vals["static_segment_ids"]))
             self._check_static_segments((after - before) | (before - after) | named)
-            (before | after)._refresh_member_count()
+            (before | after)._refresh_member_count(edited=True)
         Pending._mark_everywhere(moving)
         return res
 

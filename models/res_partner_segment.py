@@ -69,6 +69,7 @@ SYSTEM_FIELDS = {
     "recompute_requested_at",
     "next_recompute_at",
     "last_mailing_at",
+    "members_edited_at",
     "depends_on_ids",  # read from the conditions
 }
 # Bounds on what one condition may make PostgreSQL plan, and on how long a check may run.
@@ -199,6 +200,13 @@ class ResPartnerSegment(models.Model):
     last_computed_at = fields.Datetime("Last computed", readonly=True, copy=False)
     last_duration = fields.Float("Last duration (s)", readonly=True, copy=False, digits=(16, 3))
     last_error = fields.Text("Last error", readonly=True, copy=False)
+    members_edited_at = fields.Datetime(
+        "Members last edited",
+        readonly=True,
+        copy=False,
+        help="Static segments: when partners were last added or removed. The segments that "
+        "use this one are recomputed at the scheduler's next run.",
+    )
     next_recompute_at = fields.Datetime(
         "Next recompute", compute="_compute_next_recompute_at", store=True, index=True
     )
@@ -866,7 +874,7 @@ class ResPartnerSegment(models.Model):
             self._check_members_readable_in_company()
         self._check_global_segment_author()
         if "partner_ids" in vals:
-            self._refresh_member_count()
+            self._refresh_member_count(edited=True)
         if CONDITION_FIELDS & set(vals) or vals.get("active"):
             self._follow_conditions()
         return res
@@ -1052,15 +1060,20 @@ class ResPartnerSegment(models.Model):
         for segment in self:
             self._check_readable_in(partners, segment.company_id)
 
-    def _refresh_member_count(self):
-        """Store the member count of these segments, counted in one grouped query."""
+    def _refresh_member_count(self, edited=False):
+        """Store the member count of these segments, counted in one grouped query.
+        ``edited``: partners were added or removed by hand; the static ones among these
+        segments say when, so that the segments using them become due (``_due_condition``)."""
         if not self:
             return
         self.flush_recordset(["partner_ids"])
         counts = membership.count_members(self.env.cr, self.ids)
+        now = fields.Datetime.now()
         for segment in self.sudo():
             if segment.member_count != counts[segment.id]:
                 segment.member_count = counts[segment.id]
+            if edited and segment.segment_type == "static":
+                segment.members_edited_at = now
 
     # ------------------------------------------------------------------ recompute
 
@@ -1558,19 +1571,23 @@ class ResPartnerSegment(models.Model):
     def _due_condition(self, now):
         """SQL condition on segment ``s``: a dynamic segment the scheduler recomputes at
         ``now``. Its time has come, or a segment it uses gained or lost members since its own
-        last computation (a lifecycle run moved a stage segment it names, say), whatever its
-        interval. That is read from the used segments' history: nothing is written on ``s``,
-        which another worker may be computing. A change in the second of that computation
-        counts too (history is kept to the second): at worst one more recompute rather than
-        a segment of segments left stale for a day."""
+        last computation, whatever its interval: a recompute moved them (a lifecycle run
+        moved a stage segment it names, say; read from that segment's history) or they were
+        edited by hand (a static segment's ``members_edited_at``). Nothing is written on
+        ``s``, which another worker may be computing. A change in the second of that
+        computation counts too (times are kept to the second): at worst one more recompute
+        rather than a segment of segments left stale for a day."""
         return SQL(
             """s.segment_type = 'dynamic' AND (
                    s.next_recompute_at IS NULL OR s.next_recompute_at <= %s
                    OR s.last_computed_at IS NOT NULL AND EXISTS (
                        SELECT 1 FROM res_partner_segment_dependency d
-                         JOIN res_partner_segment_history h ON h.segment_id = d.depends_on_id
-                        WHERE d.segment_id = s.id AND h.computed_at >= s.last_computed_at
-                          AND h.added_count + h.removed_count > 0))""",
+                         JOIN res_partner_segment u ON u.id = d.depends_on_id
+                        WHERE d.segment_id = s.id AND (
+                              u.members_edited_at >= s.last_computed_at
+                              OR EXISTS (SELECT 1 FROM res_partner_segment_history h
+                                          WHERE h.segment_id = u.id AND h.computed_at >= s.last_computed_at
+                                            AND h.added_count + h.removed_count > 0))))""",
             now,
         )
 
@@ -1606,7 +1623,7 @@ class ResPartnerSegment(models.Model):
             membership.add_members(self.env.cr, segment.id, selection)
         self.invalidate_recordset(["partner_ids"])
         self.env["res.partner"].invalidate_model(["segment_ids"])
-        self._refresh_member_count()
+        self._refresh_member_count(edited=True)
 
     def action_freeze(self):
         """A static segment holding the current members, named with today's date as the

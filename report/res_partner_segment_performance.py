@@ -8,7 +8,8 @@ from ..engine.membership import MEMBER_TABLE
 class ResPartnerSegmentPerformance(models.Model):
     """What each segment's members bought: one row per segment and confirmed order of a
     member (a member company's contacts' orders included), so a pivot compares segments'
-    revenue and orders month by month. Members are today's.
+    revenue and orders month by month. Members are today's. An order is dated in its
+    company's time zone, as the lifecycle dates it.
 
     A user finds the rows of the segments and of the orders that user may read: revenue
     is only ever summed over readable orders."""
@@ -34,7 +35,8 @@ class ResPartnerSegmentPerformance(models.Model):
 
     _depends = {
         "sale.order": ["partner_id", "company_id", "state", "date_order", "amount_untaxed", "currency_rate"],
-        "res.partner": ["commercial_partner_id"],
+        "res.partner": ["commercial_partner_id", "tz"],
+        "res.company": ["partner_id"],
     }
 
     @property
@@ -42,7 +44,8 @@ class ResPartnerSegmentPerformance(models.Model):
         return SQL(
             """
             SELECT so.id::bigint * 100000 + pairs.segment_id AS id, pairs.segment_id, so.id AS order_id,
-                   so.partner_id, so.company_id, so.date_order::date AS date,
+                   so.partner_id, so.company_id,
+                   (so.date_order AT TIME ZONE 'UTC' AT TIME ZONE coalesce(cp.tz, 'UTC'))::date AS date,
                    so.amount_untaxed / coalesce(nullif(so.currency_rate, 0), 1) AS amount_untaxed,
                    1 AS order_count
               FROM (SELECT m.segment_id, so.id AS order_id
@@ -55,6 +58,8 @@ class ResPartnerSegmentPerformance(models.Model):
                       JOIN sale_order so ON so.partner_id = p.id
                      WHERE so.state = 'sale') pairs
               JOIN sale_order so ON so.id = pairs.order_id
+              JOIN res_company rc ON rc.id = so.company_id
+              JOIN res_partner cp ON cp.id = rc.partner_id
             """,
             members=SQL.identifier(MEMBER_TABLE),
         )

@@ -61,6 +61,40 @@ class TestSegmentScheduler(SegmentCase):
             self.Segment._cron_recompute()
             self.assertEqual(self.members(derived), self.ghent | self.vip | self.paris)
 
+    def test_a_segment_follows_hand_edits_of_the_static_segment_it_uses(self):
+        """Partners added or removed by hand, on the segment, from a contact or through the
+        wizard, make the segments using the static one due at the scheduler's next run."""
+        with freeze_time("2026-03-01 10:00:00"):
+            fair = self.make_segment(
+                "[('city', '=', 'Ghent')]",
+                name="Fair",
+                segment_type="static",
+                partner_ids=[(6, 0, self.paris.ids)],
+            )
+            derived = self.make_segment(f"[('segment_ids', 'in', [{fair.id}])]", name="Fair visitors")
+            derived.action_recompute()
+        with freeze_time("2026-03-01 11:00:00"):
+            self.Segment._cron_recompute()
+            self.assertEqual(
+                derived.last_computed_at,
+                fields.Datetime.to_datetime("2026-03-01 10:00:00"),
+                "nothing edited: not due",
+            )
+            fair.partner_ids = [(4, self.lille.id)]
+            self.Segment._cron_recompute()
+            self.assertEqual(self.members(derived), self.paris | self.lille)
+        with freeze_time("2026-03-01 12:00:00"):
+            self.paris.static_segment_ids = [(3, fair.id)]
+            self.Segment._cron_recompute()
+            self.assertEqual(self.members(derived), self.lille)
+        with freeze_time("2026-03-01 13:00:00"):
+            self.env["res.partner.segment.add.wizard"].with_context(
+                active_model="res.partner", active_ids=self.ghent.ids
+            ).create({"segment_id": fair.id}).action_apply()
+            self.Segment._cron_recompute()
+            self.assertEqual(self.members(derived), self.lille | self.ghent)
+            self.assertEqual(fair.members_edited_at, fields.Datetime.to_datetime("2026-03-01 13:00:00"))
+
     def test_a_segment_of_a_stage_segment_follows_the_lifecycle_in_the_same_run(self):
         leads = self.make_segment("[('lifecycle_stage', '=', 'lead')]", name="Leads")
         leads_in_ghent = self.make_segment(

@@ -156,6 +156,21 @@ class TestStagesAndSegmentsInSalesAndCrm(LifecycleCase):
         self.assertEqual(by_month, {"2026-06": (300.0, 2), "2025-05": (300.0, 1)})
         self.assertEqual(sum(count for _amount, count in by_month.values()), 3)
 
+    def test_segment_performance_dates_orders_in_the_company_time_zone(self):
+        """An order of the morning of 1 June in Tokyo is June's there, not May's (UTC)."""
+        self.c1.partner_id.tz = "Asia/Tokyo"
+        order = self.order(self.p["regular"], 0, self.c1, amount=7)
+        order.date_order = "2026-05-31 20:00:00"  # 05:00 on 1 June in Tokyo
+        self.env.flush_all()
+        row = self.env["res.partner.segment.performance"].search(
+            [("segment_id", "=", self.vip.id), ("order_id", "=", order.id)]
+        )
+        self.assertEqual(str(row.date), "2026-06-01")
+        self.c1.partner_id.tz = "America/New_York"
+        self.env.flush_all()
+        row.invalidate_recordset()
+        self.assertEqual(str(row.date), "2026-05-31", "16:00 on 31 May in New York")
+
     def test_segment_performance_only_sums_readable_orders(self):
         own_orders = new_test_user(
             self.env,

@@ -45,7 +45,7 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
             membership.remove_members(self.env.cr, segment.id, selection)
         self.env["res.partner"].invalidate_model(["segment_ids", "static_segment_ids"])
         segment.invalidate_recordset(["partner_ids"])
-        segment.sudo()._refresh_member_count()
+        segment.sudo()._refresh_member_count(edited=True)
         figures = {
             "count": len(self.partner_ids),
             "segment": segment.name,
