@@ -71,11 +71,12 @@ def csv_safe(expression):
 def export_query(segment_id, kind, visible=None):
     """SQL for the members of a segment as CSV rows: ``members`` (readable) or ``audience``
     (hashed identifiers for ad platforms). ``visible``: a condition on the partner ``p``
-    that the requesting user may read it; other members are left out (None: all)."""
+    that the requesting user may read it; other members are left out (None: all), as are
+    archived ones (kept by a static segment), which no Odoo list shows either."""
     source = SQL(
         """FROM %s m JOIN res_partner p ON p.id = m.partner_id
            LEFT JOIN res_country c ON c.id = p.country_id
-          WHERE m.segment_id = %s AND (%s)""",
+          WHERE m.segment_id = %s AND p.active AND (%s)""",
         SQL.identifier(MEMBER_TABLE),
         segment_id,
         visible if visible is not None else SQL("TRUE"),

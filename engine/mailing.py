@@ -76,7 +76,9 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
 
     ``shown``: SQL condition on a member ``m`` (of the member table) of segment ``s``: the
     members the push may send (those the pushing user may read, say); the others are neither
-    pushed nor counted (None: every member). Members in
+    pushed nor counted (None: every member). Archived members (a static segment keeps
+    them, to come back if unarchived) are neither: Odoo's own mailings leave archived
+    contacts out. Members in
     their segment's holdout group (``held_out``) are not targeted; ``holdout`` previews
     another share than the segments' own. ``count_leaving=False``: ``to_remove`` is not
     counted (None), for a sync that removes them right after and counts what it removed."""
@@ -97,7 +99,13 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
     members = segment_members(held=False)
     held_out_count = 0
     if holdout_share(cr, segment_ids, holdout):
-        cr.execute(SQL("SELECT count(*) FROM (%s EXCEPT %s) t", segment_members(held=True), members))
+        cr.execute(
+            SQL(
+                "SELECT count(*) FROM res_partner p WHERE p.active AND p.id IN (%s EXCEPT %s)",
+                segment_members(held=True),
+                members,
+            )
+        )
         held_out_count = cr.fetchone()[0]
     create_temp_table(
         cr,
@@ -117,7 +125,7 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
                    bool_or(coalesce(p.%(other_key)s IN (SELECT other FROM opted_out), false))
                        OVER (PARTITION BY p.%(key)s) AS other_opted_out
               FROM res_partner p
-             WHERE p.%(key)s IS NOT NULL AND p.id IN (%(members)s)
+             WHERE p.%(key)s IS NOT NULL AND p.active AND p.id IN (%(members)s)
              ORDER BY p.%(key)s, p.id
         ), contacts AS (                 -- the mailing contact to reuse for each address:
             SELECT a.key, min(c.id) AS contact_id  -- none with another address on the other channel
@@ -189,7 +197,7 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
     to_add, blacklisted, opted_out, already = cr.fetchone()
     cr.execute(
         SQL(
-            "SELECT count(*) FROM res_partner p WHERE p.%s IS NULL AND p.id IN (%s)",
+            "SELECT count(*) FROM res_partner p WHERE p.%s IS NULL AND p.active AND p.id IN (%s)",
             SQL.identifier(channel.key),
             members,
         )

@@ -318,6 +318,21 @@ class TestSegmentInsights(SegmentCase):
         action = self.ghent_seg.action_export_members()
         self.assertIn(f"/segment/{self.ghent_seg.id}/export/members", action["url"])
 
+    def test_exports_leave_archived_members_out(self):
+        """A static segment keeps an archived partner (unarchived, it is back), but neither
+        export hands it on: no Odoo list shows it either."""
+        segment = self.make_segment(
+            "", segment_type="static", partner_ids=[(6, 0, (self.ghent | self.lille).ids)], name="Fair"
+        )
+        self.lille.action_archive()
+        self.env.flush_all()
+        for kind in ("members", "audience"):
+            stream = io.BytesIO()
+            insights.copy_csv(self.env.cr, insights.export_query(segment.id, kind), stream)
+            rows = list(csv.DictReader(io.StringIO(stream.getvalue().decode())))
+            self.assertEqual(len(rows), 1, kind)
+        self.assertIn(self.lille, segment.with_context(active_test=False).partner_ids, "kept")
+
     def test_ad_audience_hashes_follow_the_normalization_rules(self):
         belgium = self.env.ref("base.be")
         partner = self.Partner.create(

@@ -120,6 +120,20 @@ class TestSegmentMailing(TransactionCase):
         self.assertTrue(self.carol_optout.exists(), "an opt-out record is never deleted")
         self.assertTrue(self.carol_optout.opt_out)
 
+    def test_archived_members_are_neither_pushed_nor_counted(self):
+        """As Odoo's own mailings leave archived contacts out; the static segment keeps
+        them, and a sync takes an address off the list once its partner is archived."""
+        self.wizard().action_apply()
+        self.erin.action_archive()
+        self.dave.action_archive()
+        wizard = self.wizard(mode="sync")
+        self.assertEqual((wizard.count_remove, wizard.count_no_email), (1, 0))
+        wizard.action_apply()
+        self.assertFalse(self.subscriptions("erin@example.com"))
+        self.assertEqual(self.segment.member_count, 6, "kept in the segment")
+        self.erin.action_unarchive()
+        self.assertEqual(self.wizard().count_add, 1, "back with the partner")
+
     def test_partner_without_email_is_skipped_and_counted(self):
         wizard = self.wizard()
         self.assertEqual(wizard.count_no_email, 1)
