@@ -27,7 +27,7 @@ TARGET_TABLE = "partner_segment_mailing_target"
 # unchanged re-sync's 4.2 s of a 180,000-partner segment; and their sorts spilled to disk.
 SYNC_SETTINGS = {"jit": "off", "work_mem": "64MB"}
 
-FIGURES = ("to_add", "to_remove", "no_address", "blacklisted", "opted_out", "already", "held_out")
+FIGURES = ("to_add", "to_remove", "no_address", "blacklisted", "opted_out", "already", "held_out", "archived")
 
 
 @dataclass(frozen=True)
@@ -72,13 +72,13 @@ def held_out(holdout=None):
 def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, count_leaving=True):
     """Fill the work table with the targeted addresses on ``channel``, each with its
     existing mailing contact and its state in the list, and return the figures of a sync:
-    {to_add, to_remove, no_address, blacklisted, opted_out, already, held_out}.
+    {to_add, to_remove, no_address, blacklisted, opted_out, already, held_out, archived}.
 
     ``shown``: SQL condition on a member ``m`` (of the member table) of segment ``s``: the
     members the push may send (those the pushing user may read, say); the others are neither
     pushed nor counted (None: every member). Archived members (a static segment keeps
-    them, to come back if unarchived) are neither: Odoo's own mailings leave archived
-    contacts out. Members in
+    them, to come back if unarchived) are not pushed, as Odoo's own mailings leave archived
+    contacts out, and only counted as such (``archived``). Members in
     their segment's holdout group (``held_out``) are not targeted; ``holdout`` previews
     another share than the segments' own. ``count_leaving=False``: ``to_remove`` is not
     counted (None), for a sync that removes them right after and counts what it removed."""
@@ -197,12 +197,13 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
     to_add, blacklisted, opted_out, already = cr.fetchone()
     cr.execute(
         SQL(
-            "SELECT count(*) FROM res_partner p WHERE p.%s IS NULL AND p.active AND p.id IN (%s)",
+            """SELECT count(*) FILTER (WHERE p.active), count(*) FILTER (WHERE NOT p.active)
+                 FROM res_partner p WHERE (p.%s IS NULL OR NOT p.active) AND p.id IN (%s)""",
             SQL.identifier(channel.key),
             members,
         )
     )
-    no_address = cr.fetchone()[0]
+    no_address, archived = cr.fetchone()
     to_remove = None
     if count_leaving:
         cr.execute(
@@ -223,6 +224,7 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
         "opted_out": opted_out,
         "already": already,
         "held_out": held_out_count,
+        "archived": archived,
     }
 
 

@@ -148,7 +148,7 @@ class ResPartnerSegmentPush(models.Model):
     def _record(self, segments, mailing_list, visible, channel="email"):
         """After a push: one record per segment with its mailed and held-out members who
         have an address on the push's channel, an email or a phone number (the two groups
-        the lift compares), copied inside PostgreSQL."""
+        the lift compares), archived ones left out as by the push, copied inside PostgreSQL."""
         pushes = self.sudo().create(
             [
                 {
@@ -172,7 +172,7 @@ class ResPartnerSegmentPush(models.Model):
                              FROM res_partner_segment_member m
                              JOIN res_partner_segment s ON s.id = m.segment_id
                              JOIN res_partner p ON p.id = m.partner_id
-                            WHERE m.segment_id = %(segment)s AND p.%(address)s IS NOT NULL
+                            WHERE m.segment_id = %(segment)s AND p.%(address)s IS NOT NULL AND p.active
                               AND %(visible)s AND %(negate)s %(held_out)s""",
                         table=SQL.identifier(table),
                         push=push.id,

@@ -56,6 +56,11 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
     count_opted_out = fields.Integer("Opted out (kept out)", readonly=True)
     count_already = fields.Integer("Already subscribed", readonly=True)
     count_held_out = fields.Integer("Held out (control group)", readonly=True)
+    count_archived = fields.Integer(
+        "Archived (skipped)",
+        readonly=True,
+        help="Archived partners a static segment keeps: not pushed, as Odoo's own mailings leave them out.",
+    )
 
     @api.depends("segment_ids")
     def _compute_holdout_percent(self):
@@ -107,6 +112,7 @@ class ResPartnerSegmentMailingWizard(models.TransientModel):
             "count_opted_out": figures["opted_out"],
             "count_already": figures["already"],
             "count_held_out": figures["held_out"],
+            "count_archived": figures["archived"],
         }
 
     def _plan(self):
