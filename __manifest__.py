@@ -36,6 +36,7 @@
         "views/crm_lead_views.xml",
         "views/partner_segmentation_menus.xml",
     ],
+    "uninstall_hook": "uninstall_hook",
     "demo": [
         "demo/partner_segmentation_demo.xml",
     ],

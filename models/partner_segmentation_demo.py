@@ -4,6 +4,7 @@ from datetime import timedelta
 from odoo import api, fields, models
 
 CITIES = ["Minsk", "Ghent", "Lille", "Paris", "Berlin", "Porto"]
+DEMO_PRODUCT = "Segmentation demo subscription"
 
 
 class PartnerSegmentationDemo(models.AbstractModel):
@@ -23,11 +24,15 @@ class PartnerSegmentationDemo(models.AbstractModel):
             )
         admin = self.env.ref("base.user_admin")
         admin.company_ids |= second
-        product = self.env["product.product"].create(
-            {"name": "Segmentation demo subscription", "type": "service", "list_price": 100.0, "company_id": False}
-        )
-        for company in main | second:
-            self._generate_company(company, product, partners_per_company, rng)
+        # the partners and orders have no xml ids: uninstalling the addon keeps them, and a
+        # second install only makes the segments again
+        product = self.env["product.product"].search([("name", "=", DEMO_PRODUCT)], limit=1)
+        if not product:
+            product = self.env["product.product"].create(
+                {"name": DEMO_PRODUCT, "type": "service", "list_price": 100.0, "company_id": False}
+            )
+            for company in main | second:
+                self._generate_company(company, product, partners_per_company, rng)
         self._create_segments(main, second)
 
     def _generate_company(self, company, product, count, rng):

@@ -24,3 +24,4 @@ from . import test_rfm
 from . import test_where_people_work
 from . import test_mailing_segments
 from . import test_sales_stage_tour
+from . import test_uninstall

@@ -53,3 +53,14 @@ class TestSegmentDemo(TransactionCase):
             [("city", "=", "Minsk"), ("purchase_count_365d", ">", 0)],
         ):
             self.assertTrue(Partner.search_count(readme_example), readme_example)
+
+    def test_a_second_install_makes_the_segments_but_not_the_data_again(self):
+        """Uninstalling keeps the generated partners and orders (they have no xml ids) and
+        drops the segments: installing again makes only the segments."""
+        Demo = self.env["partner.segmentation.demo"]
+        Demo._generate(partners_per_company=30)
+        counts = [self.env[model].search_count([]) for model in ("res.partner", "sale.order")]
+        self.env["res.partner.segment"].with_context(active_test=False).search([]).unlink()
+        Demo._generate(partners_per_company=30)
+        self.assertEqual([self.env[model].search_count([]) for model in ("res.partner", "sale.order")], counts)
+        self.assertEqual(self.env["res.partner.segment"].search_count([("name", "=", "VIP tag")]), 1)

@@ -1,0 +1,70 @@
+import ast
+
+from odoo.tests import TransactionCase, tagged
+
+from ..hooks import SQL_INDEXES, uninstall_hook
+
+
+@tagged("post_install", "-at_install")
+class TestUninstall(TransactionCase):
+    """What uninstalling leaves must work without the addon: the hook runs in the test's
+    transaction, rolled back after it (PostgreSQL's DDL is transactional)."""
+
+    @classmethod
+    def setUpClass(cls):
+        super().setUpClass()
+        cls.ann, cls.ben, cls.cid = cls.env["res.partner"].create(
+            [{"name": f"UN {name}", "email": f"{name}@example.com"} for name in ("ann", "ben", "cid")]
+        )
+        Segment = cls.env["res.partner.segment"]
+        cls.one = Segment.create(
+            {"name": "UN one", "segment_type": "static", "partner_ids": [(6, 0, cls.ann.ids)]}
+        )
+        cls.two = Segment.create(
+            {"name": "UN two", "segment_type": "static", "partner_ids": [(6, 0, cls.ben.ids)]}
+        )
+
+    def new_mailing(self, model, **vals):
+        admin = self.env.ref("base.user_admin")  # mailings read segments with their writers' rights
+        return (
+            self.env["mailing.mailing"]
+            .with_user(admin)
+            .create(
+                {
+                    "subject": "Uninstall",
+                    "mailing_model_id": self.env["ir.model"]._get_id(model),
+                    "body_html": "<p>Hi</p>",
+                    **vals,
+                }
+            )
+        )
+
+    def test_mailings_on_segments_keep_their_recipients_as_ids(self):
+        draft = self.new_mailing("res.partner", segment_ids=[(6, 0, (self.one | self.two).ids)])
+        sent = self.new_mailing("res.partner", segment_ids=[(6, 0, self.two.ids)])
+        sent.action_send_mail()
+        self.two.write({"partner_ids": [(4, self.cid.id)]})  # after the sending: not one of its recipients
+        on_leads = self.new_mailing("crm.lead", mailing_domain=repr([("partner_lifecycle_stage", "=", "new")]))
+        plain = self.new_mailing("res.partner", mailing_domain=repr([("email", "!=", False)]))
+        uninstall_hook(self.env)
+        self.env.invalidate_all()
+        self.assertEqual(
+            ast.literal_eval(draft.mailing_domain),
+            [("id", "in", (self.ann | self.ben | self.cid).ids)],
+            "as of now",
+        )
+        self.assertEqual(
+            ast.literal_eval(sent.mailing_domain), [("id", "in", self.ben.ids)], "whom it was sent to"
+        )
+        self.assertEqual(ast.literal_eval(on_leads.mailing_domain), [("id", "in", [])])
+        self.assertEqual(ast.literal_eval(plain.mailing_domain), [("email", "!=", False)], "left as it was")
+
+    def test_what_the_addon_made_in_sql_goes(self):
+        uninstall_hook(self.env)
+        self.env.cr.execute(
+            """SELECT count(*) FROM information_schema.columns
+                WHERE table_name = 'mailing_subscription' AND column_name = 'segment_sync_origins'"""
+        )
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
+        self.env.cr.execute("SELECT count(*) FROM pg_indexes WHERE indexname = ANY(%s)", [list(SQL_INDEXES)])
+        self.assertEqual(self.env.cr.fetchone()[0], 0)
