@@ -1,7 +1,10 @@
 """Uninstalling the addon leaves a database that works without it."""
 
+import re
+
 from odoo.tools import SQL
 
+MODULE = "partner_segmentation"
 # what ``mailing.subscription.init`` adds in SQL, outside Odoo's knowledge of the addon
 SQL_COLUMNS = (("mailing_subscription", "segment_sync_origins"),)
 SQL_INDEXES = (
@@ -12,7 +15,9 @@ SQL_INDEXES = (
 
 
 def uninstall_hook(env):
-    _pin_mailing_recipients(env)
+    gone = _fields_going(env)
+    _pin_mailing_recipients(env, gone)
+    _archive_filters(env, gone)
     for table, column in SQL_COLUMNS:
         env.cr.execute(
             SQL("ALTER TABLE %s DROP COLUMN IF EXISTS %s", SQL.identifier(table), SQL.identifier(column))
@@ -21,28 +26,34 @@ def uninstall_hook(env):
         env.cr.execute(SQL("DROP INDEX IF EXISTS %s", SQL.identifier(index)))
 
 
-def _pin_mailing_recipients(env):
+def _fields_going(env):
+    """The names of the fields the addon adds to other modules' models (``segment_ids``,
+    ``lifecycle_stage``, the purchase figures...): they go with it, the models stay."""
+    env.cr.execute(
+        SQL(
+            """SELECT DISTINCT f.name FROM ir_model_fields f
+                 JOIN ir_model_data d ON d.model = 'ir.model.fields' AND d.res_id = f.id AND d.module = %(module)s
+                WHERE EXISTS (SELECT 1 FROM ir_model_data o
+                               WHERE o.model = 'ir.model' AND o.res_id = f.model_id AND o.module <> %(module)s)
+                  AND NOT EXISTS (SELECT 1 FROM ir_model_data o
+                                   WHERE o.model = 'ir.model.fields' AND o.res_id = f.id AND o.module <> %(module)s)""",
+            module=MODULE,
+        )
+    )
+    return {row[0] for row in env.cr.fetchall()}
+
+
+def _pin_mailing_recipients(env, gone):
     """Mailings whose recipients' filter reads the addon's fields (the chosen segments,
     a stage, a purchase figure) get their recipients as ids instead, as Odoo's own
     "send to selected records" writes them. Otherwise Odoo reads a filter on fields that no
     longer exist: the Email Marketing app fails to open at all. A mailing still to send
     keeps the recipients it has now (the addon's rights checks applied); a sent one, those
     it was sent to."""
-    addon_fields = set(
-        env["ir.model.fields"]
-        .sudo()
-        .browse(
-            env["ir.model.data"]
-            .sudo()
-            .search([("module", "=", "partner_segmentation"), ("model", "=", "ir.model.fields")])
-            .mapped("res_id")
-        )
-        .mapped("name")
-    )
     mailings = env["mailing.mailing"].sudo().with_context(active_test=False).search([])
     for mailing in mailings:
-        domain = mailing._parse_mailing_domain()
-        if not (mailing.segment_ids or mailing._fields_in(domain, addon_fields)):
+        # chosen segments bound the recipients whatever the filter says (edited by hand)
+        if not (mailing.segment_ids or mailing._fields_in(mailing._parse_mailing_domain(), gone)):
             continue
         env.cr.execute(SQL("SELECT DISTINCT res_id FROM mailing_trace WHERE mass_mailing_id = %s", mailing.id))
         recipients = {row[0] for row in env.cr.fetchall()}
@@ -50,3 +61,15 @@ def _pin_mailing_recipients(env):
             Recipients = env[mailing.mailing_model_real].sudo()
             recipients.update(Recipients.search(mailing._get_recipients_domain()).ids)
         mailing.mailing_domain = repr([("id", "in", sorted(recipients))])
+
+
+def _archive_filters(env, gone):
+    """Saved filters (favorites) that filter, group or sort by the addon's fields are
+    archived, not deleted: applied without the addon, they would fail the view they open
+    with."""
+    names = "|".join(re.escape(name) for name in sorted(gone))
+    quoted = re.compile(rf"""['"](?:[\w.]*\.)?(?:{names})(?:[.:][\w.:]*)?['"]""")
+    filters = env["ir.filters"].sudo().search([])
+    filters.filtered(lambda f: any(quoted.search(text or "") for text in (f.domain, f.context, f.sort))).write(
+        {"active": False}
+    )

@@ -45,7 +45,10 @@ class TestUninstall(TransactionCase):
         sent.action_send_mail()
         self.two.write({"partner_ids": [(4, self.cid.id)]})  # after the sending: not one of its recipients
         on_leads = self.new_mailing("crm.lead", mailing_domain=repr([("partner_lifecycle_stage", "=", "new")]))
-        plain = self.new_mailing("res.partner", mailing_domain=repr([("email", "!=", False)]))
+        edited = self.new_mailing("res.partner", segment_ids=[(6, 0, self.one.ids)])
+        edited.mailing_domain = "[]"  # by hand: the segment still bounds it
+        plain_domain = [("email", "!=", False), ("company_id", "=", False)]  # a name of the addon's own models
+        plain = self.new_mailing("res.partner", mailing_domain=repr(plain_domain))
         uninstall_hook(self.env)
         self.env.invalidate_all()
         self.assertEqual(
@@ -57,7 +60,29 @@ class TestUninstall(TransactionCase):
             ast.literal_eval(sent.mailing_domain), [("id", "in", self.ben.ids)], "whom it was sent to"
         )
         self.assertEqual(ast.literal_eval(on_leads.mailing_domain), [("id", "in", [])])
-        self.assertEqual(ast.literal_eval(plain.mailing_domain), [("email", "!=", False)], "left as it was")
+        self.assertEqual(ast.literal_eval(edited.mailing_domain), [("id", "in", self.ann.ids)])
+        self.assertEqual(ast.literal_eval(plain.mailing_domain), plain_domain, "left as it was")
+
+    def test_favorites_on_the_addons_fields_are_archived(self):
+        Filter = self.env["ir.filters"]
+        values = {"model_id": "res.partner", "user_id": self.env.ref("base.user_admin").id}
+        by_segment = Filter.create(
+            {**values, "name": "VIP", "domain": repr([("segment_ids", "in", self.one.ids)])}
+        )
+        by_stage = Filter.create({**values, "name": "By stage", "context": "{'group_by': ['lifecycle_stage']}"})
+        through = Filter.create(
+            {
+                **values,
+                "model_id": "sale.order",
+                "name": "Recent",
+                "domain": "[('partner_id.days_since_last_purchase', '<', 30)]",
+            }
+        )
+        kept = Filter.create(
+            {**values, "name": "Ghent", "domain": "[('city', '=', 'Ghent'), ('company_id', '=', False)]"}
+        )
+        uninstall_hook(self.env)
+        self.assertEqual((by_segment | by_stage | through | kept).filtered("active"), kept)
 
     def test_what_the_addon_made_in_sql_goes(self):
         uninstall_hook(self.env)
