@@ -36,7 +36,8 @@ def _fields_going(env):
                 WHERE EXISTS (SELECT 1 FROM ir_model_data o
                                WHERE o.model = 'ir.model' AND o.res_id = f.model_id AND o.module <> %(module)s)
                   AND NOT EXISTS (SELECT 1 FROM ir_model_data o
-                                   WHERE o.model = 'ir.model.fields' AND o.res_id = f.id AND o.module <> %(module)s)""",
+                                   WHERE o.model = 'ir.model.fields' AND o.res_id = f.id
+                                     AND o.module <> %(module)s)""",
             module=MODULE,
         )
     )
