@@ -2,6 +2,8 @@
 
 import re
 
+from markupsafe import Markup
+
 from odoo.tools import SQL
 
 MODULE = "partner_segmentation"
@@ -50,17 +52,31 @@ def _pin_mailing_recipients(env, gone):
     "send to selected records" writes them. Otherwise Odoo reads a filter on fields that no
     longer exist: the Email Marketing app fails to open at all. A mailing still to send
     keeps the recipients it has now (the addon's rights checks applied); a sent one, those
-    it was sent to."""
+    it was sent to; an A/B test's variant both (the final mailing, sent later, copies its
+    filter and skips those already mailed). The filter it had is kept in its chatter."""
     mailings = env["mailing.mailing"].sudo().with_context(active_test=False).search([])
     for mailing in mailings:
         # chosen segments bound the recipients whatever the filter says (edited by hand)
         if not (mailing.segment_ids or mailing._fields_in(mailing._parse_mailing_domain(), gone)):
             continue
-        env.cr.execute(SQL("SELECT DISTINCT res_id FROM mailing_trace WHERE mass_mailing_id = %s", mailing.id))
+        env.cr.execute(
+            SQL(
+                "SELECT DISTINCT res_id FROM mailing_trace WHERE mass_mailing_id = %s AND model = %s",
+                mailing.id,
+                mailing.mailing_model_real,
+            )
+        )
         recipients = {row[0] for row in env.cr.fetchall()}
-        if mailing.state != "done":  # all it selects, before any A/B test's sample
+        if mailing.state != "done" or mailing.ab_testing_enabled:  # before any A/B test's sample
             Recipients = env[mailing.mailing_model_real].sudo()
             recipients.update(Recipients.search(mailing._get_recipients_domain()).ids)
+        mailing.message_post(
+            body=Markup("<p>%s</p><pre>%s</pre>")
+            % (
+                env._("Partner Segmentation was uninstalled: the recipients' filter below became their ids."),
+                mailing.mailing_domain,
+            ),
+        )
         mailing.mailing_domain = repr([("id", "in", sorted(recipients))])
 
 
@@ -69,7 +85,7 @@ def _archive_filters(env, gone):
     archived, not deleted: applied without the addon, they would fail the view they open
     with."""
     names = "|".join(re.escape(name) for name in sorted(gone))
-    quoted = re.compile(rf"""['"](?:[\w.]*\.)?(?:{names})(?:[.:][\w.:]*)?['"]""")
+    quoted = re.compile(rf"""['"](?:[\w.]*\.)?(?:{names})(?:[.:][\w.:]*)?(?:\s+\w+)*\s*['"]""")
     filters = env["ir.filters"].sudo().search([])
     filters.filtered(lambda f: any(quoted.search(text or "") for text in (f.domain, f.context, f.sort))).write(
         {"active": False}

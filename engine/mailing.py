@@ -78,7 +78,7 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
     members the push may send (those the pushing user may read, say); the others are neither
     pushed nor counted (None: every member). Archived members (a static segment keeps
     them, to come back if unarchived) are not pushed, as Odoo's own mailings leave archived
-    contacts out, and only counted as such (``archived``). Members in
+    contacts out, and counted as such (``archived``), or as held out. Members in
     their segment's holdout group (``held_out``) are not targeted; ``holdout`` previews
     another share than the segments' own. ``count_leaving=False``: ``to_remove`` is not
     counted (None), for a sync that removes them right after and counts what it removed."""
@@ -99,13 +99,7 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
     members = segment_members(held=False)
     held_out_count = 0
     if holdout_share(cr, segment_ids, holdout):
-        cr.execute(
-            SQL(
-                "SELECT count(*) FROM res_partner p WHERE p.active AND p.id IN (%s EXCEPT %s)",
-                segment_members(held=True),
-                members,
-            )
-        )
+        cr.execute(SQL("SELECT count(*) FROM (%s EXCEPT %s) t", segment_members(held=True), members))
         held_out_count = cr.fetchone()[0]
     create_temp_table(
         cr,
@@ -116,17 +110,20 @@ def plan(cr, segment_ids, list_id, shown=None, holdout=None, channel=EMAIL, coun
             SELECT DISTINCT c.%(other_key)s AS other
               FROM mailing_subscription s JOIN mailing_contact c ON c.id = s.contact_id
              WHERE s.list_id = %(list)s AND s.opt_out AND c.%(other_key)s IS NOT NULL
-        ), addresses AS MATERIALIZED ( -- one row per normalized address, its first partner
-            SELECT DISTINCT ON (p.%(key)s)
-                   p.%(key)s AS key, p.%(partner_value)s AS value, p.name, p.country_id,
-                   p.%(other_key)s AS other,
-                   -- any partner with this address opted out of the list on the other
-                   -- channel: an email opt-out keeps the number out, a STOP by SMS the email
-                   bool_or(coalesce(p.%(other_key)s IN (SELECT other FROM opted_out), false))
-                       OVER (PARTITION BY p.%(key)s) AS other_opted_out
-              FROM res_partner p
-             WHERE p.%(key)s IS NOT NULL AND p.active AND p.id IN (%(members)s)
-             ORDER BY p.%(key)s, p.id
+        ), addresses AS MATERIALIZED ( -- one row per normalized address, its first active partner
+            SELECT key, value, name, country_id, other, other_opted_out FROM (
+                SELECT DISTINCT ON (p.%(key)s)
+                       p.%(key)s AS key, p.%(partner_value)s AS value, p.name, p.country_id,
+                       p.%(other_key)s AS other, p.active,
+                       -- any partner with this address (archived ones too) opted out of the
+                       -- list on the other channel: an email opt-out keeps the number out, a
+                       -- STOP by SMS the email
+                       bool_or(coalesce(p.%(other_key)s IN (SELECT other FROM opted_out), false))
+                           OVER (PARTITION BY p.%(key)s) AS other_opted_out
+                  FROM res_partner p
+                 WHERE p.%(key)s IS NOT NULL AND p.id IN (%(members)s)
+                 ORDER BY p.%(key)s, NOT p.active, p.id
+            ) first WHERE first.active
         ), contacts AS (                 -- the mailing contact to reuse for each address:
             SELECT a.key, min(c.id) AS contact_id  -- none with another address on the other channel
               FROM addresses a JOIN mailing_contact c ON c.%(key)s = a.key

@@ -119,7 +119,8 @@ class ResPartner(models.Model):
             partners._check_static_segments(
                 partners.sudo().segment_ids | self.env["res.partner.segment"].browse(named)
             )
-            partners.sudo().segment_ids._refresh_member_count(edited=True)
+            partners.sudo().segment_ids._refresh_member_count()
+            partners.sudo().segment_ids._members_edited()
         return partners
 
     @api.model
@@ -145,6 +146,7 @@ class ResPartner(models.Model):
         Pending._mark_everywhere(moving)
         static = "static_segment_ids" in vals
         before = self.sudo().segment_ids if static else None
+        pairs_before = self._segment_memberships() if static else None
         res = super().write(vals)
         if static:
             self.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
@@ -153,9 +155,25 @@ class ResPartner(models.Model):
             # changes anything would tell who is a member of a segment the user may not read
             named = self.env["res.partner.segment"].browse(named_ids(vals["static_segment_ids"]))
             self._check_static_segments((after - before) | (before - after) | named)
-            (before | after)._refresh_member_count(edited=True)
+            (before | after)._refresh_member_count()
+            # the segments some of these partners really joined or left (several at once: a
+            # segment one left and another joined is in both ``before`` and ``after``)
+            edited = {segment_id for segment_id, _partner in pairs_before ^ self._segment_memberships()}
+            self.env["res.partner.segment"].browse(edited)._members_edited()
         Pending._mark_everywhere(moving)
         return res
+
+    def _segment_memberships(self):
+        """The (segment, partner) pairs of these partners' memberships, read in SQL."""
+        self.env.flush_all()
+        self.env.cr.execute(
+            SQL(
+                "SELECT segment_id, partner_id FROM %s WHERE partner_id = ANY(%s)",
+                SQL.identifier(membership.MEMBER_TABLE),
+                list(self.ids),
+            )
+        )
+        return set(self.env.cr.fetchall())
 
     def unlink(self):
         """Deleted partners leave their segments: the segments' counts follow. Their

@@ -204,6 +204,8 @@ class ResPartnerSegment(models.Model):
         "Members last edited",
         readonly=True,
         copy=False,
+        # when a shared segment gained a member of a company the reader may not read
+        groups="base.group_system",
         help="Static segments: when partners were last added or removed. The segments that "
         "use this one are recomputed at the scheduler's next run.",
     )
@@ -874,7 +876,8 @@ class ResPartnerSegment(models.Model):
             self._check_members_readable_in_company()
         self._check_global_segment_author()
         if "partner_ids" in vals:
-            self._refresh_member_count(edited=True)
+            self._refresh_member_count()
+            self._members_edited()
         if CONDITION_FIELDS & set(vals) or vals.get("active"):
             self._follow_conditions()
         return res
@@ -1060,20 +1063,20 @@ class ResPartnerSegment(models.Model):
         for segment in self:
             self._check_readable_in(partners, segment.company_id)
 
-    def _refresh_member_count(self, edited=False):
-        """Store the member count of these segments, counted in one grouped query.
-        ``edited``: partners were added or removed by hand; the static ones among these
-        segments say when, so that the segments using them become due (``_due_condition``)."""
+    def _refresh_member_count(self):
+        """Store the member count of these segments, counted in one grouped query."""
         if not self:
             return
         self.flush_recordset(["partner_ids"])
         counts = membership.count_members(self.env.cr, self.ids)
-        now = fields.Datetime.now()
         for segment in self.sudo():
             if segment.member_count != counts[segment.id]:
                 segment.member_count = counts[segment.id]
-            if edited and segment.segment_type == "static":
-                segment.members_edited_at = now
+
+    def _members_edited(self):
+        """Partners were added to or removed from these segments by hand: the static ones
+        say when, so that the segments using them become due (``_due_condition``)."""
+        self.sudo().filtered(lambda s: s.segment_type == "static").members_edited_at = fields.Datetime.now()
 
     # ------------------------------------------------------------------ recompute
 
@@ -1574,21 +1577,23 @@ class ResPartnerSegment(models.Model):
         last computation, whatever its interval: a recompute moved them (a lifecycle run
         moved a stage segment it names, say; read from that segment's history) or they were
         edited by hand (a static segment's ``members_edited_at``). Nothing is written on
-        ``s``, which another worker may be computing. A change in the second of that
-        computation counts too (times are kept to the second): at worst one more recompute
-        rather than a segment of segments left stale for a day."""
+        ``s``, which another worker may be computing. A change during that computation, or
+        in its last second (times are kept to the second), counts too: at worst one more
+        recompute rather than a segment of segments left stale for a day."""
         return SQL(
             """s.segment_type = 'dynamic' AND (
-                   s.next_recompute_at IS NULL OR s.next_recompute_at <= %s
+                   s.next_recompute_at IS NULL OR s.next_recompute_at <= %(now)s
                    OR s.last_computed_at IS NOT NULL AND EXISTS (
                        SELECT 1 FROM res_partner_segment_dependency d
                          JOIN res_partner_segment u ON u.id = d.depends_on_id
                         WHERE d.segment_id = s.id AND (
-                              u.members_edited_at >= s.last_computed_at
+                              u.members_edited_at >= %(started)s
                               OR EXISTS (SELECT 1 FROM res_partner_segment_history h
-                                          WHERE h.segment_id = u.id AND h.computed_at >= s.last_computed_at
+                                          WHERE h.segment_id = u.id AND h.computed_at >= %(started)s
                                             AND h.added_count + h.removed_count > 0))))""",
-            now,
+            now=now,
+            # a change committed while ``s`` was computed may be missing from it
+            started=SQL("s.last_computed_at - make_interval(secs => coalesce(s.last_duration, 0))"),
         )
 
     # ------------------------------------------------------------------ actions
@@ -1620,10 +1625,11 @@ class ResPartnerSegment(models.Model):
             selection = segment._domain_query()
             if readable is not None:
                 selection = SQL("SELECT d.id FROM (%s) d WHERE d.id IN (%s)", selection, readable)
-            membership.add_members(self.env.cr, segment.id, selection)
+            if membership.add_members(self.env.cr, segment.id, selection):
+                segment._members_edited()
         self.invalidate_recordset(["partner_ids"])
         self.env["res.partner"].invalidate_model(["segment_ids"])
-        self._refresh_member_count(edited=True)
+        self._refresh_member_count()
 
     def action_freeze(self):
         """A static segment holding the current members, named with today's date as the

@@ -137,6 +137,25 @@ class TestSegmentMailing(TransactionCase):
         self.erin.action_unarchive()
         self.assertEqual(self.wizard().count_add, 1, "back with the partner")
 
+    def test_an_archived_partners_opt_out_keeps_its_number_out(self):
+        """Carol opted out of the list by email, then was archived; Erin shares her number:
+        it stays out, as before Carol was archived."""
+        self.carol.mobile = self.erin.mobile = "+32470000003"
+        before = self.wizard(channel="sms")
+        self.assertEqual((before.count_add, before.count_opted_out), (0, 1))
+        self.carol.action_archive()
+        after = self.wizard(channel="sms")
+        self.assertEqual((after.count_add, after.count_opted_out, after.count_archived), (0, 1, 1))
+
+    def test_archived_members_held_out_are_counted_held_out(self):
+        self.segment.holdout_percent = 50
+        members = self.segment.partner_ids
+        self.segment.partner_ids.action_archive()
+        wizard = self.wizard()
+        self.assertTrue(wizard.count_held_out)
+        self.assertEqual(wizard.count_archived + wizard.count_held_out, len(members), "every member counted once")
+        self.assertEqual(wizard.count_add + wizard.count_no_email + wizard.count_already, 0)
+
     def test_partner_without_email_is_skipped_and_counted(self):
         wizard = self.wizard()
         self.assertEqual(wizard.count_no_email, 1)

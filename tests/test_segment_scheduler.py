@@ -4,6 +4,7 @@ from unittest.mock import patch
 from freezegun import freeze_time
 
 from odoo import SUPERUSER_ID, api, fields
+from odoo.exceptions import AccessError
 from odoo.tests import TransactionCase, tagged
 
 from ..models.res_partner_segment import RECOMPUTE_LOCK, SCHEDULER_CRONS
@@ -94,6 +95,26 @@ class TestSegmentScheduler(SegmentCase):
             self.Segment._cron_recompute()
             self.assertEqual(self.members(derived), self.lille | self.ghent)
             self.assertEqual(fair.members_edited_at, fields.Datetime.to_datetime("2026-03-01 13:00:00"))
+        with freeze_time("2026-03-01 14:00:00"):  # edits that change nothing are no edits
+            (self.lille | self.paris).write({"static_segment_ids": []})
+            self.env["res.partner.segment.add.wizard"].with_context(
+                active_model="res.partner", active_ids=self.ghent.ids
+            ).create({"segment_id": fair.id}).action_apply()
+            self.assertEqual(fair.members_edited_at, fields.Datetime.to_datetime("2026-03-01 13:00:00"))
+            # two partners at once, one a member already: an edit all the same
+            (self.lille | self.paris).write({"static_segment_ids": [(6, 0, fair.ids)]})
+            self.assertEqual(fair.members_edited_at, fields.Datetime.to_datetime("2026-03-01 14:00:00"))
+        with self.assertRaises(AccessError):  # when a shared segment gained a member the reader may not read
+            fair.with_user(self.manager_a).read(["members_edited_at"])
+
+    def test_an_edit_during_the_computation_of_a_segment_using_it_makes_it_due(self):
+        fair = self.make_segment("", name="Fair", segment_type="static", partner_ids=[(6, 0, self.paris.ids)])
+        derived = self.make_segment(f"[('segment_ids', 'in', [{fair.id}])]", name="Fair visitors")
+        derived.action_recompute()
+        derived.write({"last_computed_at": "2026-03-01 10:00:10", "last_duration": 20.0})  # from 09:59:50
+        fair.sudo().members_edited_at = "2026-03-01 09:59:55"  # committed meanwhile
+        with freeze_time("2026-03-01 10:30:00"):
+            self.assertIn(derived, self.Segment._due_for_scheduler())
 
     def test_a_segment_of_a_stage_segment_follows_the_lifecycle_in_the_same_run(self):
         leads = self.make_segment("[('lifecycle_stage', '=', 'lead')]", name="Leads")

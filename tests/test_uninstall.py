@@ -61,7 +61,33 @@ class TestUninstall(TransactionCase):
         )
         self.assertEqual(ast.literal_eval(on_leads.mailing_domain), [("id", "in", [])])
         self.assertEqual(ast.literal_eval(edited.mailing_domain), [("id", "in", self.ann.ids)])
+        self.assertIn("segment_ids", sent.message_ids[0].body, "the filter it had, kept in its chatter")
         self.assertEqual(ast.literal_eval(plain.mailing_domain), plain_domain, "left as it was")
+
+    def test_an_ab_test_variant_sent_keeps_the_rest_of_its_audience(self):
+        """The final mailing of an A/B test copies the variant's filter and skips whom the
+        variants mailed: pinned to those alone, it would reach no one else."""
+        variant = self.new_mailing(
+            "res.partner",
+            segment_ids=[(6, 0, (self.one | self.two).ids)],
+            ab_testing_enabled=True,
+            ab_testing_pc=50,
+            campaign_id=self.env["utm.campaign"].create({"name": "UN campaign"}).id,
+        )
+        variant.action_send_mail()
+        mailed = set(self.env["mailing.trace"].search([("mass_mailing_id", "=", variant.id)]).mapped("res_id"))
+        self.assertEqual(len(mailed), 1, "half of two")
+        uninstall_hook(self.env)
+        self.env.invalidate_all()
+        self.assertEqual(ast.literal_eval(variant.mailing_domain), [("id", "in", (self.ann | self.ben).ids)])
+
+    def test_traces_of_another_model_are_not_recipients(self):
+        mailing = self.new_mailing("res.partner", segment_ids=[(6, 0, self.two.ids)])
+        mailing.action_send_mail()
+        mailing.write({"state": "done", "mailing_model_id": self.env["ir.model"]._get_id("crm.lead")})
+        uninstall_hook(self.env)
+        self.env.invalidate_all()
+        self.assertEqual(ast.literal_eval(mailing.mailing_domain), [("id", "in", [])], "partner ids are no leads")
 
     def test_favorites_on_the_addons_fields_are_archived(self):
         Filter = self.env["ir.filters"]
@@ -78,11 +104,12 @@ class TestUninstall(TransactionCase):
                 "domain": "[('partner_id.days_since_last_purchase', '<', 30)]",
             }
         )
+        sorted_by = Filter.create({**values, "name": "Best first", "sort": '["purchase_total desc"]'})
         kept = Filter.create(
             {**values, "name": "Ghent", "domain": "[('city', '=', 'Ghent'), ('company_id', '=', False)]"}
         )
         uninstall_hook(self.env)
-        self.assertEqual((by_segment | by_stage | through | kept).filtered("active"), kept)
+        self.assertEqual((by_segment | by_stage | through | sorted_by | kept).filtered("active"), kept)
 
     def test_what_the_addon_made_in_sql_goes(self):
         uninstall_hook(self.env)

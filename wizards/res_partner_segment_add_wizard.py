@@ -39,13 +39,12 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
         if not self.partner_ids:
             raise UserError(self.env._("Select the partners first."))
         selection = SQL("SELECT unnest(%s::int[]) AS id", list(self.partner_ids.ids))
-        if self.operation == "add":
-            membership.add_members(self.env.cr, segment.id, selection)
-        else:
-            membership.remove_members(self.env.cr, segment.id, selection)
+        edit = membership.add_members if self.operation == "add" else membership.remove_members
+        if edit(self.env.cr, segment.id, selection):
+            segment._members_edited()
         self.env["res.partner"].invalidate_model(["segment_ids", "static_segment_ids"])
         segment.invalidate_recordset(["partner_ids"])
-        segment.sudo()._refresh_member_count(edited=True)
+        segment.sudo()._refresh_member_count()
         figures = {
             "count": len(self.partner_ids),
             "segment": segment.name,
