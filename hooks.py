@@ -1,6 +1,7 @@
 """Uninstalling the addon leaves a database that works without it."""
 
 import re
+from ast import literal_eval
 
 from markupsafe import Markup
 
@@ -19,6 +20,7 @@ SQL_INDEXES = (
 def uninstall_hook(env):
     gone = _fields_going(env)
     _pin_mailing_recipients(env, gone)
+    _pin_mailing_filters(env, gone)
     _archive_filters(env, gone)
     for table, column in SQL_COLUMNS:
         env.cr.execute(
@@ -78,6 +80,27 @@ def _pin_mailing_recipients(env, gone):
             ),
         )
         mailing.mailing_domain = repr([("id", "in", sorted(recipients))])
+
+
+def _pin_mailing_filters(env, gone):
+    """Email Marketing's saved recipient filters on the addon's fields become the ids they
+    select now for the user who saved them, and say so in their name: chosen for a mailing
+    without the addon, they would break it as above."""
+    Mailing = env["mailing.mailing"]
+    for saved in env["mailing.filter"].sudo().search([]):
+        try:
+            domain = literal_eval(saved.mailing_domain)
+        except (ValueError, SyntaxError):
+            continue
+        if not Mailing._fields_in(domain, gone):
+            continue
+        Recipients = env[saved.mailing_model_id.model].with_user(saved.create_uid)
+        saved.write(
+            {
+                "name": env._("%s (as of the uninstall of Partner Segmentation)", saved.name),
+                "mailing_domain": repr([("id", "in", Recipients.search(domain).ids)]),
+            }
+        )
 
 
 def _archive_filters(env, gone):

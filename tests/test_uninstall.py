@@ -89,6 +89,18 @@ class TestUninstall(TransactionCase):
         self.env.invalidate_all()
         self.assertEqual(ast.literal_eval(mailing.mailing_domain), [("id", "in", [])], "partner ids are no leads")
 
+    def test_saved_recipient_filters_become_ids(self):
+        MailingFilter = self.env["mailing.filter"].with_user(self.env.ref("base.user_admin"))
+        values = {"mailing_model_id": self.env["ir.model"]._get_id("res.partner")}
+        on_segment = MailingFilter.create(
+            {**values, "name": "Segment two", "mailing_domain": repr([("segment_ids", "in", self.two.ids)])}
+        )
+        plain = MailingFilter.create({**values, "name": "Ann", "mailing_domain": repr([("name", "=", "UN ann")])})
+        uninstall_hook(self.env)
+        self.assertEqual(ast.literal_eval(on_segment.mailing_domain), [("id", "in", self.ben.ids)])
+        self.assertIn("Segment two (", on_segment.name)
+        self.assertEqual((plain.name, plain.mailing_domain), ("Ann", repr([("name", "=", "UN ann")])))
+
     def test_favorites_on_the_addons_fields_are_archived(self):
         Filter = self.env["ir.filters"]
         values = {"model_id": "res.partner", "user_id": self.env.ref("base.user_admin").id}
