@@ -94,11 +94,13 @@ def _pin_mailing_filters(env, gone):
             continue
         if not Mailing._fields_in(domain, gone):
             continue
-        Recipients = env[saved.mailing_model_id.model].with_user(saved.create_uid)
+        Recipients = env[saved.mailing_model_id.model]
+        # its author gone: nobody's rights to select with, so no one
+        ids = Recipients.with_user(saved.create_uid).search(domain).ids if saved.create_uid else []
         saved.write(
             {
                 "name": env._("%s (as of the uninstall of Partner Segmentation)", saved.name),
-                "mailing_domain": repr([("id", "in", Recipients.search(domain).ids)]),
+                "mailing_domain": repr([("id", "in", ids)]),
             }
         )
 

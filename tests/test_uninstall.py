@@ -96,7 +96,13 @@ class TestUninstall(TransactionCase):
             {**values, "name": "Segment two", "mailing_domain": repr([("segment_ids", "in", self.two.ids)])}
         )
         plain = MailingFilter.create({**values, "name": "Ann", "mailing_domain": repr([("name", "=", "UN ann")])})
+        orphan = MailingFilter.create(
+            {**values, "name": "Orphan", "mailing_domain": repr([("segment_ids", "in", self.two.ids)])}
+        )
+        self.env.cr.execute("UPDATE mailing_filter SET create_uid = NULL WHERE id = %s", [orphan.id])
+        self.env.invalidate_all()
         uninstall_hook(self.env)
+        self.assertEqual(ast.literal_eval(orphan.mailing_domain), [("id", "in", [])], "its author deleted")
         self.assertEqual(ast.literal_eval(on_segment.mailing_domain), [("id", "in", self.ben.ids)])
         self.assertIn("Segment two (", on_segment.name)
         self.assertEqual((plain.name, plain.mailing_domain), ("Ann", repr([("name", "=", "UN ann")])))
