@@ -5,6 +5,7 @@ from ast import literal_eval
 
 from markupsafe import Markup
 
+from odoo.osv import expression
 from odoo.tools import SQL
 
 MODULE = "partner_segmentation"
@@ -59,7 +60,7 @@ def _pin_mailing_recipients(env, gone):
     mailings = env["mailing.mailing"].sudo().with_context(active_test=False).search([])
     for mailing in mailings:
         # chosen segments bound the recipients whatever the filter says (edited by hand)
-        if not (mailing.segment_ids or mailing._fields_in(mailing._parse_mailing_domain(), gone)):
+        if not (mailing.segment_ids or _reads(env, mailing._parse_mailing_domain(), gone)):
             continue
         env.cr.execute(
             SQL(
@@ -70,8 +71,7 @@ def _pin_mailing_recipients(env, gone):
         )
         recipients = {row[0] for row in env.cr.fetchall()}
         if mailing.state != "done" or mailing.ab_testing_enabled:  # before any A/B test's sample
-            Recipients = env[mailing.mailing_model_real].sudo()
-            recipients.update(Recipients.search(mailing._get_recipients_domain()).ids)
+            recipients.update(_selected_now(mailing))
         mailing.message_post(
             body=Markup("<p>%s</p><pre>%s</pre>")
             % (
@@ -82,27 +82,46 @@ def _pin_mailing_recipients(env, gone):
         mailing.mailing_domain = repr([("id", "in", sorted(recipients))])
 
 
+def _selected_now(mailing):
+    """The ids ``mailing`` selects now, with the addon's rights checks; an A/B test's
+    variant, bounded as the test's final mailing would be: by every user of its campaign's
+    mailings (``_recipient_users``)."""
+    domain = mailing._get_recipients_domain()
+    if mailing.ab_testing_enabled and mailing.campaign_id:
+        siblings = mailing.campaign_id.mailing_mail_ids
+        users = (siblings.create_uid | siblings.write_uid | siblings.user_id).filtered(
+            lambda user: not user._is_superuser()
+        )
+        domain = expression.AND([domain, *(mailing._selected_as(user, domain) for user in users)])
+    return mailing.env[mailing.mailing_model_real].sudo().search(domain).ids
+
+
+def _reads(env, domain, gone):
+    """Whether ``domain`` (as stored: any value) reads one of the fields in ``gone``."""
+    return isinstance(domain, list | tuple) and bool(env["mailing.mailing"]._fields_in(domain, gone))
+
+
 def _pin_mailing_filters(env, gone):
-    """Email Marketing's saved recipient filters on the addon's fields become the ids they
-    select now for the user who saved them, and say so in their name: chosen for a mailing
-    without the addon, they would break it as above."""
-    Mailing = env["mailing.mailing"]
+    """Email Marketing's saved recipient filters on the addon's fields select no one, and
+    keep what they said in their name: chosen for a mailing without the addon, they would
+    break it as above. Not the ids they select now: such a filter is offered to every
+    mailing user, whose own rights bounded it until now."""
     for saved in env["mailing.filter"].sudo().search([]):
         try:
             domain = literal_eval(saved.mailing_domain)
-        except (ValueError, SyntaxError):
+        except (ValueError, SyntaxError, TypeError, MemoryError, RecursionError):
             continue
-        if not Mailing._fields_in(domain, gone):
-            continue
-        Recipients = env[saved.mailing_model_id.model]
-        # its author gone: nobody's rights to select with, so no one
-        ids = Recipients.with_user(saved.create_uid).search(domain).ids if saved.create_uid else []
-        saved.write(
-            {
-                "name": env._("%s (as of the uninstall of Partner Segmentation)", saved.name),
-                "mailing_domain": repr([("id", "in", ids)]),
-            }
-        )
+        if _reads(env, domain, gone):
+            saved.write(
+                {
+                    "name": env._(
+                        "%(name)s (needs Partner Segmentation: %(domain)s)",
+                        name=saved.name,
+                        domain=saved.mailing_domain,
+                    ),
+                    "mailing_domain": repr([("id", "in", [])]),
+                }
+            )
 
 
 def _archive_filters(env, gone):

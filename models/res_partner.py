@@ -1,3 +1,5 @@
+from collections import defaultdict
+
 from odoo import api, fields, models
 from odoo.exceptions import UserError
 from odoo.tools import SQL
@@ -146,7 +148,7 @@ class ResPartner(models.Model):
         Pending._mark_everywhere(moving)
         static = "static_segment_ids" in vals
         before = self.sudo().segment_ids if static else None
-        pairs_before = self._segment_memberships() if static else None
+        counts_before = self._static_member_counts() if static else None
         res = super().write(vals)
         if static:
             self.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
@@ -157,23 +159,28 @@ class ResPartner(models.Model):
             self._check_static_segments((after - before) | (before - after) | named)
             (before | after)._refresh_member_count()
             # the segments some of these partners really joined or left (several at once: a
-            # segment one left and another joined is in both ``before`` and ``after``)
-            edited = {segment_id for segment_id, _partner in pairs_before ^ self._segment_memberships()}
+            # segment one joined and others were in already is in ``before`` and ``after``)
+            counts = self._static_member_counts()
+            edited = {sid for sid in counts.keys() | counts_before.keys() if counts[sid] != counts_before[sid]}
             self.env["res.partner.segment"].browse(edited)._members_edited()
         Pending._mark_everywhere(moving)
         return res
 
-    def _segment_memberships(self):
-        """The (segment, partner) pairs of these partners' memberships, read in SQL."""
+    def _static_member_counts(self):
+        """{static segment id: how many of these partners are members}, counted in SQL. One
+        write gives every partner the same commands: in a segment they all join or all
+        leave, so the count says whether it changed."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                "SELECT segment_id, partner_id FROM %s WHERE partner_id = ANY(%s)",
+                """SELECT m.segment_id, count(*) FROM %s m
+                     JOIN res_partner_segment s ON s.id = m.segment_id AND s.segment_type = 'static'
+                    WHERE m.partner_id = ANY(%s) GROUP BY m.segment_id""",
                 SQL.identifier(membership.MEMBER_TABLE),
                 list(self.ids),
             )
         )
-        return set(self.env.cr.fetchall())
+        return defaultdict(int, self.env.cr.fetchall())
 
     def unlink(self):
         """Deleted partners leave their segments: the segments' counts follow. Their

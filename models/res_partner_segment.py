@@ -1592,8 +1592,9 @@ class ResPartnerSegment(models.Model):
                                           WHERE h.segment_id = u.id AND h.computed_at >= %(started)s
                                             AND h.added_count + h.removed_count > 0))))""",
             now=now,
-            # a change committed while ``s`` was computed may be missing from it
-            started=SQL("s.last_computed_at - make_interval(secs => coalesce(s.last_duration, 0))"),
+            # a change committed while ``s`` was computed may be missing from it (times are
+            # cut to the second, and the computation's snapshot starts a little before it)
+            started=SQL("s.last_computed_at - make_interval(secs => ceil(coalesce(s.last_duration, 0)) + 1)"),
         )
 
     # ------------------------------------------------------------------ actions

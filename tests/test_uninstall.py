@@ -1,6 +1,6 @@
 import ast
 
-from odoo.tests import TransactionCase, tagged
+from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..hooks import SQL_INDEXES, uninstall_hook
 
@@ -81,6 +81,38 @@ class TestUninstall(TransactionCase):
         self.env.invalidate_all()
         self.assertEqual(ast.literal_eval(variant.mailing_domain), [("id", "in", (self.ann | self.ben).ids)])
 
+    def test_an_ab_test_variant_is_bounded_as_its_final_mailing_would_be(self):
+        """The final mailing reads segments with the rights of every user of the campaign's
+        mailings: a variant's pinned audience is bounded by them too."""
+        company_b = self.env["res.company"].create({"name": "UN company B"})
+        secret = self.env["res.partner"].create(
+            {"name": "UN secret", "email": "secret@example.com", "company_id": self.env.company.id}
+        )
+        self.one.write({"company_id": False, "partner_ids": [(4, secret.id)]})  # shared with company B
+        user_b = new_test_user(
+            self.env,
+            login="un_user_b",
+            company_id=company_b.id,
+            company_ids=company_b.ids,
+            groups="base.group_user,mass_mailing.group_mass_mailing_user,partner_segmentation.group_segment_user",
+        )
+        campaign = self.env["utm.campaign"].create({"name": "UN campaign B"})
+        ab = {"ab_testing_enabled": True, "ab_testing_pc": 50, "campaign_id": campaign.id}
+        variant = self.new_mailing("res.partner", segment_ids=[(6, 0, self.one.ids)], **ab)
+        self.env["mailing.mailing"].with_user(user_b).create(
+            {
+                "subject": "Variant B",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "segment_ids": [(6, 0, self.one.ids)],
+                "body_html": "<p>B</p>",
+                **ab,
+            }
+        )
+        self.assertIn(secret.id, self.env["res.partner"].search(variant._get_recipients_domain()).ids)
+        uninstall_hook(self.env)
+        self.env.invalidate_all()
+        self.assertEqual(ast.literal_eval(variant.mailing_domain), [("id", "in", self.ann.ids)])
+
     def test_traces_of_another_model_are_not_recipients(self):
         mailing = self.new_mailing("res.partner", segment_ids=[(6, 0, self.two.ids)])
         mailing.action_send_mail()
@@ -89,23 +121,25 @@ class TestUninstall(TransactionCase):
         self.env.invalidate_all()
         self.assertEqual(ast.literal_eval(mailing.mailing_domain), [("id", "in", [])], "partner ids are no leads")
 
-    def test_saved_recipient_filters_become_ids(self):
+    def test_saved_recipient_filters_select_no_one_and_say_what_they_were(self):
+        """Offered to every mailing user, whose own rights bounded it: not pinned to the
+        ids one user reads."""
         MailingFilter = self.env["mailing.filter"].with_user(self.env.ref("base.user_admin"))
         values = {"mailing_model_id": self.env["ir.model"]._get_id("res.partner")}
-        on_segment = MailingFilter.create(
-            {**values, "name": "Segment two", "mailing_domain": repr([("segment_ids", "in", self.two.ids)])}
-        )
+        segment_domain = repr([("segment_ids", "in", self.two.ids)])
+        on_segment = MailingFilter.create({**values, "name": "Segment two", "mailing_domain": segment_domain})
         plain = MailingFilter.create({**values, "name": "Ann", "mailing_domain": repr([("name", "=", "UN ann")])})
-        orphan = MailingFilter.create(
-            {**values, "name": "Orphan", "mailing_domain": repr([("segment_ids", "in", self.two.ids)])}
-        )
-        self.env.cr.execute("UPDATE mailing_filter SET create_uid = NULL WHERE id = %s", [orphan.id])
+        odd = MailingFilter.create({**values, "name": "Odd", "mailing_domain": "[]"})
+        odd_mailing = self.new_mailing("res.partner")
+        self.env.flush_all()
+        self.env.cr.execute("UPDATE mailing_filter SET mailing_domain = 'None' WHERE id = %s", [odd.id])
+        self.env.cr.execute("UPDATE mailing_mailing SET mailing_domain = 'False' WHERE id = %s", [odd_mailing.id])
         self.env.invalidate_all()
         uninstall_hook(self.env)
-        self.assertEqual(ast.literal_eval(orphan.mailing_domain), [("id", "in", [])], "its author deleted")
-        self.assertEqual(ast.literal_eval(on_segment.mailing_domain), [("id", "in", self.ben.ids)])
-        self.assertIn("Segment two (", on_segment.name)
+        self.assertEqual(ast.literal_eval(on_segment.mailing_domain), [("id", "in", [])])
+        self.assertEqual(on_segment.name, f"Segment two (needs Partner Segmentation: {segment_domain})")
         self.assertEqual((plain.name, plain.mailing_domain), ("Ann", repr([("name", "=", "UN ann")])))
+        self.assertEqual((odd.mailing_domain, odd_mailing.mailing_domain), ("None", "False"), "left as they were")
 
     def test_favorites_on_the_addons_fields_are_archived(self):
         Filter = self.env["ir.filters"]
