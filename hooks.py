@@ -1,12 +1,16 @@
 """Uninstalling the addon leaves a database that works without it."""
 
+import logging
 import re
 from ast import literal_eval
 
 from markupsafe import Markup
 
+from odoo.exceptions import UserError
 from odoo.osv import expression
 from odoo.tools import SQL
+
+_logger = logging.getLogger(__name__)
 
 MODULE = "partner_segmentation"
 # what ``mailing.subscription.init`` adds in SQL, outside Odoo's knowledge of the addon
@@ -19,10 +23,13 @@ SQL_INDEXES = (
 
 
 def uninstall_hook(env):
-    gone = _fields_going(env)
+    going = _fields_going(env)
+    gone = set(going.mapped("name"))
+    _refuse_record_rules_reading(env, gone)
     _pin_mailing_recipients(env, gone)
     _pin_mailing_filters(env, gone)
     _archive_filters(env, gone)
+    _archive_automations(env, gone, going)
     for table, column in SQL_COLUMNS:
         env.cr.execute(
             SQL("ALTER TABLE %s DROP COLUMN IF EXISTS %s", SQL.identifier(table), SQL.identifier(column))
@@ -32,11 +39,11 @@ def uninstall_hook(env):
 
 
 def _fields_going(env):
-    """The names of the fields the addon adds to other modules' models (``segment_ids``,
+    """The fields the addon adds to other modules' models (``segment_ids``,
     ``lifecycle_stage``, the purchase figures...): they go with it, the models stay."""
     env.cr.execute(
         SQL(
-            """SELECT DISTINCT f.name FROM ir_model_fields f
+            """SELECT DISTINCT f.id FROM ir_model_fields f
                  JOIN ir_model_data d ON d.model = 'ir.model.fields' AND d.res_id = f.id AND d.module = %(module)s
                 WHERE EXISTS (SELECT 1 FROM ir_model_data o
                                WHERE o.model = 'ir.model' AND o.res_id = f.model_id AND o.module <> %(module)s)
@@ -46,7 +53,21 @@ def _fields_going(env):
             module=MODULE,
         )
     )
-    return {row[0] for row in env.cr.fetchall()}
+    return env["ir.model.fields"].sudo().browse(row[0] for row in env.cr.fetchall())
+
+
+def _only_the_addons(records):
+    """Those of ``records`` that only the addon made: they go with it."""
+    records.env.cr.execute(
+        SQL(
+            """SELECT res_id FROM ir_model_data WHERE model = %(model)s AND res_id IN %(ids)s
+                GROUP BY res_id HAVING bool_and(module = %(module)s)""",
+            model=records._name,
+            ids=tuple(records.ids) or (None,),
+            module=MODULE,
+        )
+    )
+    return records.browse(row[0] for row in records.env.cr.fetchall())
 
 
 def _pin_mailing_recipients(env, gone):
@@ -124,13 +145,60 @@ def _pin_mailing_filters(env, gone):
             )
 
 
+def _names_in_quotes(gone):
+    """A pattern finding one of the field names ``gone`` quoted in a domain, context or
+    sort as stored (text, with the user's variables): alone, in a path (``partner_id.x``),
+    with a group-by interval (``x:month``) or a sort direction (``x desc``)."""
+    names = "|".join(re.escape(name) for name in sorted(gone))
+    return re.compile(rf"""['"](?:[\w.]*\.)?(?:{names})(?:[.:][\w.:]*)?(?:\s+\w+)*\s*['"]""")
+
+
 def _archive_filters(env, gone):
     """Saved filters (favorites) that filter, group or sort by the addon's fields are
     archived, not deleted: applied without the addon, they would fail the view they open
     with."""
-    names = "|".join(re.escape(name) for name in sorted(gone))
-    quoted = re.compile(rf"""['"](?:[\w.]*\.)?(?:{names})(?:[.:][\w.:]*)?(?:\s+\w+)*\s*['"]""")
+    quoted = _names_in_quotes(gone)
     filters = env["ir.filters"].sudo().search([])
     filters.filtered(lambda f: any(quoted.search(text or "") for text in (f.domain, f.context, f.sort))).write(
         {"active": False}
     )
+
+
+def _refuse_record_rules_reading(env, gone):
+    """Record rules of an administrator's making on the addon's fields stop the uninstall,
+    with their names: without the fields, every read they guard would fail, and archiving
+    them would widen what their users read."""
+    quoted = _names_in_quotes(gone)
+    rules = env["ir.rule"].sudo().search([]).filtered(lambda r: quoted.search(r.domain_force or ""))
+    rules -= _only_the_addons(rules)
+    rules -= rules.filtered(lambda rule: rule.model_id in _only_the_addons(rule.model_id))  # they go too
+    if rules:
+        raise UserError(
+            env._(
+                "These record rules read fields of Partner Segmentation, which would be gone: "
+                "%(rules)s. Change their domains (Settings → Technical → Record Rules), then "
+                "uninstall again.",
+                rules=", ".join(f"“{rule.name or rule.id}” ({rule.model_id.model})" for rule in rules),
+            )
+        )
+
+
+def _archive_automations(env, gone, going):
+    """Automation rules (Automation Rules app) triggered by, or filtered on, the addon's
+    fields are archived: without them, a rule filtered on segments would fail every
+    change of a contact, and one set off by a purchase date would lose its date."""
+    if "base.automation" not in env:
+        return
+    quoted = _names_in_quotes(gone)
+    automations = env["base.automation"].sudo().search([])
+    automations = automations.filtered(
+        lambda a: any(quoted.search(text or "") for text in (a.filter_domain, a.filter_pre_domain))
+        or (a.trg_date_id | a.trg_selection_field_id.field_id | a.trigger_field_ids | a.on_change_field_ids)
+        & going
+    )
+    if automations:
+        automations.active = False
+        _logger.warning(
+            "Partner Segmentation uninstalled: automation rules on its fields archived: %s",
+            ", ".join(automations.mapped("name")),
+        )

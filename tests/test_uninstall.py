@@ -1,5 +1,6 @@
 import ast
 
+from odoo.exceptions import UserError
 from odoo.tests import TransactionCase, new_test_user, tagged
 
 from ..hooks import SQL_INDEXES, uninstall_hook
@@ -172,3 +173,60 @@ class TestUninstall(TransactionCase):
         self.assertEqual(self.env.cr.fetchone()[0], 0)
         self.env.cr.execute("SELECT count(*) FROM pg_indexes WHERE indexname = ANY(%s)", [list(SQL_INDEXES)])
         self.assertEqual(self.env.cr.fetchone()[0], 0)
+
+    def test_record_rules_on_the_addons_fields_stop_the_uninstall_with_their_names(self):
+        Rule = self.env["ir.rule"]
+        values = {"groups": [(4, self.env.ref("base.group_portal").id)]}
+        on_events = Rule.create(  # on the addon's own model: it goes with it
+            {
+                **values,
+                "name": "Events of members",
+                "model_id": self.env["ir.model"]._get_id("res.partner.segment.event"),
+                "domain_force": "[('partner_id.segment_ids', '!=', False)]",
+            }
+        )
+        uninstall_hook(self.env)
+        self.assertTrue(on_events.exists())
+        Rule.create(
+            {
+                **values,
+                "name": "Churned customers only",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "domain_force": "[('lifecycle_stage', '=', 'churn'), ('company_id', 'in', company_ids)]",
+            }
+        )
+        with self.assertRaisesRegex(UserError, "“Churned customers only” \\(res.partner\\)"):
+            uninstall_hook(self.env)
+
+    def test_automation_rules_on_the_addons_fields_are_archived(self):
+        Automation = self.env["base.automation"]
+        partner_model = self.env["ir.model"]._get("res.partner")
+        values = {"model_id": partner_model.id, "trigger": "on_create_or_write"}
+        filtered = Automation.create(
+            {**values, "name": "VIP changed", "filter_domain": repr([("segment_ids", "in", self.one.ids)])}
+        )
+        before = Automation.create(
+            {**values, "name": "Left churn", "filter_pre_domain": "[('lifecycle_stage', '=', 'churn')]"}
+        )
+        dated = Automation.create(
+            {
+                **values,
+                "name": "Remind before the next purchase",
+                "trigger": "on_time",
+                "trg_date_id": self.env["ir.model.fields"]._get("res.partner", "next_purchase_date").id,
+                "trg_date_range": -3,
+                "trg_date_range_type": "day",
+            }
+        )
+        watching = Automation.create(
+            {
+                **values,
+                "name": "Stage watched",
+                "trigger_field_ids": [
+                    (6, 0, self.env["ir.model.fields"]._get("res.partner", "lifecycle_stage").ids)
+                ],
+            }
+        )
+        kept = Automation.create({**values, "name": "Ghent", "filter_domain": "[('city', '=', 'Ghent')]"})
+        uninstall_hook(self.env)
+        self.assertEqual((filtered | before | dated | watching | kept).filtered("active"), kept)

@@ -26,7 +26,8 @@ write_conf "$DB"
 
 log "Installing partner_segmentation in $DB and running tests ($TAGS)"
 set +e
-odoo_bin -d "$DB" -i partner_segmentation --without-demo=all --test-enable \
+# base_automation (not a dependency) for the uninstall hook's tests of automation rules
+odoo_bin -d "$DB" -i partner_segmentation,base_automation --without-demo=all --test-enable \
   --test-tags "$TAGS" --stop-after-init --http-port="$(free_port "${TEST_HTTP_PORT:-8169}")" 2>&1 | tee "$LOG"
 rc=${PIPESTATUS[0]}
 set -e
