@@ -1,6 +1,7 @@
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
+from odoo.tools import SQL
 
 from ..engine import domain as segment_domain
 from .base import SEGMENT_FIELDS
@@ -39,7 +40,27 @@ class MailingMailing(models.Model):
         return res
 
     def _segments_domain(self):
-        return [("segment_ids", "in", self.sudo().segment_ids.ids)]
+        return [("segment_ids", "in", self._chosen_segment_ids())]
+
+    def _chosen_segment_ids(self):
+        """The ids of the segments chosen, every company's, read in SQL: a read of
+        ``segment_ids`` as the superuser would leave them in the cache the user's own reads
+        share (a form's count of recipients is computed before its segments are read). A
+        mailing being edited (onchange): those of the form."""
+        if not self.id:
+            return self.segment_ids._origin.ids
+        self.flush_recordset(["segment_ids"])
+        field = self._fields["segment_ids"]
+        self.env.cr.execute(
+            SQL(
+                "SELECT %s FROM %s WHERE %s = ANY(%s) ORDER BY 1",
+                SQL.identifier(field.column2),
+                SQL.identifier(field.relation),
+                SQL.identifier(field.column1),
+                list(self.ids),
+            )
+        )
+        return [row[0] for row in self.env.cr.fetchall()]
 
     def _get_recipients_domain(self):
         """Whatever the filter became, only members of the chosen segments, as of sending.
@@ -51,7 +72,7 @@ class MailingMailing(models.Model):
         statistics show every recipient's address. Nobody may learn through a mailing who
         is in a segment, or in a stage, they may not read."""
         domain = super()._get_recipients_domain()
-        if self.sudo().segment_ids and self.mailing_model_real == "res.partner":
+        if self._chosen_segment_ids() and self.mailing_model_real == "res.partner":
             domain = expression.AND([domain, self._segments_domain()])
         if not self._fields_in(domain, GUARDED_RECIPIENT_FIELDS):
             return domain

@@ -16,6 +16,7 @@ _logger = logging.getLogger(__name__)
 # The advisory lock key of a company's lifecycle run (with the company id); the segments'
 # recompute and list locks are 0x5E6D and 0x5E6E.
 LIFECYCLE_LOCK = 0x5E6F
+DEFAULT_LIFECYCLE_BATCH_SIZE = 200_000  # partner ids per committed range of a full run
 
 
 class LifecycleRunning(UserError):
@@ -178,7 +179,7 @@ class ResCompany(models.Model):
             return max(1, self._lifecycle_setting("lifecycle_default_cycle_days")), False
         return max(1, int(mean + 0.5)), True  # half up: 3.5 days is 4
 
-    def action_recompute_lifecycle(self, batch_size=200_000, full=False):
+    def action_recompute_lifecycle(self, full=False):
         """Recompute stages, purchase metrics and history of these companies, set-based.
 
         The daily run (after a complete run of an earlier or the same day, unless ``full``):
@@ -192,14 +193,27 @@ class ResCompany(models.Model):
         the RFM thresholds are counted from them), then joined to their interest into a work
         table in one pass, then partners are written by id range, each range committed (outside tests)
         with its progress reported to the cron; an interrupted run loses at most one range
-        and the next run, a full one, completes it (rows already right are left alone).
+        and the next run, a full one, completes it (rows already right are left alone). The
+        range is system parameter ``partner_segmentation.lifecycle_batch_size``: not an
+        argument, which any manager could set to one id, a commit each.
         """
         self.env["res.partner.segment"]._check_manager(
             self.env._("Only segmentation managers can recompute the lifecycle.")
         )
         self.check_access("read")
+        batch_size = (
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("partner_segmentation.lifecycle_batch_size", str(DEFAULT_LIFECYCLE_BATCH_SIZE))
+        )
+        batch_size = int(batch_size) if batch_size.strip().isdigit() else 0
         if batch_size < 1:
-            raise UserError(self.env._("A full run writes partners in ranges of at least 1 id (batch_size)."))
+            raise UserError(
+                self.env._(
+                    "A full run writes partners in ranges of at least 1 id: set system parameter "
+                    "partner_segmentation.lifecycle_batch_size to 1 or more."
+                )
+            )
         Cron = self.env["ir.cron"]
 
         def after_batch(done, remaining):

@@ -118,11 +118,10 @@ class ResPartner(models.Model):
         if any("static_segment_ids" in vals for vals in given):
             partners.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
             named = [id_ for vals in given for id_ in named_ids(vals.get("static_segment_ids"))]
-            partners._check_static_segments(
-                partners.sudo().segment_ids | self.env["res.partner.segment"].browse(named)
-            )
-            partners.sudo().segment_ids._refresh_member_count()
-            partners.sudo().segment_ids._members_edited()
+            joined = self.env["res.partner.segment"].browse(partners._member_counts())
+            partners._check_static_segments(joined | self.env["res.partner.segment"].browse(named))
+            joined._refresh_member_count()
+            joined._members_edited()
         return partners
 
     @api.model
@@ -147,35 +146,34 @@ class ResPartner(models.Model):
         Pending = self.env["res.partner.lifecycle.pending"]
         Pending._mark_everywhere(moving)
         static = "static_segment_ids" in vals
-        before = self.sudo().segment_ids if static else None
-        counts_before = self._static_member_counts() if static else None
+        before = self._member_counts() if static else None
         res = super().write(vals)
         if static:
             self.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
-            after = self.sudo().segment_ids
-            # every segment named, even where nothing changed: whether a link or an unlink
-            # changes anything would tell who is a member of a segment the user may not read
+            after = self._member_counts()
+            # the segments some of these partners really joined or left, and every segment
+            # named, even where nothing changed: whether a link or an unlink changes anything
+            # would tell who is a member of a segment the user may not read
+            edited = self.env["res.partner.segment"].browse(
+                sid for sid in after.keys() | before.keys() if after[sid] != before[sid]
+            )
             named = self.env["res.partner.segment"].browse(named_ids(vals["static_segment_ids"]))
-            self._check_static_segments((after - before) | (before - after) | named)
-            (before | after)._refresh_member_count()
-            # the segments some of these partners really joined or left (several at once: a
-            # segment one joined and others were in already is in ``before`` and ``after``)
-            counts = self._static_member_counts()
-            edited = {sid for sid in counts.keys() | counts_before.keys() if counts[sid] != counts_before[sid]}
-            self.env["res.partner.segment"].browse(edited)._members_edited()
+            self._check_static_segments(edited | named)
+            edited._refresh_member_count()
+            edited._members_edited()
         Pending._mark_everywhere(moving)
         return res
 
-    def _static_member_counts(self):
-        """{static segment id: how many of these partners are members}, counted in SQL. One
-        write gives every partner the same commands: in a segment they all join or all
-        leave, so the count says whether it changed."""
+    def _member_counts(self):
+        """{segment id: how many of these partners are members}, counted in SQL: a read of
+        ``segment_ids`` as the superuser would leave every company's segments in the cache
+        the user's own reads share (the answer to a save). One write gives every partner the
+        same commands: in a segment they all join or all leave, so the count says whether it
+        changed."""
         self.env.flush_all()
         self.env.cr.execute(
             SQL(
-                """SELECT m.segment_id, count(*) FROM %s m
-                     JOIN res_partner_segment s ON s.id = m.segment_id AND s.segment_type = 'static'
-                    WHERE m.partner_id = ANY(%s) GROUP BY m.segment_id""",
+                "SELECT segment_id, count(*) FROM %s WHERE partner_id = ANY(%s) GROUP BY segment_id",
                 SQL.identifier(membership.MEMBER_TABLE),
                 list(self.ids),
             )

@@ -564,6 +564,7 @@ class TestLifecycleHistory(LifecycleCase):
         self.assertFalse(self.transitions(self.prospect)[-1].to_stage)
 
     def test_interrupted_run_resumes_cleanly(self):
+        self.env["ir.config_parameter"].set_param("partner_segmentation.lifecycle_batch_size", "1")
         original = lifecycle.apply_batch
         calls = []
 
@@ -576,7 +577,7 @@ class TestLifecycleHistory(LifecycleCase):
         interrupted = False
         with patch.object(lifecycle, "apply_batch", crash_after_first), freeze_time(TODAY):
             try:
-                self.c1.action_recompute_lifecycle(batch_size=1)
+                self.c1.action_recompute_lifecycle()
             except KeyboardInterrupt:
                 interrupted = True
         self.assertTrue(interrupted)
@@ -590,10 +591,11 @@ class TestLifecycleHistory(LifecycleCase):
         self.assertFalse(transitions, "an interrupted first computation is finished as a first one: no entries")
 
     def test_progress_is_reported_to_the_cron(self):
+        self.env["ir.config_parameter"].set_param("partner_segmentation.lifecycle_batch_size", "1")
         cron = self.env.ref("partner_segmentation.ir_cron_lifecycle_recompute")
         progress = self.env["ir.cron.progress"].create({"cron_id": cron.id, "remaining": 0, "done": 0})
         with freeze_time(TODAY):
-            self.c1.with_context(ir_cron_progress_id=progress.id).action_recompute_lifecycle(batch_size=1)
+            self.c1.with_context(ir_cron_progress_id=progress.id).action_recompute_lifecycle()
         self.assertGreater(progress.done, 0)
         self.assertEqual(progress.remaining, 0)
 
@@ -707,6 +709,8 @@ class TestLifecycleAccess(LifecycleCase):
         self.assertEqual(done["params"]["next"]["tag"], "soft_reload", "the list shows the new stages")
         with self.assertRaises(UserError):
             rows.with_user(self.user_c2).action_recompute_lifecycle()
+        with self.assertRaises(TypeError, msg="a run of one id per commit, all night: not the caller's choice"):
+            self.c2.with_user(manager).action_recompute_lifecycle(full=True, batch_size=1)
 
     def test_the_list_button_says_when_another_run_computes_the_company(self):
         rows = self.env["res.partner.lifecycle"]
@@ -752,8 +756,10 @@ class TestLifecycleAccess(LifecycleCase):
         self.assertEqual(self.c2.lifecycle_last_date, TODAY, "the company's day (UTC), not the caller's")
         self.assertEqual(runs, self.c2.ids)
         self.assertEqual(done["params"]["message"].count("Lifecycle Two"), 1)
-        with self.assertRaises(UserError):
-            self.c2.action_recompute_lifecycle(batch_size=0, full=True)
+        for size in ("0", "ten"):
+            self.env["ir.config_parameter"].set_param("partner_segmentation.lifecycle_batch_size", size)
+            with self.assertRaisesRegex(UserError, "lifecycle_batch_size to 1 or more"):
+                self.c2.action_recompute_lifecycle(full=True)
         with self.assertRaises(UserError):
             self.env["res.company"].action_recompute_lifecycle_notify()
 

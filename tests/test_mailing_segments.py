@@ -155,6 +155,27 @@ class TestMailingSegmentRecipients(TransactionCase):
                 }
             )
 
+    def test_a_user_of_one_company_edits_a_mailing_on_several_companies_segments(self):
+        """The filter names every chosen segment, the other company's too, whoever edits the
+        mailing; what the user reads of them stays what the user may read. (Read through the
+        ORM as the superuser, the chosen segments came from the cache the user's own read had
+        filled: the filter lost the other company's.)"""
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Both companies",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "segment_ids": [(6, 0, (self.one | self.hidden).ids)],
+            }
+        )
+        self.env.invalidate_all()
+        as_marketer = mailing.with_user(self.marketer)
+        spec = {"total": {}, "segment_ids": {}, "mailing_domain": {}}
+        saved = as_marketer.web_save({"segment_ids": [(4, self.two.id)]}, spec)[0]
+        self.assertEqual(saved["segment_ids"], (self.one | self.two).ids)
+        chosen = (self.one | self.two | self.hidden).ids
+        self.assertIn(("segment_ids", "in", sorted(chosen)), ast.literal_eval(saved["mailing_domain"]))
+        self.assertEqual(as_marketer.web_read(spec)[0]["segment_ids"], (self.one | self.two).ids)
+
     def test_an_sms_mailing_texts_the_members_with_a_number(self):
         """Segments as recipients of an SMS mailing: members with a mobile or a phone are
         texted, one without is counted as missing a number, a blacklisted number is never

@@ -51,6 +51,21 @@ class TestStaticSegments(SegmentCase):
         self.assertFalse(self.members(self.static_b))
         self.assertEqual(self.static_b.member_count, 0)
 
+    def test_saving_a_contact_answers_with_the_segments_the_user_may_read(self):
+        """The save compares the contact's segments before and after, every company's: read
+        through the ORM as the superuser, they stayed in the cache the answer is read from."""
+        shared = self.ghent  # no company: user B edits it
+        self.static_a.partner_ids = shared
+        self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_a.id).action_recompute()
+        self.env.invalidate_all()
+        spec = {"segment_ids": {}, "static_segment_ids": {}, "segment_count": {}}
+        saved = shared.with_user(self.user_b).web_save({"static_segment_ids": [(4, self.static_b.id)]}, spec)
+        self.assertEqual(
+            (saved[0]["segment_ids"], saved[0]["static_segment_ids"], saved[0]["segment_count"]),
+            (self.static_b.ids, self.static_b.ids, 1),
+        )
+        self.assertEqual(self.members(self.static_a), shared, "kept")
+
     def test_dynamic_segment_cannot_be_set_by_hand_on_partner(self):
         with self.assertRaises(UserError):
             self.partner_b.with_user(self.user_b).write({"static_segment_ids": [(4, self.dynamic_b.id)]})
