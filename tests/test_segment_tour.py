@@ -18,6 +18,20 @@ class TestSegmentTour(HttpCase):
         self.assertEqual(segment.member_count, 3)
         self.assertEqual(len(segment.partner_ids), 3)
 
+    def test_a_condition_on_a_date_relative_to_today_in_the_web_client(self):
+        Partner = self.env["res.partner"]
+        Partner.create([{"name": f"Datecity {i}", "city": "Datecity"} for i in range(2)])
+        old = Partner.create({"name": "Datecity long ago", "city": "Datecity"})
+        self.env.cr.execute("UPDATE res_partner SET create_date = now() - interval '90 days' WHERE id = %s", [old.id])
+        self.start_tour(
+            "/odoo/action-partner_segmentation.res_partner_segment_action?debug=1",
+            "partner_segmentation_relative_date_tour",
+            login="admin",
+        )
+        segment = self.env["res.partner.segment"].search([("name", "=", "Joined in the last 30 days")])
+        self.assertIn("context_today() - relativedelta(days=30)", segment.domain)
+        self.assertEqual(sorted(segment.partner_ids.mapped("name")), ["Datecity 0", "Datecity 1"])
+
     def test_no_code_condition_and_members_that_follow(self):
         """The marketer's way: no debug mode, no code; the members follow each save."""
         Partner = self.env["res.partner"]

@@ -1,5 +1,6 @@
 /** @odoo-module */
 
+import { Domain } from "@web/core/domain";
 import { rpc } from "@web/core/network/rpc";
 import { registry } from "@web/core/registry";
 import { DomainField, domainField } from "@web/views/fields/domain/domain_field";
@@ -10,8 +11,24 @@ import { DomainField, domainField } from "@web/views/fields/domain/domain_field"
 // count (in the user's current companies, on every opening, seconds at a million
 // partners) would only be a second, different number. Validity is still checked, by
 // PostgreSQL's EXPLAIN, which runs nothing.
+//
+// Conditions may use the date helpers (``context_today() - relativedelta(days=30)``): the
+// server evaluates them at every recompute. Odoo's editor refuses them outside automation
+// rules and saved filters (the form then would not save), or warns at every change.
 export class SegmentDomainField extends DomainField {
     static template = "partner_segmentation.SegmentDomainField";
+
+    allowExpressions() {
+        return true;
+    }
+
+    getEvaluatedDomain(props = this.props) {
+        try {
+            return new Domain(this.getDomain(props)).toList(this.getContext(props));
+        } catch {
+            return { isInvalid: true };
+        }
+    }
 
     async checkProps(props = this.props) {
         const resModel = this.getResModel(props);

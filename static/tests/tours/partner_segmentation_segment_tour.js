@@ -233,3 +233,40 @@ registry.category("web_tour.tours").add("partner_segmentation_sms_push_tour", {
         },
     ],
 });
+
+// A segment of partners created in the last 30 days, typed in the conditions' code editor
+// (debug mode) with the date helpers, which the server evaluates at every recompute: the
+// editor takes them, the live count counts, the form saves.
+registry.category("web_tour.tours").add("partner_segmentation_relative_date_tour", {
+    url: "/odoo/action-partner_segmentation.res_partner_segment_action?debug=1",
+    steps: () => [
+        {
+            trigger: ".o_list_button_add",
+            run: "click",
+        },
+        {
+            trigger: "div[name=name] input",
+            run: "edit Joined in the last 30 days",
+        },
+        {
+            trigger: "div[name=domain] .o_domain_selector_debug_container textarea",
+            run: "edit [('create_date', '>', context_today() - relativedelta(days=30)), ('city', '=', 'Datecity')] && press Tab",
+        },
+        {
+            content: "the live count counts the partners created lately",
+            trigger: "div[name=domain_match_count]:contains(2)",
+        },
+        {
+            content: "the editor does not call the conditions invalid",
+            trigger: "div[name=domain]:not(:contains('Invalid domain')) .o_tree_editor_condition",
+        },
+        {
+            trigger: ".o_form_button_save",
+            run: "click",
+        },
+        {
+            content: "saved: the members smart button counts them",
+            trigger: "button[name=action_view_members] .o_stat_value:contains(2)",
+        },
+    ],
+});
