@@ -22,7 +22,9 @@ class TestSegmentTour(HttpCase):
         Partner = self.env["res.partner"]
         Partner.create([{"name": f"Datecity {i}", "city": "Datecity"} for i in range(2)])
         old = Partner.create({"name": "Datecity long ago", "city": "Datecity"})
-        self.env.cr.execute("UPDATE res_partner SET create_date = now() - interval '90 days' WHERE id = %s", [old.id])
+        self.env.cr.execute(
+            "UPDATE res_partner SET create_date = now() - interval '90 days' WHERE id = %s", [old.id]
+        )
         self.start_tour(
             "/odoo/action-partner_segmentation.res_partner_segment_action?debug=1",
             "partner_segmentation_relative_date_tour",
