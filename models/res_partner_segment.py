@@ -546,21 +546,23 @@ class ResPartnerSegment(models.Model):
                     break
                 rest = ".".join(names[position + 1 :])
                 if field.comodel_name == self._name:
-                    found |= self._segments_named(rest, operator, value)
+                    found |= self._segments_named(rest, operator, value, field)
                     break
                 current = self.env[field.comodel_name]
                 if not rest and operator in ("any", "not any"):
                     found |= self._segments_in(segment_domain.as_domain(value), current)
         return found
 
-    def _segments_named(self, rest, operator, value):
-        """The segments a condition on a segment relation names."""
+    def _segments_named(self, rest, operator, value, field):
+        """The segments a condition on segment relation ``field`` names."""
         Segment = self.with_context(active_test=False)
         if rest:
             return Segment.search([(rest, operator, value)])
         if operator in ("any", "not any"):
             return Segment.search(segment_domain.as_domain(value))
         values = value if isinstance(value, list | tuple) else [value]
+        if any(v is False or v is None for v in values):  # "is set", "is not set": any of them
+            return Segment.search(field.domain if isinstance(field.domain, list) else [])
         ids = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
         names = [v for v in values if isinstance(v, str)]
         found = Segment.browse(ids).exists()._filtered_access("read")
@@ -1000,6 +1002,30 @@ class ResPartnerSegment(models.Model):
     def unlink(self):
         self._check_global_segment_author()
         return super().unlink()
+
+    @api.ondelete(at_uninstall=False)
+    def _unlink_except_used(self):
+        """A segment other segments' conditions, or mailings still to send, use is not
+        deleted: they would select no one from it, silently (and the segments using it log
+        every member as leaving, and run their actions). Archived, it keeps its members."""
+        every = self.sudo().with_context(active_test=False)
+        users = every.search([("depends_on_ids", "in", self.ids), ("id", "not in", self.ids)])
+        mailings = every.env["mailing.mailing"].search([("segment_ids", "in", self.ids), ("state", "!=", "done")])
+        if not (users or mailings):
+            return
+        names = [f"“{name}”" for name in users.with_env(self.env)._filtered_access("read").mapped("display_name")]
+        names += [
+            f"“{subject}”" for subject in mailings.with_env(self.env)._filtered_access("read").mapped("subject")
+        ]
+        raise UserError(
+            self.env._(
+                "%(segments)s cannot be deleted: the conditions of other segments, or mailings not "
+                "sent yet, use it (%(users)s). Change them first, or archive it: it then keeps its "
+                "members.",
+                segments=", ".join(f"“{name}”" for name in self.mapped("display_name")),
+                users=", ".join(names) or self.env._("some you may not read"),
+            )
+        )
 
     def _check_members_readable_in_company(self):
         """After a move to another company: every member and pin is one the user may read

@@ -1,6 +1,6 @@
 from psycopg2 import IntegrityError
 
-from odoo.exceptions import ValidationError
+from odoo.exceptions import UserError, ValidationError
 from odoo.tests import tagged
 from odoo.tools import mute_logger
 
@@ -124,6 +124,44 @@ class TestSegmentValidation(SegmentCase):
             segment.domain = (
                 f"[('parent_id', 'not any', [('segment_ids', 'any', " f"[('id', '=', {segment.id})])])]"
             )
+
+    def test_in_any_segment_or_in_none_uses_every_segment(self):
+        """ "Segments is set" (in any segment) and "is not set" (in none) read every segment:
+        this one too, refused (its members fed themselves, or left and came back at each
+        recompute); of the static ones, a dynamic segment uses them all."""
+        for domain in (
+            "[('segment_ids', '!=', False)]",
+            "[('segment_ids', '=', False)]",
+            "[('city', '=', 'Ghent'), ('dynamic_segment_ids', 'in', [False])]",
+            "[('child_ids.segment_ids', '=', None)]",
+        ):
+            segment = self.make_segment("[('city', '=', 'Ghent')]", name="In any")
+            with self.assertRaisesRegex(ValidationError, "cannot use itself", msg=domain):
+                segment.domain = domain
+        listed = self.Segment.create({"name": "Listed", "segment_type": "static"})
+        unlisted = self.make_segment("[('static_segment_ids', '=', False)]", name="In no list")
+        self.assertIn(listed, unlisted.depends_on_ids)
+        self.assertEqual(unlisted.depends_on_ids.mapped("segment_type"), ["static"] * len(unlisted.depends_on_ids))
+
+    def test_a_segment_in_use_is_not_deleted(self):
+        """Deleted, the segments using it selected no one from it: every member logged as
+        leaving, their actions run, their lists emptied at the next sync."""
+        base = self.make_segment("[('city', '=', 'Ghent')]", name="Used base")
+        using = self.make_segment(f"[('segment_ids', 'in', [{base.id}])]", name="Its user")
+        mailing = self.env["mailing.mailing"].create(
+            {
+                "subject": "Spring offer",
+                "mailing_model_id": self.env["ir.model"]._get_id("res.partner"),
+                "segment_ids": [(6, 0, base.ids)],
+            }
+        )
+        with self.assertRaisesRegex(UserError, "“Its user”, “Spring offer”"):
+            base.unlink()
+        with self.assertRaisesRegex(UserError, r"use it \(“Its user”\)", msg="a mailing it may not read"):
+            base.with_user(self.manager_a).unlink()
+        mailing.state = "done"  # sent: its recipients are its traces
+        (base | using).unlink()  # together: nothing left uses it
+        self.assertFalse((base | using).exists())
 
     def test_any_path_to_a_segment_orders_the_recompute(self):
         base = self.make_segment("[('city', '=', 'Ghent')]", name="Base")
