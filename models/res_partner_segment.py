@@ -1631,6 +1631,7 @@ class ResPartnerSegment(models.Model):
         self.check_access("write")
         self._check_global_segment_author()
         readable = self._readable_partners_sql()
+        added = {}
         for segment in self:
             if segment.segment_type != "static":
                 raise UserError(
@@ -1652,11 +1653,30 @@ class ResPartnerSegment(models.Model):
             selection = segment._domain_query()
             if readable is not None:
                 selection = SQL("SELECT d.id FROM (%s) d WHERE d.id IN (%s)", selection, readable)
-            if membership.add_members(self.env.cr, segment.id, selection):
+            added[segment] = membership.add_members(self.env.cr, segment.id, selection)
+            if added[segment]:
                 segment._members_edited()
         self.invalidate_recordset(["partner_ids"])
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self._refresh_member_count()
+        message = " ".join(
+            self.env._(
+                "Partners added to “%(segment)s”: %(changed)s. Members now: %(members)s.",
+                segment=segment.name,
+                changed=count,
+                members=segment.visible_member_count,
+            )
+            for segment, count in added.items()
+        )
+        return {
+            "type": "ir.actions.client",
+            "tag": "display_notification",
+            "params": {
+                "message": message,
+                "type": "success",
+                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
+            },
+        }
 
     def action_freeze(self):
         """A static segment holding the current members, named with today's date as the

@@ -91,11 +91,24 @@ class TestStaticSegments(SegmentCase):
         self.assertEqual(wizard.partner_ids, partners)
         done = wizard.action_apply()
         self.assertEqual(done["tag"], "display_notification", "the user is told what was done")
-        self.assertIn("2 partners added", done["params"]["message"])
-        self.assertIn("now has 2 members", done["params"]["message"])
-        wizard.action_apply()  # adding twice changes nothing
-        self.assertEqual(self.members(self.static_a), partners)
-        self.assertEqual(self.static_a.member_count, 2)
+        self.assertEqual(done["params"]["message"], "Partners added to “Fair visitors A”: 2. Members now: 2.")
+        # what changed, not what was selected
+        again = wizard.with_context(active_ids=(partners | self.paris).ids).create(
+            {"segment_id": self.static_a.id}
+        )
+        self.assertEqual(
+            again.action_apply()["params"]["message"],
+            "Partners added to “Fair visitors A”: 1. Already members: 2. Members now: 3.",
+        )
+        self.assertEqual(self.members(self.static_a), partners | self.paris)
+        self.assertEqual(self.static_a.member_count, 3)
+        gone = wizard.with_context(active_ids=(self.paris | self.vip).ids).create(
+            {"segment_id": self.static_a.id, "operation": "remove"}
+        )
+        self.assertEqual(
+            gone.action_apply()["params"]["message"],
+            "Partners removed from “Fair visitors A”: 1. Not members: 1. Members now: 2.",
+        )
 
     def test_add_to_segment_refuses_dynamic(self):
         wizard = self.env["res.partner.segment.add.wizard"].create(
@@ -119,7 +132,8 @@ class TestStaticSegments(SegmentCase):
 
     def test_fill_static_once_from_domain(self):
         self.static_a.domain = "[('city', '=', 'Ghent'), ('name', 'like', 'Seg')]"
-        self.static_a.action_fill_from_domain()
+        done = self.static_a.action_fill_from_domain()
+        self.assertEqual(done["params"]["message"], "Partners added to “Fair visitors A”: 2. Members now: 2.")
         self.assertEqual(self.members(self.static_a), self.ghent | self.vip)
         self.ghent.city = "Bruges"
         self.static_a.action_recompute()

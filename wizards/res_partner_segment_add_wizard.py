@@ -40,24 +40,27 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
             raise UserError(self.env._("Select the partners first."))
         selection = SQL("SELECT unnest(%s::int[]) AS id", list(self.partner_ids.ids))
         edit = membership.add_members if self.operation == "add" else membership.remove_members
-        if edit(self.env.cr, segment.id, selection):
+        changed = edit(self.env.cr, segment.id, selection)
+        if changed:
             segment._members_edited()
         self.env["res.partner"].invalidate_model(["segment_ids", "static_segment_ids"])
         segment.invalidate_recordset(["partner_ids"])
         segment.sudo()._refresh_member_count()
         figures = {
-            "count": len(self.partner_ids),
+            "changed": changed,
+            "unchanged": len(self.partner_ids) - changed,
             "segment": segment.name,
             "members": segment.visible_member_count,
         }
         if self.operation == "add":
-            message = self.env._(
-                "%(count)s partners added to “%(segment)s”: it now has %(members)s members.", **figures
-            )
+            message = self.env._("Partners added to “%(segment)s”: %(changed)s.", **figures)
+            if figures["unchanged"]:
+                message += " " + self.env._("Already members: %(unchanged)s.", **figures)
         else:
-            message = self.env._(
-                "%(count)s partners removed from “%(segment)s”: it now has %(members)s members.", **figures
-            )
+            message = self.env._("Partners removed from “%(segment)s”: %(changed)s.", **figures)
+            if figures["unchanged"]:
+                message += " " + self.env._("Not members: %(unchanged)s.", **figures)
+        message += " " + self.env._("Members now: %(members)s.", **figures)
         return {
             "type": "ir.actions.client",
             "tag": "display_notification",
