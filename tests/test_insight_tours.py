@@ -43,3 +43,13 @@ class TestInsightTours(HttpCase):
         self.assertIn(
             self.shared[0], self.env["res.partner.segment"].search([("name", "=", "Tour overlap A")]).partner_ids
         )
+
+    def test_recompute_from_odoos_settings_saves_and_recomputes(self):
+        company = self.env.ref("base.main_company")
+        self.assertNotEqual(company.lifecycle_cycle_mode, "fixed")
+        self.start_tour(
+            "/odoo/settings#partner_segmentation", "partner_segmentation_settings_recompute_tour", login="admin"
+        )
+        company.invalidate_recordset()
+        self.assertEqual((company.lifecycle_cycle_mode, company.lifecycle_cycle_days), ("fixed", 45))
+        self.assertTrue(company.lifecycle_last_run, "recomputed with it")

@@ -84,3 +84,28 @@ registry.category("web_tour.tours").add("partner_segmentation_explain_tour", {
         },
     ],
 });
+
+// In Odoo's Settings, a purchase-cycle setting changed, then "Recompute lifecycle now": one
+// click saves the setting and recomputes with it (no "Unsaved changes" dialog whose Save
+// would only save).
+registry.category("web_tour.tours").add("partner_segmentation_settings_recompute_tour", {
+    url: "/odoo/settings#partner_segmentation",
+    steps: () => [
+        {
+            trigger: "div[name=lifecycle_cycle_mode] input[data-value=fixed]",
+            run: "click",
+        },
+        {
+            trigger: "div[name=lifecycle_cycle_days] input:not([readonly])",
+            run: "edit 45",
+        },
+        {
+            trigger: "button[name=action_recompute_lifecycle]",
+            run: "click",
+        },
+        {
+            content: "recomputed with the setting just chosen",
+            trigger: ".o_notification:contains('Settings saved; stages and purchase figures of')",
+        },
+    ],
+});
