@@ -34,6 +34,14 @@ class TestSegmentTour(HttpCase):
         self.assertIn("context_today() - relativedelta(days=30)", segment.domain)
         self.assertEqual(sorted(segment.partner_ids.mapped("name")), ["Datecity 0", "Datecity 1"])
 
+    def test_add_contacts_to_a_static_segment_created_on_the_spot(self):
+        fairgoers = self.env["res.partner"].create([{"name": f"Fairgoer {i}"} for i in range(2)])
+        self.start_tour(
+            "/odoo/contacts?view_type=list", "partner_segmentation_add_to_new_segment_tour", login="admin"
+        )
+        segment = self.env["res.partner.segment"].search([("name", "=", "Trade fair 2026")])
+        self.assertEqual((segment.segment_type, segment.partner_ids), ("static", fairgoers))
+
     def test_no_code_condition_and_members_that_follow(self):
         """The marketer's way: no debug mode, no code; the members follow each save."""
         Partner = self.env["res.partner"]

@@ -270,3 +270,46 @@ registry.category("web_tour.tours").add("partner_segmentation_relative_date_tour
         },
     ],
 });
+
+// Contacts selected in the list, Actions → Add to segment, and no static segment yet: the
+// marketer types a name and creates it there.
+registry.category("web_tour.tours").add("partner_segmentation_add_to_new_segment_tour", {
+    url: "/odoo/contacts?view_type=list",
+    steps: () => [
+        {
+            trigger: ".o_data_row:contains('Fairgoer 0') .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            trigger: ".o_data_row:contains('Fairgoer 1') .o_list_record_selector input",
+            run: "click",
+        },
+        {
+            trigger: ".o_cp_action_menus .dropdown-toggle",
+            run: "click",
+        },
+        {
+            trigger: ".o-dropdown--menu .dropdown-item:contains('Add to segment')",
+            run: "click",
+        },
+        {
+            trigger: ".modal div[name=segment_id] input",
+            run: "edit Trade fair 2026",
+        },
+        {
+            content: "no such segment: create it from here",
+            trigger: ".modal .o-autocomplete--dropdown-item a:contains('Create \"Trade fair 2026\"')",
+            run: "click",
+        },
+        {
+            trigger: ".modal div[name=segment_id] input:value(Trade fair 2026)",
+        },
+        {
+            trigger: ".modal button[name=action_apply]",
+            run: "click",
+        },
+        {
+            trigger: ".o_notification:contains('Partners added to “Trade fair 2026”: 2.')",
+        },
+    ],
+});
