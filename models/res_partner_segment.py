@@ -1160,6 +1160,12 @@ class ResPartnerSegment(models.Model):
             self.env._("“%(name)s” failed: %(error)s", name=segment.name, error=segment.last_error)
             if segment in failed
             else self.env._(
+                "“%(name)s” has %(count)s members you may read.",
+                name=segment.name,
+                count=segment.visible_member_count,
+            )
+            if segment.counts_partial
+            else self.env._(
                 "“%(name)s” has %(count)s members.", name=segment.name, count=segment.visible_member_count
             )
             for segment in self

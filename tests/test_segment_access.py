@@ -1327,7 +1327,10 @@ class TestWhatTheScreensSay(AccessCase):
         self.assertLess(shown, self.global_segment.member_count, "company A's partner is a member too")
         params = action["params"]
         self.assertEqual((params["type"], params["title"]), ("success", "Segment recomputed"))
-        self.assertIn(f"has {shown} members", params["message"])
+        self.assertIn(f"has {shown} members you may read.", params["message"])
+        own = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)
+        said = own.with_user(self.manager_b).action_recompute_notify()["params"]["message"]
+        self.assertTrue(said.endswith(f"has {own.member_count} members."), "a company's segment: all of them")
 
     def test_recompute_button_says_why_a_segment_failed(self):
         segment = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)
