@@ -1332,6 +1332,21 @@ class TestWhatTheScreensSay(AccessCase):
         said = own.with_user(self.manager_b).action_recompute_notify()["params"]["message"]
         self.assertTrue(said.endswith(f"has {own.member_count} members."), "a company's segment: all of them")
 
+    def test_the_form_says_who_may_use_the_purchase_figures(self):
+        """Without Sales: All Documents, the editor finds no purchase figure: the form says why."""
+        own_documents = new_test_user(
+            self.env,
+            login="screens_own_documents",
+            groups="base.group_user,sales_team.group_sale_salesman,partner_segmentation.group_segment_manager",
+        )
+
+        def says(user):
+            views = self.env["res.partner.segment"].with_user(user).get_views([(False, "form")])
+            return "Sales: All Documents" in views["views"]["form"]["arch"]
+
+        self.assertTrue(says(own_documents))
+        self.assertFalse(says(self.manager_b))
+
     def test_recompute_button_says_why_a_segment_failed(self):
         segment = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)
         segment.with_user(self.manager_b).write(
