@@ -26,6 +26,21 @@ def overlaps(cr, segment_ids, visible=None):
     return {(a, b): count for a, b, count in cr.fetchall()}
 
 
+def partners_in_any(cr, segment_ids, visible=None):
+    """How many partners are members of at least one of the segments (with ``visible``,
+    only those among them): what the overlap matrix's totals are not (a sum or a maximum of
+    pair counts)."""
+    cr.execute(
+        SQL(
+            "SELECT count(DISTINCT partner_id) FROM %(members)s WHERE segment_id = ANY(%(ids)s) AND %(visible)s",
+            members=SQL.identifier(MEMBER_TABLE),
+            ids=list(segment_ids),
+            visible=SQL("partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+        )
+    )
+    return cr.fetchone()[0]
+
+
 # Google Customer Match / Meta customer-list layout: identifiers normalized then SHA-256
 # hashed (lowercase hex); country and zip in clear.
 def _sha256(expression):

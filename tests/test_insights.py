@@ -91,8 +91,10 @@ class TestSegmentInsights(SegmentCase):
             .with_user(self.manager_a)
             .create({"segment_ids": [(6, 0, segments.ids)]})
         )
-        wizard.action_compute()
+        action = wizard.action_compute()
         self.assertEqual(len(wizard.line_ids), 9)
+        in_any = len(segments.mapped("partner_ids"))
+        self.assertEqual(action["name"], f"Segment overlap: {in_any} partners in at least one")
         for line in wizard.line_ids:
             both = set(line.segment_a_id.partner_ids.ids) & set(line.segment_b_id.partner_ids.ids)
             self.assertEqual(line.shared_count, len(both))

@@ -45,7 +45,9 @@ class ResPartnerSegmentOverlapWizard(models.TransientModel):
                 mute_logger("odoo.sql_db"),
                 local_settings(self.env.cr, statement_timeout=OVERLAP_TIMEOUT),
             ):
-                shared = insights.overlaps(self.env.cr, segments.ids, segments._readable_partners_sql())
+                readable = segments._readable_partners_sql()
+                shared = insights.overlaps(self.env.cr, segments.ids, readable)
+                in_any = insights.partners_in_any(self.env.cr, segments.ids, readable)
         except Exception as exc:
             if getattr(exc, "pgcode", None) != errorcodes.QUERY_CANCELED:
                 raise
@@ -74,7 +76,8 @@ class ResPartnerSegmentOverlapWizard(models.TransientModel):
         self.line_ids = lines
         return {
             "type": "ir.actions.act_window",
-            "name": self.env._("Segment overlap"),
+            # the matrix's totals are its largest cells: the partners of all, counted once
+            "name": self.env._("Segment overlap: %s partners in at least one", in_any),
             "res_model": "res.partner.segment.overlap.wizard.line",
             "view_mode": "pivot,list",
             "domain": [("overlap_id", "=", self.id)],
