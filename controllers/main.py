@@ -3,7 +3,7 @@ import tempfile
 from werkzeug.wsgi import wrap_file
 
 from odoo import http
-from odoo.http import request
+from odoo.http import content_disposition, request
 
 from ..engine import insights
 
@@ -26,12 +26,12 @@ class SegmentExport(http.Controller):
         insights.copy_csv(request.env.cr, query, stream)
         size = stream.tell()
         stream.seek(0)
-        filename = f"segment-{segment.id}-{KINDS[kind]}.csv"
+        filename = f"{segment.name} - {KINDS[kind]}.csv"  # any character: quoted as RFC 6266 says
         return request.make_response(
             wrap_file(request.httprequest.environ, stream),
             headers=[
                 ("Content-Type", "text/csv; charset=utf-8"),
                 ("Content-Length", str(size)),
-                ("Content-Disposition", f'attachment; filename="{filename}"'),
+                ("Content-Disposition", content_disposition(filename)),
             ],
         )

@@ -52,6 +52,15 @@ class TestSegmentExportHttp(HttpCase):
         rows = self.download("members")
         self.assertEqual([row["Email"] for row in rows], ["bob@shared.example"])
 
+    def test_the_file_is_named_after_the_segment(self):
+        self.segment.name = 'VIP "Gent/Gand" été'
+        self.authenticate("admin", "admin")
+        response = self.url_open(f"/partner_segmentation/segment/{self.segment.id}/export/audience")
+        self.assertEqual(
+            response.headers["Content-Disposition"],
+            "attachment; filename*=UTF-8''VIP%20%22Gent%2FGand%22%20%C3%A9t%C3%A9%20-%20ad-audience.csv",
+        )
+
     def test_audience_export_as_company_b_user(self):
         secret_hash = hashlib.sha256(b"alice@secret.example").hexdigest()
         self.authenticate("admin", "admin")
