@@ -46,18 +46,25 @@ class MailingMailing(models.Model):
         """The ids of the segments chosen, every company's, read in SQL: a read of
         ``segment_ids`` as the superuser would leave them in the cache the user's own reads
         share (a form's count of recipients is computed before its segments are read). A
-        mailing being edited (onchange): those of the form."""
+        mailing being edited (onchange): those of the form, and those saved that the user may
+        not read (the form holds only the others; the filter would drop them)."""
+        if self.id:
+            return self._saved_segment_ids()
+        saved = self.env["res.partner.segment"].browse(self._origin._saved_segment_ids())
+        return sorted(set(self.segment_ids._origin.ids) | set((saved - saved._filtered_access("read")).ids))
+
+    def _saved_segment_ids(self):
         if not self.id:
-            return self.segment_ids._origin.ids
+            return []
         self.flush_recordset(["segment_ids"])
         field = self._fields["segment_ids"]
         self.env.cr.execute(
             SQL(
-                "SELECT %s FROM %s WHERE %s = ANY(%s) ORDER BY 1",
+                "SELECT %s FROM %s WHERE %s = %s ORDER BY 1",
                 SQL.identifier(field.column2),
                 SQL.identifier(field.relation),
                 SQL.identifier(field.column1),
-                list(self.ids),
+                self.id,
             )
         )
         return [row[0] for row in self.env.cr.fetchall()]

@@ -1,5 +1,6 @@
 import logging
 import time
+from collections import defaultdict
 from datetime import timedelta
 
 from psycopg2 import errorcodes
@@ -362,9 +363,15 @@ class ResPartnerSegment(models.Model):
 
     @api.depends("domain", "segment_type")
     def _compute_depends_on_ids(self):
+        """As the scheduler reads them: in the segment's company (in every company of the
+        user for a shared one), not in the companies the user's switcher shows now."""
+        allowed = self.env.user.company_ids
         for segment in self:
+            companies = segment.company_id & allowed or allowed
             try:
-                segment.depends_on_ids = segment._referenced_segments()
+                segment.depends_on_ids = segment.with_context(
+                    allowed_company_ids=companies.ids
+                )._referenced_segments()
             except segment_domain.DomainError:
                 segment.depends_on_ids = False
 
@@ -546,28 +553,33 @@ class ResPartnerSegment(models.Model):
                     break
                 rest = ".".join(names[position + 1 :])
                 if field.comodel_name == self._name:
-                    found |= self._segments_named(rest, operator, value, field)
+                    found |= self._segments_named(rest, operator, value)
                     break
                 current = self.env[field.comodel_name]
                 if not rest and operator in ("any", "not any"):
                     found |= self._segments_in(segment_domain.as_domain(value), current)
         return found
 
-    def _segments_named(self, rest, operator, value, field):
-        """The segments a condition on segment relation ``field`` names."""
+    def _segments_named(self, rest, operator, value):
+        """The segments a condition on a segment relation names."""
         Segment = self.with_context(active_test=False)
         if rest:
             return Segment.search([(rest, operator, value)])
         if operator in ("any", "not any"):
             return Segment.search(segment_domain.as_domain(value))
         values = value if isinstance(value, list | tuple) else [value]
-        if any(v is False or v is None for v in values):  # "is set", "is not set": any of them
-            return Segment.search(field.domain if isinstance(field.domain, list) else [])
+        if any(v is False or v is None for v in values):
+            # "is set", "is not set": Odoo reads every segment (not only the field's kind);
+            # segments, not partners: a few hundred at most
+            return Segment.search([])  # pylint: disable=no-search-all
         ids = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
         names = [v for v in values if isinstance(v, str)]
         found = Segment.browse(ids).exists()._filtered_access("read")
-        if names:
-            found |= Segment.search([("name", "in", names)])
+        # by name, as Odoo searches them: "ilike 'Loop'" reads every segment named so
+        positive = {"!=": "=", "not in": "in", "not like": "like", "not ilike": "ilike"}
+        for name in names:
+            like = positive.get(operator, operator)
+            found |= Segment.search([("display_name", "=" if like == "in" else like, name)])
         return found
 
     def _partner_env(self):
@@ -1110,20 +1122,37 @@ class ResPartnerSegment(models.Model):
         """These segments, each after the segments it uses: a depth-first walk with its own
         stack, so no chain (however it was stored) exhausts Python's recursion, and a cycle
         (refused on save) is cut where it closes."""
+        uses = self._uses_among()
         ordered, done, open_ = [], set(), set()
-        for root in self:
+        for root in self.ids:
             stack = [(root, False)]
             while stack:
                 segment, uses_done = stack.pop()
                 if uses_done:
-                    open_.discard(segment.id)
-                    done.add(segment.id)
-                    ordered.append(segment.id)
-                elif segment.id not in done and segment.id not in open_:
-                    open_.add(segment.id)
+                    open_.discard(segment)
+                    done.add(segment)
+                    ordered.append(segment)
+                elif segment not in done and segment not in open_:
+                    open_.add(segment)
                     stack.append((segment, True))
-                    stack.extend((other, False) for other in reversed(segment.depends_on_ids & self))
+                    stack.extend((other, False) for other in reversed(uses[segment]))
         return self.browse(ordered)
+
+    def _uses_among(self):
+        """{segment id: ids of the segments among these it uses}, read in SQL: read through
+        the ORM in sudo, the segments of every company would stay in the cache the user's
+        own read of ``depends_on_ids`` shares (the answer to a save)."""
+        self.flush_recordset(["depends_on_ids"])
+        self.env.cr.execute(
+            SQL(
+                """SELECT segment_id, array_agg(depends_on_id ORDER BY depends_on_id)
+                     FROM res_partner_segment_dependency
+                    WHERE segment_id = ANY(%(ids)s) AND depends_on_id = ANY(%(ids)s)
+                    GROUP BY segment_id""",
+                ids=list(self.ids),
+            )
+        )
+        return defaultdict(list, self.env.cr.fetchall())
 
     @api.model
     def _check_manager(self, message):

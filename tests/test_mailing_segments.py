@@ -175,6 +175,14 @@ class TestMailingSegmentRecipients(TransactionCase):
         chosen = (self.one | self.two | self.hidden).ids
         self.assertIn(("segment_ids", "in", sorted(chosen)), ast.literal_eval(saved["mailing_domain"]))
         self.assertEqual(as_marketer.web_read(spec)[0]["segment_ids"], (self.one | self.two).ids)
+        # in the form, before saving: the form holds the segments the user may read only
+        changed = as_marketer.onchange(
+            {"segment_ids": [(3, self.two.id)]}, ["segment_ids"], {"segment_ids": {}, "mailing_domain": {}}
+        )
+        self.assertIn(
+            ("segment_ids", "in", sorted((self.one | self.hidden).ids)),
+            ast.literal_eval(changed["value"]["mailing_domain"]),
+        )
 
     def test_an_sms_mailing_texts_the_members_with_a_number(self):
         """Segments as recipients of an SMS mailing: members with a mobile or a phone are

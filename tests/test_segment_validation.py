@@ -1,7 +1,7 @@
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import UserError, ValidationError
-from odoo.tests import tagged
+from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
 from .common import SegmentCase
@@ -126,22 +126,82 @@ class TestSegmentValidation(SegmentCase):
             )
 
     def test_in_any_segment_or_in_none_uses_every_segment(self):
-        """ "Segments is set" (in any segment) and "is not set" (in none) read every segment:
-        this one too, refused (its members fed themselves, or left and came back at each
-        recompute); of the static ones, a dynamic segment uses them all."""
+        """ "Segments is set" (in any segment) and "is not set" (in none) read every segment
+        (Odoo does not keep to static ones for "Static segments is set"), and a name read
+        "like" every segment so named: this one too, refused (its members fed themselves, or
+        left and came back at each recompute)."""
         for domain in (
             "[('segment_ids', '!=', False)]",
             "[('segment_ids', '=', False)]",
             "[('city', '=', 'Ghent'), ('dynamic_segment_ids', 'in', [False])]",
+            "[('static_segment_ids', '!=', False)]",
             "[('child_ids.segment_ids', '=', None)]",
+            "[('segment_ids', 'ilike', 'Loop')]",
+            "[('segment_ids', 'not ilike', 'op li')]",
         ):
-            segment = self.make_segment("[('city', '=', 'Ghent')]", name="In any")
-            with self.assertRaisesRegex(ValidationError, "cannot use itself", msg=domain):
-                segment.domain = domain
-        listed = self.Segment.create({"name": "Listed", "segment_type": "static"})
-        unlisted = self.make_segment("[('static_segment_ids', '=', False)]", name="In no list")
-        self.assertIn(listed, unlisted.depends_on_ids)
-        self.assertEqual(unlisted.depends_on_ids.mapped("segment_type"), ["static"] * len(unlisted.depends_on_ids))
+            with self.assertRaises(ValidationError, msg=domain) as caught:  # in a savepoint
+                self.make_segment("[('city', '=', 'Ghent')]", name="Loop list").domain = domain
+            self.assertIn("cannot use itself", str(caught.exception))
+        loop, other = (self.make_segment("[('city', '=', 'Ghent')]", name=name) for name in ("Loop", "Other loop"))
+        named = self.make_segment("[('segment_ids', 'ilike', 'loop')]", name="Named so")
+        self.assertEqual(named.depends_on_ids, loop | other)
+
+    def test_what_a_segment_uses_is_read_in_its_company(self):
+        """As the scheduler reads it, not in the companies the writer's switcher shows: a
+        company B segment it never reads would keep that one from being deleted."""
+        both = new_test_user(
+            self.env,
+            login="seg_manager_both",
+            company_id=self.company_a.id,
+            company_ids=(self.company_a | self.company_b).ids,
+            groups="base.group_user,partner_segmentation.group_segment_manager",
+        )
+        Segment = self.Segment.with_user(both).with_context(
+            allowed_company_ids=(self.company_a | self.company_b).ids
+        )
+        ours, theirs = Segment.create(
+            [
+                {"name": "Zq list A", "segment_type": "static", "company_id": self.company_a.id},
+                {"name": "Zq list B", "segment_type": "static", "company_id": self.company_b.id},
+            ]
+        )
+        using = Segment.create(
+            {
+                "name": "Users of lists",
+                "company_id": self.company_a.id,
+                "domain": "[('segment_ids', 'ilike', 'zq list')]",
+            }
+        )
+        self.assertEqual(using.depends_on_ids, ours)
+        theirs.unlink()
+        self.assertFalse(theirs.exists())
+
+    def test_saving_a_segment_answers_with_the_segments_it_uses_that_the_user_may_read(self):
+        """Its recompute on save orders the segments as the superuser: read through the ORM,
+        what they use stayed in the cache the answer to the save is read from (a use stored
+        by an earlier version in the writer's companies: another company's segment)."""
+        manager_b = new_test_user(
+            self.env,
+            login="seg_manager_b",
+            company_id=self.company_b.id,
+            company_ids=self.company_b.ids,
+            groups="base.group_user,partner_segmentation.group_segment_manager",
+        )
+        listed = self.Segment.create(
+            {"name": "B listed", "segment_type": "static", "company_id": self.company_b.id}
+        )
+        hidden = self.Segment.create(
+            {"name": "A hidden", "segment_type": "static", "company_id": self.company_a.id}
+        )
+        using = self.make_segment(f"[('segment_ids', 'in', [{listed.id}])]", company_id=self.company_b.id)
+        self.env.cr.execute(
+            "INSERT INTO res_partner_segment_dependency (segment_id, depends_on_id) VALUES (%s, %s)",
+            [using.id, hidden.id],
+        )
+        using.active = False
+        self.env.invalidate_all()
+        saved = using.with_user(manager_b).web_save({"active": True}, {"depends_on_ids": {}})
+        self.assertEqual(saved[0]["depends_on_ids"], listed.ids)
 
     def test_a_segment_in_use_is_not_deleted(self):
         """Deleted, the segments using it selected no one from it: every member logged as
