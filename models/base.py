@@ -21,6 +21,15 @@ GUARDED_RELATIONS = {
 GUARDED_NAMES = {name for names in GUARDED_RELATIONS.values() for name in names}
 
 
+def notification(message, kind="success", then=None, **params):
+    """The web client's notification action: ``message`` shown as ``kind``, then the
+    action ``then`` (a client action tag such as ``soft_reload``, or an action dict)."""
+    if isinstance(then, str):
+        then = {"type": "ir.actions.client", "tag": then}
+    params = {"message": message, "type": kind, **params, **({"next": then} if then else {})}
+    return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+
+
 def named_ids(commands):
     """The ids an x2many write's ``commands`` name (link, unlink, set, or a bare id)."""
     ids = set()

@@ -5,6 +5,7 @@ from odoo.exceptions import UserError, ValidationError
 
 from ..engine import lifecycle
 from ..engine.batch import commit_if_allowed, may_commit, run_lock
+from .base import notification
 from .res_partner import STAGE_READERS
 
 # who reads a company's lifecycle settings and last run (how its customers' stages are set):
@@ -283,11 +284,10 @@ class ResCompany(models.Model):
             title = self.env._("Settings saved")
         else:
             title = self.env._("Lifecycle recomputed in part") if done else self.env._("Lifecycle not recomputed")
-        params = {"title": title, "message": " ".join(messages), "type": "warning" if running else "success"}
-        params["sticky"] = bool(running)
-        if done:  # the settings page then shows the new "last computed", a list the new stages
-            params["next"] = {"type": "ir.actions.client", "tag": "reload" if saved else "soft_reload"}
-        return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
+        # the settings page then shows the new "last computed", a list the new stages
+        then = ("reload" if saved else "soft_reload") if done else None
+        kind = "warning" if running else "success"
+        return notification(" ".join(messages), kind, then, title=title, sticky=bool(running))
 
     def _recompute_lifecycle_now(self, today, full, batch_size, after_batch):
         """One company's run, under its lock (``action_recompute_lifecycle``)."""

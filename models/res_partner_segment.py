@@ -15,7 +15,7 @@ from odoo.tools.misc import format_date
 from ..engine import domain as segment_domain
 from ..engine import mailing, membership
 from ..engine.batch import analyze_if_large, commit_if_allowed, local_settings, try_xact_lock
-from .base import COMPANY_VIEW, GUARDED_RELATIONS, named_ids
+from .base import COMPANY_VIEW, GUARDED_RELATIONS, named_ids, notification
 from .res_partner import ROW_FIELDS
 
 _logger = logging.getLogger(__name__)
@@ -1199,17 +1199,13 @@ class ResPartnerSegment(models.Model):
             )
             for segment in self
         ]
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "title": self.env._("Segment not recomputed") if failed else self.env._("Segment recomputed"),
-                "message": " ".join(lines),
-                "type": "danger" if failed else "success",
-                "sticky": bool(failed),
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(
+            " ".join(lines),
+            "danger" if failed else "success",
+            "soft_reload",
+            title=self.env._("Segment not recomputed") if failed else self.env._("Segment recomputed"),
+            sticky=bool(failed),
+        )
 
     def _take_for_scheduler(self):
         """Take this segment for this scheduler worker until its commit, never waiting: the
@@ -1703,15 +1699,7 @@ class ResPartnerSegment(models.Model):
             )
             for segment, count in added.items()
         )
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": "success",
-                "next": {"type": "ir.actions.client", "tag": "soft_reload"},
-            },
-        }
+        return notification(message, then="soft_reload")
 
     def action_freeze(self):
         """A static segment holding the current members, named with today's date as the
@@ -1774,11 +1762,7 @@ class ResPartnerSegment(models.Model):
             message, kind = self.env._("%s partners you may read match these conditions now.", count), "info"
         else:
             message, kind = self.env._("%s partners match these conditions now.", count), "info"
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {"title": self.name, "message": message, "type": kind},
-        }
+        return notification(message, kind, title=self.name)
 
     def action_view_members(self):
         self.ensure_one()

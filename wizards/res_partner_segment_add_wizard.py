@@ -3,6 +3,7 @@ from odoo.exceptions import UserError
 from odoo.tools import SQL
 
 from ..engine import membership
+from ..models.base import notification
 
 
 class ResPartnerSegmentAddWizard(models.TransientModel):
@@ -61,12 +62,4 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
             if figures["unchanged"]:
                 message += " " + self.env._("Not members: %(unchanged)s.", **figures)
         message += " " + self.env._("Members now: %(members)s.", **figures)
-        return {
-            "type": "ir.actions.client",
-            "tag": "display_notification",
-            "params": {
-                "message": message,
-                "type": "success",
-                "next": {"type": "ir.actions.act_window_close"},
-            },
-        }
+        return notification(message, then={"type": "ir.actions.act_window_close"})
