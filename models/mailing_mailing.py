@@ -33,7 +33,8 @@ class MailingMailing(models.Model):
         """Segments chosen: the recipients' filter is "member of these segments" (and Odoo's
         own default, e.g. not blacklisted)."""
         res = super()._compute_mailing_domain()
-        for mailing in self.filtered(lambda m: m.segment_ids and m.mailing_model_real == "res.partner"):
+        # the chosen segments, those the user may not read too (a form holds only the others)
+        for mailing in self.filtered(lambda m: m.mailing_model_real == "res.partner" and m._chosen_segment_ids()):
             mailing.mailing_domain = repr(
                 expression.AND([mailing._get_default_mailing_domain(), mailing._segments_domain()])
             )

@@ -361,7 +361,7 @@ class ResPartnerSegment(models.Model):
         positive = (operator == "=") == bool(value)
         return stale if positive else ["!", "&"] + stale
 
-    @api.depends("domain", "segment_type")
+    @api.depends("domain", "segment_type", "company_id")
     def _compute_depends_on_ids(self):
         """As the scheduler reads them: in the segment's company (in every company of the
         user for a shared one), not in the companies the user's switcher shows now."""
@@ -554,6 +554,11 @@ class ResPartnerSegment(models.Model):
                 rest = ".".join(names[position + 1 :])
                 if field.comodel_name == self._name:
                     found |= self._segments_named(rest, operator, value)
+                    # and the segments read further along (``segment_ids.partner_ids.segment_ids``)
+                    if rest:
+                        found |= self._segments_in([(rest, operator, value)], self)
+                    elif operator in ("any", "not any"):
+                        found |= self._segments_in(segment_domain.as_domain(value), self)
                     break
                 current = self.env[field.comodel_name]
                 if not rest and operator in ("any", "not any"):
@@ -572,7 +577,11 @@ class ResPartnerSegment(models.Model):
             # "is set", "is not set": Odoo reads every segment (not only the field's kind);
             # segments, not partners: a few hundred at most
             return Segment.search([])  # pylint: disable=no-search-all
-        ids = [v for v in values if isinstance(v, int) and not isinstance(v, bool)]
+        ids = [
+            int(v)
+            for v in values
+            if (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
+        ]
         names = [v for v in values if isinstance(v, str)]
         found = Segment.browse(ids).exists()._filtered_access("read")
         # by name, as Odoo searches them: "ilike 'Loop'" reads every segment named so
@@ -774,30 +783,24 @@ class ResPartnerSegment(models.Model):
             )
 
     def _check_dependency_cycle(self):
-        self.mapped("depends_on_ids")  # computed as the writer, then followed in sudo
-        # through segments of other authors, and archived ones (they may come back)
-        every = self.sudo().with_context(active_test=False)
-        for segment in every:
-            seen, stack = set(), list(segment.depends_on_ids)
-            while stack:
-                other = stack.pop()
-                if other == segment:
-                    raise ValidationError(
-                        self.env._(
-                            "Segment “%(name)s” cannot use itself, directly or through other "
-                            "segments: remove that segment condition.",
-                            name=segment.name,
-                        )
+        """No segment uses itself, directly or through others, and no chain of segments
+        each using the next is longer than MAX_SEGMENT_CHAIN. The uses are computed as the
+        writer, then followed in SQL through segments of other authors and archived ones
+        (they may come back): followed through the ORM in sudo, they stayed in the cache the
+        user's own read of them shares (the answer to the save)."""
+        self.mapped("depends_on_ids")
+        self.flush_model(["depends_on_ids"])
+        for segment in self:
+            below, above = segment._chain_lengths()
+            if below is None:
+                raise ValidationError(
+                    self.env._(
+                        "Segment “%(name)s” cannot use itself, directly or through other "
+                        "segments: remove that segment condition.",
+                        name=segment.name,
                     )
-                if other.id not in seen:
-                    seen.add(other.id)
-                    stack.extend(other.depends_on_ids)
-            chain = (
-                segment._steps_along(lambda found: found.depends_on_ids)
-                + 1
-                + segment._steps_along(lambda found: every.search([("depends_on_ids", "in", found.ids)]))
-            )
-            if chain > MAX_SEGMENT_CHAIN:
+                )
+            if below + 1 + above > MAX_SEGMENT_CHAIN:
                 raise ValidationError(
                     self.env._(
                         "Segment “%(name)s” would be one of more than %(max)s segments in a row each "
@@ -807,13 +810,31 @@ class ResPartnerSegment(models.Model):
                     )
                 )
 
-    def _steps_along(self, step):
-        """How many times ``step`` (segments to segments) finds more from these segments,
-        counted up to just past MAX_SEGMENT_CHAIN (no cycle: checked first)."""
-        steps, found = 0, step(self)
-        while found and steps <= MAX_SEGMENT_CHAIN:
-            steps, found = steps + 1, step(found)
-        return steps
+    def _chain_lengths(self):
+        """(segments in a row below this one, above it): the longest chains of segments it
+        uses and of segments using it, each counted up to just past MAX_SEGMENT_CHAIN;
+        below is None when the segment uses itself."""
+        self.ensure_one()
+        lengths = []
+        for start, step in (("depends_on_id", "segment_id"), ("segment_id", "depends_on_id")):
+            self.env.cr.execute(
+                SQL(
+                    """WITH RECURSIVE walk(id, depth) AS (
+                           SELECT %(start)s, 1 FROM res_partner_segment_dependency WHERE %(step)s = %(id)s
+                            UNION
+                           SELECT d.%(start)s, w.depth + 1
+                             FROM res_partner_segment_dependency d JOIN walk w ON d.%(step)s = w.id
+                            WHERE w.depth <= %(max)s AND w.id <> %(id)s)
+                       SELECT coalesce(max(depth), 0), bool_or(id = %(id)s) FROM walk""",
+                    start=SQL.identifier(start),
+                    step=SQL.identifier(step),
+                    id=self.id,
+                    max=MAX_SEGMENT_CHAIN,
+                )
+            )
+            depth, looped = self.env.cr.fetchone()
+            lengths.append(None if looped else depth)
+        return lengths[0], lengths[1] or 0
 
     @api.constrains("include_partner_ids", "exclude_partner_ids")
     def _check_pins(self):
@@ -1280,6 +1301,14 @@ class ResPartnerSegment(models.Model):
         last_event_id = cr.fetchone()[0]
         if self.author_id:  # rights may have changed since the conditions were written
             self._check_conditions_readable(self._parsed_domain(), self._partner_env())
+        if self._chain_lengths()[0] is None:  # saved before such a use was refused on save
+            raise UserError(
+                self.env._(
+                    "Segment “%s” uses itself, directly or through other segments: remove that "
+                    "segment condition.",
+                    self.name,
+                )
+            )
         with local_settings(cr, **self._recompute_settings()):
             added, removed, count = membership.replace_members(
                 cr, self.id, self._membership_selection(), log_events=self._was_built(), uid=self.env.uid

@@ -183,6 +183,13 @@ class TestMailingSegmentRecipients(TransactionCase):
             ("segment_ids", "in", sorted((self.one | self.hidden).ids)),
             ast.literal_eval(changed["value"]["mailing_domain"]),
         )
+        # every segment the user may read taken off: the other company's still bound it
+        changed = as_marketer.onchange(
+            {"segment_ids": [(3, self.one.id), (3, self.two.id)]},
+            ["segment_ids"],
+            {"segment_ids": {}, "mailing_domain": {}},
+        )
+        self.assertIn(("segment_ids", "in", self.hidden.ids), ast.literal_eval(changed["value"]["mailing_domain"]))
 
     def test_an_sms_mailing_texts_the_members_with_a_number(self):
         """Segments as recipients of an SMS mailing: members with a mobile or a phone are

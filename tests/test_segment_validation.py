@@ -1,3 +1,6 @@
+import importlib.util
+from pathlib import Path
+
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import UserError, ValidationError
@@ -138,9 +141,14 @@ class TestSegmentValidation(SegmentCase):
             "[('child_ids.segment_ids', '=', None)]",
             "[('segment_ids', 'ilike', 'Loop')]",
             "[('segment_ids', 'not ilike', 'op li')]",
+            "[('segment_ids', '=', %(self)s.0)]",
+            "[('segment_ids.partner_ids.segment_ids', 'in', [%(self)s])]",
+            "[('segment_ids', 'any', [('partner_ids', 'any', [('segment_ids', 'in', [%(self)s])])])]",
+            "[('segment_ids', 'any', [('include_partner_ids.segment_ids', 'in', [%(self)s])])]",
         ):
             with self.assertRaises(ValidationError, msg=domain) as caught:  # in a savepoint
-                self.make_segment("[('city', '=', 'Ghent')]", name="Loop list").domain = domain
+                segment = self.make_segment("[('city', '=', 'Ghent')]", name="Loop list")
+                segment.domain = domain % {"self": segment.id}
             self.assertIn("cannot use itself", str(caught.exception))
         loop, other = (self.make_segment("[('city', '=', 'Ghent')]", name=name) for name in ("Loop", "Other loop"))
         named = self.make_segment("[('segment_ids', 'ilike', 'loop')]", name="Named so")
@@ -202,6 +210,72 @@ class TestSegmentValidation(SegmentCase):
         self.env.invalidate_all()
         saved = using.with_user(manager_b).web_save({"active": True}, {"depends_on_ids": {}})
         self.assertEqual(saved[0]["depends_on_ids"], listed.ids)
+
+    def test_moved_to_another_company_a_segment_uses_what_it_reads_there(self):
+        both = new_test_user(
+            self.env,
+            login="seg_manager_both_move",
+            company_id=self.company_a.id,
+            company_ids=(self.company_a | self.company_b).ids,
+            groups="base.group_user,partner_segmentation.group_segment_manager",
+        )
+        Segment = self.Segment.with_user(both).with_context(
+            allowed_company_ids=(self.company_a | self.company_b).ids
+        )
+        in_a, in_b = Segment.create(
+            [
+                {"name": "Zq move A", "segment_type": "static", "company_id": self.company_a.id},
+                {"name": "Zq move B", "segment_type": "static", "company_id": self.company_b.id},
+            ]
+        )
+        mover = Segment.create(
+            {"name": "Mover", "company_id": self.company_b.id, "domain": "[('segment_ids', 'ilike', 'zq move')]"}
+        )
+        self.assertEqual(mover.depends_on_ids, in_b)
+        mover.company_id = self.company_a
+        self.assertEqual(mover.depends_on_ids, in_a)
+
+    def test_saving_a_segment_shows_only_what_the_segments_it_uses_use_that_the_user_may_read(self):
+        """The cycle check follows every use, other companies' too: followed through the ORM
+        in sudo, they stayed in the cache the answer to the save is read from."""
+        manager_b = new_test_user(
+            self.env,
+            login="seg_manager_b_cycle",
+            company_id=self.company_b.id,
+            company_ids=self.company_b.ids,
+            groups="base.group_user,partner_segmentation.group_segment_manager",
+        )
+        hidden = self.Segment.create({"name": "A only", "segment_type": "static", "company_id": self.company_a.id})
+        shared = self.make_segment(f"[('segment_ids', 'in', [{hidden.id}])]", name="Shared user", company_id=False)
+        self.env.invalidate_all()
+        spec = {"depends_on_ids": {"fields": {"depends_on_ids": {}}}}
+        saved = (
+            self.Segment.with_user(manager_b)
+            .with_context(active_test=False)
+            .web_save({"name": "B", "domain": f"[('segment_ids', 'in', [{shared.id}])]"}, spec)
+        )
+        self.assertEqual(saved[0]["depends_on_ids"], [{"id": shared.id, "depends_on_ids": []}])
+
+    def test_a_segment_saved_using_itself_records_it_at_its_recompute(self):
+        """Saved before such a use was refused on save: the migration reads its uses again,
+        and its recompute records the error and keeps its members."""
+        segment = self.make_segment("[('city', '=', 'Ghent')]", name="Old loop")
+        segment.action_recompute()
+        members = self.members(segment)
+        self.env.cr.execute(
+            "UPDATE res_partner_segment SET domain = %s WHERE id = %s",
+            ["[('segment_ids', '!=', False)]", segment.id],
+        )
+        self.env.invalidate_all()
+        script = Path(__file__).parent.parent / "migrations" / "18.0.1.11.0" / "post-migrate.py"
+        spec = importlib.util.spec_from_file_location("partner_segmentation_migrate_18_0_1_11_0", script)
+        migration = importlib.util.module_from_spec(spec)
+        spec.loader.exec_module(migration)
+        migration.migrate(self.env.cr, "18.0.1.10.0")
+        self.assertIn(segment, segment.depends_on_ids)
+        segment.action_recompute()
+        self.assertIn("uses itself", segment.last_error)
+        self.assertEqual(self.members(segment), members)
 
     def test_a_segment_in_use_is_not_deleted(self):
         """Deleted, the segments using it selected no one from it: every member logged as
