@@ -1347,6 +1347,20 @@ class TestWhatTheScreensSay(AccessCase):
         self.assertTrue(says(own_documents))
         self.assertFalse(says(self.manager_b))
 
+    def test_the_automation_tab_says_who_chooses_the_actions(self):
+        """Server actions are for administrators: a manager choosing one got Odoo's raw
+        access error; the tab shows them to managers, read-only, and says who chooses."""
+
+        def arch(user):
+            return (
+                self.env["res.partner.segment"]
+                .with_user(user)
+                .get_views([(False, "form")])["views"]["form"]["arch"]
+            )
+
+        self.assertIn("chosen by an administrator", arch(self.manager_b))
+        self.assertNotIn("chosen by an administrator", arch(self.env.ref("base.user_admin")))
+
     def test_recompute_button_says_why_a_segment_failed(self):
         segment = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)
         segment.with_user(self.manager_b).write(
