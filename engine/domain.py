@@ -10,6 +10,7 @@ import ast
 import math
 
 from odoo import fields
+from odoo.osv import expression
 from odoo.tools.safe_eval import datetime, dateutil, safe_eval
 
 # Calls that build a date or a datetime, and the helpers that shift one.
@@ -217,3 +218,25 @@ def is_ids(value):
     """Whether a condition's value names records by id (an id, or a list of ids)."""
     values = value if isinstance(value, list | tuple) else [value]
     return all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+
+
+def conjuncts(domain):
+    """The parts a domain's top level ANDs (Odoo's prefix notation, normalized): each a
+    domain of its own, a leaf or an OR/NOT of several."""
+    domain = expression.normalize_domain(list(domain))
+    parts, position = [], 0
+
+    def end_of(start):  # the index just past the sub-domain starting at ``start``
+        item = domain[start]
+        if item in ("&", "|"):
+            return end_of(end_of(start + 1))
+        return end_of(start + 1) if item == "!" else start + 1
+
+    while position < len(domain):
+        if domain[position] == "&":
+            position += 1
+            continue
+        end = end_of(position)
+        parts.append(domain[position:end])
+        position = end
+    return parts

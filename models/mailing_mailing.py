@@ -1,3 +1,5 @@
+from ast import literal_eval
+
 from odoo import api, fields, models
 from odoo.exceptions import AccessError, UserError, ValidationError
 from odoo.osv import expression
@@ -32,13 +34,32 @@ class MailingMailing(models.Model):
     def _compute_mailing_domain(self):
         """Segments chosen: the recipients' filter is "member of these segments" (and Odoo's
         own default, e.g. not blacklisted)."""
+        before = {mailing: mailing.mailing_domain for mailing in self}
         res = super()._compute_mailing_domain()
         # the chosen segments, those the user may not read too (a form holds only the others)
         for mailing in self.filtered(lambda m: m.mailing_model_real == "res.partner" and m._chosen_segment_ids()):
-            mailing.mailing_domain = repr(
-                expression.AND([mailing._get_default_mailing_domain(), mailing._segments_domain()])
-            )
+            kept = mailing._conditions_besides_segments(before[mailing])
+            if kept is None:
+                kept = [mailing._get_default_mailing_domain()]
+            mailing.mailing_domain = repr(expression.AND([*kept, mailing._segments_domain()]))
         return res
+
+    @api.model
+    def _conditions_besides_segments(self, text):
+        """The parts of a filter built on segments other than its segments' (a condition
+        the user added: "email contains example.com"), kept when the segments change; None
+        when the filter was not built on segments."""
+        try:
+            parts = segment_domain.conjuncts(literal_eval(text or "[]"))
+        except (ValueError, SyntaxError, TypeError, IndexError, RecursionError, MemoryError):
+            return None
+
+        def on_segments(part):
+            return len(part) == 1 and isinstance(part[0], list | tuple) and part[0][0] == "segment_ids"
+
+        if not any(on_segments(part) for part in parts):
+            return None
+        return [part for part in parts if not on_segments(part)]
 
     def _segments_domain(self):
         return [("segment_ids", "in", self._chosen_segment_ids())]

@@ -191,6 +191,26 @@ class TestMailingSegmentRecipients(TransactionCase):
         )
         self.assertIn(("segment_ids", "in", self.hidden.ids), ast.literal_eval(changed["value"]["mailing_domain"]))
 
+    def test_changing_the_segments_keeps_the_conditions_added_to_them(self):
+        """The filter was built again from the segments alone: "email contains example.com"
+        added by the marketer was dropped, and more partners were mailed."""
+        mailing = self.new_mailing(self.one)
+        added = ("email", "ilike", "example.com")
+        mailing.mailing_domain = repr([*ast.literal_eval(mailing.mailing_domain), added])
+        mailing.segment_ids = [(4, self.two.id)]
+        domain = ast.literal_eval(mailing.mailing_domain)
+        self.assertIn(added, domain)
+        self.assertIn(("segment_ids", "in", sorted((self.one | self.two).ids)), domain)
+        self.assertNotIn(("segment_ids", "in", self.one.ids), domain)
+        in_form = mailing.onchange(
+            {"segment_ids": [(3, self.one.id)]}, ["segment_ids"], {"segment_ids": {}, "mailing_domain": {}}
+        )
+        domain = ast.literal_eval(in_form["value"]["mailing_domain"])
+        self.assertIn(added, domain)
+        self.assertIn(("segment_ids", "in", self.two.ids), domain)
+        # saved: one and two, with an example.com email (Dan is blacklisted, Cid has none)
+        self.assertEqual(sorted(mailing._get_recipients()), (self.ann | self.ben).ids)
+
     def test_an_sms_mailing_texts_the_members_with_a_number(self):
         """Segments as recipients of an SMS mailing: members with a mobile or a phone are
         texted, one without is counted as missing a number, a blacklisted number is never
