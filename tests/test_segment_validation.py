@@ -154,12 +154,11 @@ class TestSegmentValidation(SegmentCase):
         named = self.make_segment("[('segment_ids', 'ilike', 'loop')]", name="Named so")
         self.assertEqual(named.depends_on_ids, loop | other)
 
-    def test_what_a_segment_uses_is_read_in_its_company(self):
-        """As the scheduler reads it, not in the companies the writer's switcher shows: a
-        company B segment it never reads would keep that one from being deleted."""
+    def lists_of_both_companies(self, name):
+        """Segments as a manager of both companies, and a static segment ``name`` of each."""
         both = new_test_user(
             self.env,
-            login="seg_manager_both",
+            login=f"seg_manager_both_{name}",
             company_id=self.company_a.id,
             company_ids=(self.company_a | self.company_b).ids,
             groups="base.group_user,partner_segmentation.group_segment_manager",
@@ -167,12 +166,18 @@ class TestSegmentValidation(SegmentCase):
         Segment = self.Segment.with_user(both).with_context(
             allowed_company_ids=(self.company_a | self.company_b).ids
         )
-        ours, theirs = Segment.create(
+        lists = Segment.create(
             [
-                {"name": "Zq list A", "segment_type": "static", "company_id": self.company_a.id},
-                {"name": "Zq list B", "segment_type": "static", "company_id": self.company_b.id},
+                {"name": f"{name} {letter}", "segment_type": "static", "company_id": company.id}
+                for letter, company in (("A", self.company_a), ("B", self.company_b))
             ]
         )
+        return (Segment, *lists)
+
+    def test_what_a_segment_uses_is_read_in_its_company(self):
+        """As the scheduler reads it, not in the companies the writer's switcher shows: a
+        company B segment it never reads would keep that one from being deleted."""
+        Segment, ours, theirs = self.lists_of_both_companies("Zq list")
         using = Segment.create(
             {
                 "name": "Users of lists",
@@ -212,22 +217,7 @@ class TestSegmentValidation(SegmentCase):
         self.assertEqual(saved[0]["depends_on_ids"], listed.ids)
 
     def test_moved_to_another_company_a_segment_uses_what_it_reads_there(self):
-        both = new_test_user(
-            self.env,
-            login="seg_manager_both_move",
-            company_id=self.company_a.id,
-            company_ids=(self.company_a | self.company_b).ids,
-            groups="base.group_user,partner_segmentation.group_segment_manager",
-        )
-        Segment = self.Segment.with_user(both).with_context(
-            allowed_company_ids=(self.company_a | self.company_b).ids
-        )
-        in_a, in_b = Segment.create(
-            [
-                {"name": "Zq move A", "segment_type": "static", "company_id": self.company_a.id},
-                {"name": "Zq move B", "segment_type": "static", "company_id": self.company_b.id},
-            ]
-        )
+        Segment, in_a, in_b = self.lists_of_both_companies("Zq move")
         mover = Segment.create(
             {"name": "Mover", "company_id": self.company_b.id, "domain": "[('segment_ids', 'ilike', 'zq move')]"}
         )
