@@ -1347,6 +1347,21 @@ class TestWhatTheScreensSay(AccessCase):
         self.assertTrue(says(own_documents))
         self.assertFalse(says(self.manager_b))
 
+    def test_a_salesman_sees_a_contacts_stage_not_its_figures(self):
+        """Stages are for salesmen too (they group Sales Analysis and the pipeline by them):
+        the contact form showed them only to segmentation users."""
+        seller = new_test_user(
+            self.env, login="screens_seller", groups="base.group_user,sales_team.group_sale_salesman"
+        )
+        Partner = self.env["res.partner"].with_user(seller)
+        form = Partner.get_views([(False, "form")])["views"]["form"]["arch"]
+        self.assertIn('name="lifecycle_stage"', form)
+        self.assertNotIn('name="purchase_total"', form)
+        self.assertNotIn('name="lifecycle_transition_ids"', form)
+        search = Partner.get_views([(False, "search")])["views"]["search"]["arch"]
+        self.assertIn('name="group_lifecycle_stage"', search)
+        self.assertIn("lifecycle_stage", Partner.browse(self.ghent.id).web_read({"lifecycle_stage": {}})[0])
+
     def test_the_automation_tab_says_who_chooses_the_actions(self):
         """Server actions are for administrators: a manager choosing one got Odoo's raw
         access error; the tab shows them to managers, read-only, and says who chooses."""
