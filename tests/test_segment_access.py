@@ -1361,6 +1361,10 @@ class TestWhatTheScreensSay(AccessCase):
         search = Partner.get_views([(False, "search")])["views"]["search"]["arch"]
         self.assertIn('name="group_lifecycle_stage"', search)
         self.assertIn("lifecycle_stage", Partner.browse(self.ghent.id).web_read({"lifecycle_stage": {}})[0])
+        # and CRM's Reporting → Pipeline groups by the customer's stage, as the pipeline does
+        report = self.env.ref("crm.crm_opportunity_report_view_search")
+        views = self.env["crm.lead"].with_user(seller).get_views([(report.id, "search")])
+        self.assertIn('name="group_partner_lifecycle_stage"', views["views"]["search"]["arch"])
 
     def test_the_automation_tab_says_who_chooses_the_actions(self):
         """Server actions are for administrators: a manager choosing one got Odoo's raw
