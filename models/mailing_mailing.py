@@ -54,8 +54,9 @@ class MailingMailing(models.Model):
         except (ValueError, SyntaxError, TypeError, IndexError, RecursionError, MemoryError):
             return None
 
-        def on_segments(part):
-            return len(part) == 1 and isinstance(part[0], list | tuple) and part[0][0] == "segment_ids"
+        def on_segments(part):  # the condition this compute writes, not one the user typed
+            leaf = part[0] if len(part) == 1 else None
+            return isinstance(leaf, list | tuple) and len(leaf) == 3 and tuple(leaf[:2]) == ("segment_ids", "in")
 
         if not any(on_segments(part) for part in parts):
             return None

@@ -566,30 +566,21 @@ class ResPartnerSegment(models.Model):
         return found
 
     def _segments_named(self, rest, operator, value):
-        """The segments a condition on a segment relation names."""
+        """The segments a condition on a segment relation reads: those it names by id; every
+        segment when it names them otherwise. "Is set" / "is not set", a name, a field of the
+        segments, a sub-condition: which segments match depends on data that changes without
+        this segment being saved again (another segment renamed into "contains 'Loop'")."""
         Segment = self.with_context(active_test=False)
-        if rest:
-            return Segment.search([(rest, operator, value)])
-        if operator in ("any", "not any"):
-            return Segment.search(segment_domain.as_domain(value))
         values = value if isinstance(value, list | tuple) else [value]
-        if any(v is False or v is None for v in values):
-            # "is set", "is not set": Odoo reads every segment (not only the field's kind);
-            # segments, not partners: a few hundred at most
-            return Segment.search([])  # pylint: disable=no-search-all
         ids = [
             int(v)
             for v in values
             if (isinstance(v, int) and not isinstance(v, bool)) or (isinstance(v, float) and v.is_integer())
         ]
-        names = [v for v in values if isinstance(v, str)]
-        found = Segment.browse(ids).exists()._filtered_access("read")
-        # by name, as Odoo searches them: "ilike 'Loop'" reads every segment named so
-        positive = {"!=": "=", "not in": "in", "not like": "like", "not ilike": "ilike"}
-        for name in names:
-            like = positive.get(operator, operator)
-            found |= Segment.search([("display_name", "=" if like == "in" else like, name)])
-        return found
+        if rest or operator in ("any", "not any") or len(ids) < len(values):
+            # segments, not partners: a few hundred at most
+            return Segment.search([])  # pylint: disable=no-search-all
+        return Segment.browse(ids).exists()._filtered_access("read")
 
     def _partner_env(self):
         """res.partner as the scheduler evaluates this segment's conditions: with the
@@ -796,7 +787,9 @@ class ResPartnerSegment(models.Model):
                 raise ValidationError(
                     self.env._(
                         "Segment “%(name)s” cannot use itself, directly or through other "
-                        "segments: remove that segment condition.",
+                        "segments: remove that segment condition. (A condition on segments "
+                        "other than by the segments themselves, such as “is set” or a name, "
+                        "reads every segment, this one too: choose the segments instead.)",
                         name=segment.name,
                     )
                 )
@@ -891,6 +884,7 @@ class ResPartnerSegment(models.Model):
 
     def write(self, vals):
         self._refuse_system_fields(vals)
+        self._refuse_actions_changed_by_non_administrators(vals)
         self._refuse_hand_set_members(
             vals, {vals["segment_type"]} if "segment_type" in vals else set(self.mapped("segment_type"))
         )
@@ -925,6 +919,15 @@ class ResPartnerSegment(models.Model):
                     ", ".join(sorted(self._fields[fname].string for fname in SYSTEM_FIELDS & set(vals))),
                 )
             )
+
+    def _refuse_actions_changed_by_non_administrators(self, vals):
+        """Server actions are for administrators, as everywhere in Odoo: they choose a
+        segment's join and leave actions, and only they may take them off."""
+        actions = {"on_join_action_id", "on_leave_action_id"} & set(vals)
+        if not actions or self.env.su or self.env.user.has_group("base.group_system"):
+            return
+        if any(segment[fname].id != (vals[fname] or False) for segment in self for fname in actions):
+            raise UserError(self.env._("Only administrators choose the actions run when partners join or leave."))
 
     def _refuse_dropping_hand_made_members(self):
         """A static segment's members were chosen by hand: a dynamic segment's are what its

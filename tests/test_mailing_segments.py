@@ -210,6 +210,17 @@ class TestMailingSegmentRecipients(TransactionCase):
         self.assertIn(("segment_ids", "in", self.two.ids), domain)
         # saved: one and two, with an example.com email (Dan is blacklisted, Cid has none)
         self.assertEqual(sorted(mailing._get_recipients()), (self.ann | self.ben).ids)
+        # a condition on segments the marketer typed stays too ("not in segment two")
+        excluded = ("segment_ids", "not in", self.two.ids)
+        mailing.mailing_domain = repr([*ast.literal_eval(mailing.mailing_domain), excluded])
+        mailing.segment_ids = [(3, self.one.id)]
+        self.assertIn(excluded, ast.literal_eval(mailing.mailing_domain))
+        # an odd stored filter is set aside, not a crash
+        mailing.mailing_domain = "[(), ('segment_ids', 'in', [1])]"
+        mailing.segment_ids = [(4, self.one.id)]
+        self.assertIn(
+            ("segment_ids", "in", sorted((self.one | self.two).ids)), ast.literal_eval(mailing.mailing_domain)
+        )
 
     def test_an_sms_mailing_texts_the_members_with_a_number(self):
         """Segments as recipients of an SMS mailing: members with a mobile or a phone are

@@ -550,10 +550,13 @@ class TestRedTeamSecondRound(AccessCase):
 
     def test_segment_names_of_another_company_cannot_be_probed(self):
         self.make_segment("[('city', '=', 'Ghent')]", name="A VIP probe", company_id=self.company_a.id)
-        segment = self.Segment.with_user(self.manager_b).create(
-            {"name": "Probe", "domain": "[('segment_ids.name', 'ilike', 'A VIP probe')]"}
-        )
-        self.assertFalse(segment.depends_on_ids)
+        # a condition on segment names reads every segment: refused, as using itself, and
+        # the refusal names no other segment
+        with self.assertRaises(ValidationError) as caught:
+            self.Segment.with_user(self.manager_b).create(
+                {"name": "Probe", "domain": "[('segment_ids.name', 'ilike', 'A VIP probe')]"}
+            )
+        self.assertNotIn("A VIP probe", str(caught.exception))
 
     def test_segments_are_set_on_a_partner_only_through_static_segments(self):
         static_a = self.make_segment("[]", name="A static", segment_type="static", company_id=self.company_a.id)
@@ -1379,6 +1382,21 @@ class TestWhatTheScreensSay(AccessCase):
 
         self.assertIn("chosen by an administrator", arch(self.manager_b))
         self.assertNotIn("chosen by an administrator", arch(self.env.ref("base.user_admin")))
+        # nor taken off by a manager (by RPC: the form does not send them)
+        action = self.env["ir.actions.server"].create(
+            {
+                "name": "Tag joiners",
+                "model_id": self.env["ir.model"]._get_id("res.partner"),
+                "state": "code",
+                "code": "",
+            }
+        )
+        segment = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)
+        segment.on_join_action_id = action
+        with self.assertRaisesRegex(UserError, "Only administrators choose"):
+            segment.with_user(self.manager_b).write({"on_join_action_id": False})
+        segment.with_user(self.manager_b).write({"name": "Renamed", "on_join_action_id": action.id})  # unchanged
+        self.assertEqual(segment.on_join_action_id, action)
 
     def test_recompute_button_says_why_a_segment_failed(self):
         segment = self.make_segment("[('city', '=', 'Ghent')]", company_id=self.company_b.id)

@@ -150,9 +150,13 @@ class TestSegmentValidation(SegmentCase):
                 segment = self.make_segment("[('city', '=', 'Ghent')]", name="Loop list")
                 segment.domain = domain % {"self": segment.id}
             self.assertIn("cannot use itself", str(caught.exception))
-        loop, other = (self.make_segment("[('city', '=', 'Ghent')]", name=name) for name in ("Loop", "Other loop"))
-        named = self.make_segment("[('segment_ids', 'ilike', 'loop')]", name="Named so")
-        self.assertEqual(named.depends_on_ids, loop | other)
+        # named after the save ("not contains 'Later'" in a segment renamed "Later"): the
+        # condition reads every segment from the start, this one too
+        with self.assertRaises(ValidationError):
+            self.make_segment("[('city', '=', 'Ghent'), ('segment_ids', 'not ilike', 'Later')]", name="Now")
+        loop = self.make_segment("[('city', '=', 'Ghent')]", name="Loop")
+        by_id = self.make_segment(f"[('segment_ids', 'in', [{loop.id}])]", name="By id")
+        self.assertEqual(by_id.depends_on_ids, loop, "chosen by id: those it names")
 
     def lists_of_both_companies(self, name):
         """Segments as a manager of both companies, and a static segment ``name`` of each."""
@@ -182,7 +186,7 @@ class TestSegmentValidation(SegmentCase):
             {
                 "name": "Users of lists",
                 "company_id": self.company_a.id,
-                "domain": "[('segment_ids', 'ilike', 'zq list')]",
+                "domain": f"[('segment_ids', 'in', [{ours.id}, {theirs.id}])]",
             }
         )
         self.assertEqual(using.depends_on_ids, ours)
@@ -219,7 +223,11 @@ class TestSegmentValidation(SegmentCase):
     def test_moved_to_another_company_a_segment_uses_what_it_reads_there(self):
         Segment, in_a, in_b = self.lists_of_both_companies("Zq move")
         mover = Segment.create(
-            {"name": "Mover", "company_id": self.company_b.id, "domain": "[('segment_ids', 'ilike', 'zq move')]"}
+            {
+                "name": "Mover",
+                "company_id": self.company_b.id,
+                "domain": f"[('segment_ids', 'in', [{in_a.id}, {in_b.id}])]",
+            }
         )
         self.assertEqual(mover.depends_on_ids, in_b)
         mover.company_id = self.company_a
