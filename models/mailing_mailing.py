@@ -37,11 +37,14 @@ class MailingMailing(models.Model):
         before = {mailing: mailing.mailing_domain for mailing in self}
         res = super()._compute_mailing_domain()
         # the chosen segments, those the user may not read too (a form holds only the others)
-        for mailing in self.filtered(lambda m: m.mailing_model_real == "res.partner" and m._chosen_segment_ids()):
+        for mailing in self.filtered(lambda m: m.mailing_model_real == "res.partner"):
+            chosen = mailing._chosen_segment_ids()
+            if not chosen:
+                continue
             kept = mailing._conditions_besides_segments(before[mailing])
             if kept is None:
                 kept = [mailing._get_default_mailing_domain()]
-            mailing.mailing_domain = repr(expression.AND([*kept, mailing._segments_domain()]))
+            mailing.mailing_domain = repr(expression.AND([*kept, [("segment_ids", "in", chosen)]]))
         return res
 
     @api.model
@@ -61,9 +64,6 @@ class MailingMailing(models.Model):
         if not any(on_segments(part) for part in parts):
             return None
         return [part for part in parts if not on_segments(part)]
-
-    def _segments_domain(self):
-        return [("segment_ids", "in", self._chosen_segment_ids())]
 
     def _chosen_segment_ids(self):
         """The ids of the segments chosen, every company's, read in SQL: a read of
@@ -102,8 +102,9 @@ class MailingMailing(models.Model):
         statistics show every recipient's address. Nobody may learn through a mailing who
         is in a segment, or in a stage, they may not read."""
         domain = super()._get_recipients_domain()
-        if self._chosen_segment_ids() and self.mailing_model_real == "res.partner":
-            domain = expression.AND([domain, self._segments_domain()])
+        chosen = self._chosen_segment_ids() if self.mailing_model_real == "res.partner" else []
+        if chosen:
+            domain = expression.AND([domain, [("segment_ids", "in", chosen)]])
         if not self._fields_in(domain, GUARDED_RECIPIENT_FIELDS):
             return domain
         users = self._recipient_users()

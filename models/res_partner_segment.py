@@ -554,11 +554,6 @@ class ResPartnerSegment(models.Model):
                 rest = ".".join(names[position + 1 :])
                 if field.comodel_name == self._name:
                     found |= self._segments_named(rest, operator, value)
-                    # and the segments read further along (``segment_ids.partner_ids.segment_ids``)
-                    if rest:
-                        found |= self._segments_in([(rest, operator, value)], self)
-                    elif operator in ("any", "not any"):
-                        found |= self._segments_in(segment_domain.as_domain(value), self)
                     break
                 current = self.env[field.comodel_name]
                 if not rest and operator in ("any", "not any"):
