@@ -13,8 +13,9 @@ class MailingList(models.Model):
         string="Synced segments",
         readonly=True,
         copy=False,
-        help="Segments whose members are synced into this list after each of their "
-        "recomputes. Linked from the segment, where who may do it is checked.",
+        help="Segments whose members are synced into this list when linked, after each of "
+        "their recomputes and each change of a static one's members. Linked from the "
+        "segment, where who may do it is checked.",
     )
 
     @api.model

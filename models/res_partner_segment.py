@@ -183,7 +183,8 @@ class ResPartnerSegment(models.Model):
         "list_id",
         string="Linked mailing lists",
         check_company=False,
-        help="Synced with the members after each recompute.",
+        help="Synced with the members when linked, after each recompute and, for a static "
+        "segment, after each change of its members.",
     )
     holdout_percent = fields.Integer(
         "Holdout (%)",
@@ -873,7 +874,10 @@ class ResPartnerSegment(models.Model):
                 vals["author_id"] = False if self.env.su else self.env.uid
         segments = super().create(vals_list)
         segments._check_global_segment_author()
-        segments.filtered(lambda s: s.segment_type == "static")._refresh_member_count()
+        static = segments.filtered(lambda s: s.segment_type == "static")
+        static._refresh_member_count()
+        for segment in static.sudo().filtered(lambda s: s.active and s.member_count and s.mailing_list_ids):
+            segment._sync_lists_soon(segment.mailing_list_ids)
         segments._follow_conditions()
         return segments
 
@@ -895,6 +899,7 @@ class ResPartnerSegment(models.Model):
             vals = {**vals, "author_id": self.env.uid}
         if vals.get("last_computed_at"):  # a computation answers a pending request
             vals = {"recompute_requested_at": False, **vals}
+        lists_before = {s.id: s.sudo().mailing_list_ids for s in self} if "mailing_list_ids" in vals else {}
         res = super().write(vals)
         if vals.get("company_id") and not self.env.su:
             self._check_members_readable_in_company()
@@ -904,6 +909,12 @@ class ResPartnerSegment(models.Model):
             self._members_edited()
         if CONDITION_FIELDS & set(vals) or vals.get("active"):
             self._follow_conditions()
+        recomputed = CONDITION_FIELDS & set(vals) or vals.get("active")  # lists synced with the members
+        for segment in self.sudo().filtered(lambda s: s.active and s._was_built()):
+            if recomputed and segment.segment_type == "dynamic":
+                continue
+            if linked := segment.mailing_list_ids - lists_before.get(segment.id, segment.mailing_list_ids):
+                segment._sync_lists_soon(linked)
         return res
 
     def _refuse_system_fields(self, vals):
@@ -963,16 +974,20 @@ class ResPartnerSegment(models.Model):
                 )
             )
 
+    @api.model
+    def _recompute_on_save_limit(self):
+        return int(
+            self.env["ir.config_parameter"]
+            .sudo()
+            .get_param("partner_segmentation.recompute_on_save_limit", DEFAULT_RECOMPUTE_ON_SAVE_LIMIT)
+        )
+
     def _follow_conditions(self):
         """Members follow newly saved conditions (or an unarchived segment): at once when
         PostgreSQL expects a small segment, otherwise the scheduler is woken now and the
         form says a recompute is pending -- the members and pushes never lag behind what
         the user saved until the next scheduled run."""
-        limit = int(
-            self.env["ir.config_parameter"]
-            .sudo()
-            .get_param("partner_segmentation.recompute_on_save_limit", DEFAULT_RECOMPUTE_ON_SAVE_LIMIT)
-        )
+        limit = self._recompute_on_save_limit()
         dynamic = self.sudo().filtered(lambda s: s.active and s.segment_type == "dynamic")
         dynamic.with_env(self.env)._check_triggering_user()
         later = self.browse()
@@ -1132,8 +1147,46 @@ class ResPartnerSegment(models.Model):
 
     def _members_edited(self):
         """Partners were added to or removed from these segments by hand: the static ones
-        say when, so that the segments using them become due (``_due_condition``)."""
-        self.sudo().filtered(lambda s: s.segment_type == "static").members_edited_at = fields.Datetime.now()
+        say when, so that the segments using them become due (``_due_condition``; the
+        scheduler is woken for them), and their linked mailing lists follow."""
+        static = self.sudo().filtered(lambda s: s.segment_type == "static")
+        static.members_edited_at = fields.Datetime.now()
+        static._wake_segments_using()
+        for segment in static.filtered(lambda s: s.active and s.mailing_list_ids):
+            segment._sync_lists_soon(segment.mailing_list_ids)
+
+    def _sync_lists_soon(self, mailing_lists):
+        """These mailing lists, linked to this segment, follow its members: synced now for
+        a segment of at most ``recompute_on_save_limit`` members (as the recompute does, as
+        the system), otherwise by the scheduler woken now (a dynamic segment is recomputed,
+        a static one's request is a sync: ``_cron_recompute``)."""
+        self.ensure_one()
+        if self.member_count > self._recompute_on_save_limit() or not self.sudo()._sync_linked_lists(
+            mailing_lists
+        ):
+            self._request_recompute()  # or tried again there (a list being filled by a push, say)
+
+    def _wake_segments_using(self):
+        """The members of these segments changed: the segments using them are due
+        (``_due_condition``), and the scheduler is woken for them now rather than at its
+        next hourly run (not from within its own run, which goes on with them)."""
+        if not self:
+            return
+        crons = [self.env.ref(xmlid) for xmlid in SCHEDULER_CRONS]
+        if self.env.context.get("cron_id") in [cron.id for cron in crons]:
+            return
+        self.env.cr.execute(
+            SQL(
+                """SELECT 1 FROM res_partner_segment_dependency d
+                     JOIN res_partner_segment s ON s.id = d.segment_id
+                    WHERE d.depends_on_id = ANY(%s) AND s.active AND s.segment_type = 'dynamic'
+                    LIMIT 1""",
+                self.ids,
+            )
+        )
+        if self.env.cr.fetchone():
+            for cron in crons:
+                cron.sudo()._trigger()
 
     # ------------------------------------------------------------------ recompute
 
@@ -1336,6 +1389,8 @@ class ResPartnerSegment(models.Model):
             }
         )
         self.env.flush_all()
+        if added or removed:
+            self._wake_segments_using()
         self._sync_linked_lists()
         self._run_automations(last_event_id)
 
@@ -1396,11 +1451,15 @@ class ResPartnerSegment(models.Model):
                     self.env._("The actions of segment “%s” must be server actions on contacts.", segment.name)
                 )
 
-    def _sync_linked_lists(self):
-        """Sync the linked mailing lists. Each list gathers every segment linked to it, so
-        two segments feeding one list never remove each other's subscribers. A failing
-        list records its error on the segment; the recompute itself is kept."""
-        for mailing_list in self.mailing_list_ids:
+    def _sync_linked_lists(self, mailing_lists=None):
+        """Sync the linked mailing lists (or ``mailing_lists`` of them). Each list gathers
+        every segment linked to it, so two segments feeding one list never remove each
+        other's subscribers. A failing list records its error on the segment; the recompute
+        itself is kept. True when every list was synced."""
+        if self.segment_type == "static" and self.last_error:  # a static segment's errors are its syncs'
+            self.last_error = False
+        synced = True
+        for mailing_list in self.mailing_list_ids if mailing_lists is None else mailing_lists:
             try:
                 with self.env.cr.savepoint():
                     sources = mailing_list.segment_ids.filtered("active")
@@ -1411,6 +1470,8 @@ class ResPartnerSegment(models.Model):
                 self.last_error = self.env._(
                     "Syncing mailing list “%(list)s” failed: %(error)s", list=mailing_list.name, error=exc
                 )
+                synced = False
+        return synced
 
     def _push_to_list(self, mailing_list, mode, channel="email"):
         """Members of these segments into ``mailing_list`` (``add`` or ``sync``), set-based,
@@ -1632,8 +1693,16 @@ class ResPartnerSegment(models.Model):
             tried |= due
         # static segments lose members when partners are deleted or merged: recount them
         # (one worker at a time: the others would wait on the same rows)
+        # and sync the lists of those whose members were edited by hand, when too large to
+        # sync at once (``_sync_lists_soon``)
         if try_xact_lock(self.env.cr, RECOMPUTE_LOCK, 0):
-            self.sudo().search([("segment_type", "=", "static")])._refresh_member_count()
+            static = self.sudo().search([("segment_type", "=", "static")])
+            static._refresh_member_count()
+            for segment in static.filtered("recompute_requested_at"):
+                if segment.active:
+                    segment._sync_linked_lists()
+                segment.recompute_requested_at = False
+                commit_if_allowed(self.env)
 
     @api.model
     def _due_for_scheduler(self):

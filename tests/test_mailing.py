@@ -248,6 +248,53 @@ class TestSegmentMailing(TransactionCase):
         self.assertFalse(self.subscriptions("alice@example.com"))
         self.assertTrue(self.manual_sub.exists())
 
+    def test_a_list_linked_to_a_computed_segment_fills_at_once(self):
+        dynamic = self.env["res.partner.segment"].create({"name": "Erins", "domain": "[('name', '=', 'Erin')]"})
+        self.assertEqual(dynamic.partner_ids, self.erin)
+        dynamic.mailing_list_ids = self.mlist
+        self.assertTrue(self.subscriptions("erin@example.com"), "not at the next recompute: now")
+
+    def test_a_list_linked_to_a_static_segment_follows_its_hand_edits(self):
+        """A static segment is never recomputed: its list follows it when linked and when
+        partners are added or removed, from the segment, a contact or the wizard."""
+        self.segment.mailing_list_ids = self.mlist
+        self.assertTrue(self.subscriptions("alice@example.com"))
+        self.assertTrue(self.subscriptions("erin@example.com"))
+        self.assertFalse(self.subscriptions("bob@example.com"), "blacklisted, as for any push")
+        self.segment.partner_ids = [(3, self.erin.id)]
+        self.assertFalse(self.subscriptions("erin@example.com"))
+        self.assertTrue(self.erin_contact.exists(), "the imported contact stays")
+        self.erin.static_segment_ids = [(4, self.segment.id)]
+        self.assertTrue(self.subscriptions("erin@example.com"))
+        self.assertTrue(self.manual_sub.exists(), "hand-made subscriptions are never removed")
+        self.assertTrue(self.carol_optout.opt_out, "nor opt-outs re-subscribed")
+        frank = self.env["res.partner"].create({"name": "Frank", "email": "frank@example.com"})
+        fair = self.env["res.partner.segment"].create(
+            {
+                "name": "Fair",
+                "segment_type": "static",
+                "partner_ids": [(6, 0, (frank | self.erin).ids)],
+                "mailing_list_ids": [(6, 0, self.mlist.ids)],
+            }
+        )
+        self.assertTrue(self.subscriptions("frank@example.com"), "created with its list")
+        self.segment.partner_ids = [(3, self.erin.id)]
+        self.assertTrue(self.subscriptions("erin@example.com"), "created with its list: Erin is in the fair")
+        fair.unlink()
+        self.assertTrue(self.subscriptions("erin@example.com"), "a list keeps what was synced")
+
+    def test_a_large_static_segment_syncs_its_list_in_the_scheduler_woken_now(self):
+        self.env["ir.config_parameter"].set_param("partner_segmentation.recompute_on_save_limit", "0")
+        cron = self.env.ref("partner_segmentation.ir_cron_segment_recompute")
+        triggers = self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+        self.segment.mailing_list_ids = self.mlist
+        self.assertFalse(self.subscriptions("alice@example.com"), "too large to sync on save")
+        self.assertTrue(self.segment.recompute_requested_at)
+        self.assertGreater(self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)]), triggers)
+        self.env["res.partner.segment"]._cron_recompute()
+        self.assertTrue(self.subscriptions("alice@example.com"))
+        self.assertFalse(self.segment.recompute_requested_at)
+
     def test_a_linked_list_is_duplicated_without_its_segments(self):
         dynamic = self.env["res.partner.segment"].create(
             {"name": "Erins", "domain": "[('name', '=', 'Erin')]", "mailing_list_ids": [(6, 0, self.mlist.ids)]}

@@ -297,6 +297,25 @@ class TestExplanation(AccessCase):
         line = self.explain(self.user_b, segment, self.lille).line_ids
         self.assertEqual((line.met, line.partner_value), (False, "(none)"))
 
+    def test_conditions_on_orders_a_plain_user_may_not_read_are_named(self):
+        """Not Odoo's generic access error: which condition the user may not read."""
+        plain = new_test_user(
+            self.env,
+            login="seg_plain_why",
+            company_id=self.company_a.id,
+            company_ids=self.company_a.ids,
+            groups="base.group_user,partner_segmentation.group_segment_user",
+        )
+        for domain in (
+            "[('sale_order_ids', 'any', [('amount_total', '>', 10)])]",
+            "[('sale_order_ids.name', '!=', False)]",
+            "[('purchase_count', '>', 1)]",
+        ):
+            segment = self.Segment.create({"name": "Buyers", "company_id": self.company_a.id, "domain": domain})
+            with self.subTest(domain=domain), self.assertRaises(AccessError) as caught:
+                self.explain(plain, segment, self.ghent)
+            self.assertIn("You cannot see why partners are in segment “Buyers”", str(caught.exception))
+
     def test_field_the_user_may_not_read_is_refused(self):
         segment = self.Segment.create(
             {"name": "Signup", "company_id": False, "domain": "[('signup_type', '=', 'signup')]"}

@@ -62,6 +62,37 @@ class TestSegmentScheduler(SegmentCase):
             self.Segment._cron_recompute()
             self.assertEqual(self.members(derived), self.ghent | self.vip | self.paris)
 
+    def test_members_that_change_wake_the_scheduler_for_the_segments_using_them(self):
+        """Not an hour later: the scheduler runs now for the segments using a segment whose
+        members changed (recomputed, or edited by hand)."""
+        cron = self.env.ref(SCHEDULER_CRONS[0])
+
+        def triggers():  # of each scheduler worker's job
+            return self.env["ir.cron.trigger"].search_count([("cron_id", "=", cron.id)])
+
+        base = self.make_segment("[('city', '=', 'Ghent')]", name="Base")
+        fair = self.make_segment("", name="Fair", segment_type="static", partner_ids=[(6, 0, self.paris.ids)])
+        before = triggers()
+        base.action_recompute()
+        fair.partner_ids = [(4, self.lille.id)]
+        self.assertEqual(triggers(), before, "no segment uses them")
+        derived = self.make_segment(f"[('segment_ids', 'in', [{base.id}, {fair.id}])]", name="Derived")
+        before = triggers()
+        base.action_recompute()
+        self.assertEqual(triggers(), before, "nothing changed")
+        self.paris.city = "Ghent"
+        base.action_recompute()
+        self.assertEqual(triggers(), before + 1)
+        fair.partner_ids = [(5, 0, 0)]
+        self.assertEqual(triggers(), before + 2)
+        before = triggers()
+        self.paris.city = "Paris"
+        with freeze_time(fields.Datetime.now() + timedelta(days=2)):
+            base.with_context(cron_id=cron.id)._cron_recompute()  # the scheduler's own run goes on
+        self.assertEqual(self.members(base), self.ghent | self.vip)
+        self.assertEqual(triggers(), before)
+        self.assertEqual(self.members(derived), self.ghent | self.vip, "computed in the same run")
+
     def test_a_segment_follows_hand_edits_of_the_static_segment_it_uses(self):
         """Partners added or removed by hand, on the segment, from a contact or through the
         wizard, make the segments using the static one due at the scheduler's next run."""
