@@ -532,16 +532,17 @@ class ResPartnerSegment(models.Model):
             self.env(user=author.id, context=dict(self.env.context, tz=author.tz)), self.domain
         )
 
-    def _referenced_segments(self):
+    def _referenced_segments(self, missing=None):
         """Segments whose membership this segment's conditions read: every field path that
         ends on a segment, at any depth (``segment_ids``, ``parent_id.segment_ids``,
-        ``child_ids`` any [...``segment_ids``...])."""
+        ``child_ids`` any [...``segment_ids``...]). ``missing``: a set given receives the ids
+        named that no longer exist."""
         self.ensure_one()
         if self.segment_type != "dynamic":
             return self.browse()
-        return self._segments_in(self._parsed_domain(), self.env["res.partner"])
+        return self._segments_in(self._parsed_domain(), self.env["res.partner"], missing)
 
-    def _segments_in(self, domain, model):
+    def _segments_in(self, domain, model, missing=None):
         """As the current user: a segment that user may not read is never found (nor
         named, nor guessed), and cannot take part in the user's conditions anyway."""
         Segment = self.with_context(active_test=False)
@@ -554,14 +555,14 @@ class ResPartnerSegment(models.Model):
                     break
                 rest = ".".join(names[position + 1 :])
                 if field.comodel_name == self._name:
-                    found |= self._segments_named(rest, operator, value)
+                    found |= self._segments_named(rest, operator, value, missing)
                     break
                 current = self.env[field.comodel_name]
                 if not rest and operator in ("any", "not any"):
-                    found |= self._segments_in(segment_domain.as_domain(value), current)
+                    found |= self._segments_in(segment_domain.as_domain(value), current, missing)
         return found
 
-    def _segments_named(self, rest, operator, value):
+    def _segments_named(self, rest, operator, value, missing=None):
         """The segments a condition on a segment relation reads: those it names by id; every
         segment when it names them otherwise. "Is set" / "is not set", a name, a field of the
         segments, a sub-condition: which segments match depends on data that changes without
@@ -576,7 +577,10 @@ class ResPartnerSegment(models.Model):
         if rest or operator in ("any", "not any") or len(ids) < len(values):
             # segments, not partners: a few hundred at most
             return Segment.search([])  # pylint: disable=no-search-all
-        return Segment.browse(ids).exists()._filtered_access("read")
+        named = Segment.browse(ids).exists()
+        if missing is not None:
+            missing.update(set(ids) - set(named.ids))
+        return named._filtered_access("read")
 
     def _partner_env(self):
         """res.partner as the scheduler evaluates this segment's conditions: with the
@@ -1352,6 +1356,17 @@ class ResPartnerSegment(models.Model):
         last_event_id = cr.fetchone()[0]
         if self.author_id:  # rights may have changed since the conditions were written
             self._check_conditions_readable(self._parsed_domain(), self._partner_env())
+        missing = set()
+        self._referenced_segments(missing)
+        if missing:  # deleted before a used segment's deletion was refused
+            raise UserError(
+                self.env._(
+                    "Segment “%(name)s” uses segments that no longer exist (ids %(ids)s): remove "
+                    "them from its conditions.",
+                    name=self.name,
+                    ids=", ".join(map(str, sorted(missing))),
+                )
+            )
         if self._chain_lengths()[0] is None:  # saved before such a use was refused on save
             raise UserError(
                 self.env._(

@@ -295,6 +295,22 @@ class TestSegmentValidation(SegmentCase):
         (base | using).unlink()  # together: nothing left uses it
         self.assertFalse((base | using).exists())
 
+    def test_a_segment_naming_a_deleted_segment_says_so_and_keeps_its_members(self):
+        """Deleted before that was refused (or in SQL): the condition selected no one from
+        it, silently."""
+        base = self.make_segment("[('city', '=', 'Ghent')]", name="Base")
+        using = self.make_segment(
+            f"['|', ('segment_ids', 'in', [{base.id}]), ('city', '=', 'Lille')]", name="Its user"
+        )
+        (base | using).action_recompute()
+        members = self.members(using)
+        self.assertEqual(members, self.ghent | self.vip | self.lille)
+        self.env.cr.execute("DELETE FROM res_partner_segment WHERE id = %s", [base.id])
+        self.env.invalidate_all()
+        using.action_recompute()
+        self.assertIn(f"uses segments that no longer exist (ids {base.id})", using.last_error)
+        self.assertEqual(self.members(using), members)
+
     def test_any_path_to_a_segment_orders_the_recompute(self):
         base = self.make_segment("[('city', '=', 'Ghent')]", name="Base")
         for domain in (
