@@ -2,7 +2,7 @@
     "name": "Partner Segmentation & Lifecycle",
     "summary": "Dynamic and static customer segments, lifecycle stages per company, "
     "synced into mass mailing lists, fast at a million partners",
-    "version": "18.0.1.11.0",
+    "version": "18.0.1.12.0",
     "category": "Marketing",
     "license": "LGPL-3",
     "author": "partner_segmentation",

@@ -72,6 +72,7 @@ SYSTEM_FIELDS = {
     "last_mailing_at",
     "members_edited_at",
     "depends_on_ids",  # read from the conditions
+    "actions_user_id",  # whoever chooses the join and leave actions
 }
 # Bounds on what one condition may make PostgreSQL plan, and on how long a check may run.
 MAX_PATH_DEPTH = 6
@@ -254,6 +255,15 @@ class ResPartnerSegment(models.Model):
         string="When partners leave",
         domain=[("model_id.model", "=", "res.partner")],
         help="Server action run on the partners that left, in batches, after each recompute.",
+    )
+    actions_user_id = fields.Many2one(
+        "res.users",
+        "Actions chosen by",
+        readonly=True,
+        copy=False,
+        ondelete="set null",
+        help="The administrator who chose the join and leave actions: they run as this user "
+        "(empty: chosen by the system, run as the administrator), whoever wrote the conditions.",
     )
     last_mailing_at = fields.Datetime(
         "Last used in a mailing",
@@ -876,6 +886,8 @@ class ResPartnerSegment(models.Model):
             self._check_partners_readable(given, company)
             if not self.env.su or "author_id" not in vals:
                 vals["author_id"] = False if self.env.su else self.env.uid
+            if not self.env.su and (vals.get("on_join_action_id") or vals.get("on_leave_action_id")):
+                vals["actions_user_id"] = self.env.uid
         segments = super().create(vals_list)
         segments._check_global_segment_author()
         static = segments.filtered(lambda s: s.segment_type == "static")
@@ -901,6 +913,8 @@ class ResPartnerSegment(models.Model):
             self._check_partners_readable(vals, self.env["res.company"].browse(company_id))
         if CONDITION_FIELDS & set(vals) and not self.env.su:
             vals = {**vals, "author_id": self.env.uid}
+        if not self.env.su and self._actions_changed(vals):
+            vals = {**vals, "actions_user_id": self.env.uid}
         if vals.get("last_computed_at"):  # a computation answers a pending request
             vals = {"recompute_requested_at": False, **vals}
         lists_before = {s.id: s.sudo().mailing_list_ids for s in self} if "mailing_list_ids" in vals else {}
@@ -933,11 +947,14 @@ class ResPartnerSegment(models.Model):
     def _refuse_actions_changed_by_non_administrators(self, vals):
         """Server actions are for administrators, as everywhere in Odoo: they choose a
         segment's join and leave actions, and only they may take them off."""
-        actions = {"on_join_action_id", "on_leave_action_id"} & set(vals)
-        if not actions or self.env.su or self.env.user.has_group("base.group_system"):
+        if self.env.su or self.env.user.has_group("base.group_system"):
             return
-        if any(segment[fname].id != (vals[fname] or False) for segment in self for fname in actions):
+        if self._actions_changed(vals):
             raise UserError(self.env._("Only administrators choose the actions run when partners join or leave."))
+
+    def _actions_changed(self, vals):
+        actions = {"on_join_action_id", "on_leave_action_id"} & set(vals)
+        return any(segment[fname].id != (vals[fname] or False) for segment in self for fname in actions)
 
     def _refuse_dropping_hand_made_members(self):
         """A static segment's members were chosen by hand: a dynamic segment's are what its
@@ -1453,9 +1470,10 @@ class ResPartnerSegment(models.Model):
                     break
 
     def _automation_user(self):
-        """Join/leave actions never run as the superuser: as the author of the segment's
-        conditions (who chose the action), or, for the system's segments, the administrator."""
-        return self.author_id or self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
+        """Join/leave actions never run as the superuser: as the administrator who chose
+        them, not as whoever wrote the conditions since (a manager: an administrators-only
+        action would fail); the system's choices as the administrator."""
+        return self.actions_user_id or self.env.ref("base.user_admin", raise_if_not_found=False) or self.env.user
 
     @api.constrains("on_join_action_id", "on_leave_action_id")
     def _check_automation_model(self):

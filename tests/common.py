@@ -1,4 +1,18 @@
+import importlib.util
+from pathlib import Path
+
 from odoo.tests import TransactionCase, new_test_user
+
+
+def migration(version):
+    """The addon's post-migration script of ``version``, as a module (``migrate(cr, v)``)."""
+    script = Path(__file__).parent.parent / "migrations" / version / "post-migrate.py"
+    spec = importlib.util.spec_from_file_location(
+        f"partner_segmentation_migrate_{version.replace('.', '_')}", script
+    )
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
 
 
 def sell(env, partner, company, product, qty=1, confirm=True):

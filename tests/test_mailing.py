@@ -1,5 +1,3 @@
-import importlib.util
-from pathlib import Path
 from unittest.mock import patch
 
 import psycopg2
@@ -9,6 +7,7 @@ from odoo.tests import Form, TransactionCase, new_test_user, tagged
 from odoo.tools import SQL, mute_logger
 
 from ..engine import batch, mailing
+from .common import migration
 
 
 @tagged("post_install", "-at_install")
@@ -480,10 +479,7 @@ class TestSegmentMailing(TransactionCase):
     def test_subscriptions_synced_before_the_segments_were_remembered(self):
         """Migration 18.0.1.9.0: a subscription synced earlier says which segment added it
         where one segment is linked to its list; the others are kept from then on."""
-        script = Path(__file__).parent.parent / "migrations" / "18.0.1.9.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("partner_segmentation_migrate_18_0_1_9_0", script)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        script = migration("18.0.1.9.0")
         linked = self.env["res.partner.segment"].create(
             {"name": "Erins", "domain": "[('name', '=', 'Erin')]", "mailing_list_ids": [(6, 0, self.mlist.ids)]}
         )
@@ -495,7 +491,7 @@ class TestSegmentMailing(TransactionCase):
         self.env.cr.execute(
             SQL("UPDATE mailing_subscription SET segment_sync_origins = NULL WHERE id = ANY(%s)", both.ids)
         )
-        migration.migrate(self.env.cr, "18.0.1.8.0")
+        script.migrate(self.env.cr, "18.0.1.8.0")
         self.env.cr.execute(
             SQL(
                 "SELECT id, segment_sync_origins FROM mailing_subscription WHERE id = ANY(%s) ORDER BY id",

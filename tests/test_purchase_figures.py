@@ -1,7 +1,5 @@
 import ast
-import importlib.util
 from datetime import date, datetime, timedelta
-from pathlib import Path
 
 from freezegun import freeze_time
 
@@ -10,7 +8,7 @@ from odoo.tests import new_test_user, tagged
 from odoo.tools import SQL
 
 from ..engine.figures import FIGURES, LIVE_FIGURES, STORED_FIGURES
-from .common import sell
+from .common import migration, sell
 from .test_lifecycle import TODAY, LifecycleCase
 
 
@@ -364,12 +362,9 @@ class TestOrdersDatedInTheCompanysTimeZone(LifecycleCase):
     def test_the_next_run_after_the_upgrade_is_a_full_one(self):
         self.recompute(self.c1)
         self.assertTrue(self.c1.lifecycle_last_date)
-        script = Path(__file__).parent.parent / "migrations" / "18.0.1.10.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("partner_segmentation_migrate_18_0_1_10_0", script)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
+        script = migration("18.0.1.10.0")
         self.env.flush_all()
-        migration.migrate(self.env.cr, "18.0.1.9.0")
+        script.migrate(self.env.cr, "18.0.1.9.0")
         self.env.invalidate_all()
         self.assertFalse(self.c1.lifecycle_last_date, "the next run dates every purchase again")
 

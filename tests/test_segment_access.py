@@ -15,7 +15,7 @@ from odoo.tools import SQL, mute_logger
 
 from ..engine import insights
 from ..models.res_partner_segment import LIST_LOCK, MAX_SEGMENT_CHAIN, RECOMPUTE_LOCK
-from .common import SegmentCase
+from .common import SegmentCase, migration
 
 
 class AccessCase(SegmentCase):
@@ -749,6 +749,44 @@ class TestRedTeamThirdRound(AccessCase):
         self.paris.city = "Lille"
         system.action_recompute()
         self.assertEqual(self.paris.comment, "<p>su=False</p>")
+
+    def test_join_actions_run_as_the_administrator_who_chose_them(self):
+        """Not as the manager who wrote the conditions since: an administrators-only action
+        would fail."""
+        admin = new_test_user(
+            self.env,
+            login="seg_admin_actions",
+            company_id=self.company_a.id,
+            company_ids=self.company_a.ids,
+            groups="base.group_system,sales_team.group_sale_salesman_all_leads,"
+            "partner_segmentation.group_segment_manager",
+        )
+        stamp = self.env["ir.actions.server"].create(
+            {
+                "name": "Stamp the runner",
+                "model_id": self.env.ref("base.model_res_partner").id,
+                "state": "code",
+                "code": "records.write({'comment': env.user.login})",
+            }
+        )
+        segment = self.Segment.with_user(admin).create(
+            {"name": "Lille joiners", "company_id": self.company_a.id, "domain": "[('city', '=', 'Lille')]"}
+        )
+        segment.with_user(admin).on_join_action_id = stamp
+        segment.action_recompute()
+        self.assertEqual(segment.actions_user_id, admin)
+        segment.with_user(self.manager_a).write({"domain": "[('city', 'in', ['Lille', 'Paris'])]"})
+        self.assertEqual(segment.author_id, self.manager_a)
+        segment.with_user(self.manager_a).action_recompute()
+        self.assertEqual(self.paris.comment, "<p>seg_admin_actions</p>")
+        with self.assertRaises(UserError):
+            segment.with_user(self.manager_a).write({"actions_user_id": self.manager_a.id})
+        # chosen before 18.0.1.12.0: run as the author of the conditions, as then
+        self.env.cr.execute("UPDATE res_partner_segment SET actions_user_id = NULL WHERE id = %s", [segment.id])
+        script = migration("18.0.1.12.0")
+        script.migrate(self.env.cr, "18.0.1.11.0")
+        self.env.invalidate_all()
+        self.assertEqual(segment.actions_user_id, self.manager_a)
 
     def test_purchase_figures_are_for_sales_users(self):
         plain = new_test_user(self.env, login="seg_plain_figures", groups="base.group_user")

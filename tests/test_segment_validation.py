@@ -1,13 +1,10 @@
-import importlib.util
-from pathlib import Path
-
 from psycopg2 import IntegrityError
 
 from odoo.exceptions import UserError, ValidationError
 from odoo.tests import new_test_user, tagged
 from odoo.tools import mute_logger
 
-from .common import SegmentCase
+from .common import SegmentCase, migration
 
 
 @tagged("post_install", "-at_install")
@@ -265,11 +262,8 @@ class TestSegmentValidation(SegmentCase):
             ["[('segment_ids', '!=', False)]", segment.id],
         )
         self.env.invalidate_all()
-        script = Path(__file__).parent.parent / "migrations" / "18.0.1.11.0" / "post-migrate.py"
-        spec = importlib.util.spec_from_file_location("partner_segmentation_migrate_18_0_1_11_0", script)
-        migration = importlib.util.module_from_spec(spec)
-        spec.loader.exec_module(migration)
-        migration.migrate(self.env.cr, "18.0.1.10.0")
+        script = migration("18.0.1.11.0")
+        script.migrate(self.env.cr, "18.0.1.10.0")
         self.assertIn(segment, segment.depends_on_ids)
         segment.action_recompute()
         self.assertIn("uses itself", segment.last_error)
