@@ -8,14 +8,15 @@ from .membership import MEMBER_TABLE
 def overlaps(cr, segment_ids, visible=None):
     """{(a, b): shared members} for every pair a <= b of the segments (a == b: its size),
     in one grouped self-join of the member table; with ``visible`` (SQL selecting partner
-    ids), only members among those."""
+    ids), only members among those. Archived partners are left out, as from the counts."""
     cr.execute(
         SQL(
             """
         SELECT a.segment_id, b.segment_id, count(*)
           FROM %(members)s a JOIN %(members)s b
             ON b.partner_id = a.partner_id AND a.segment_id <= b.segment_id
-         WHERE a.segment_id = ANY(%(ids)s) AND b.segment_id = ANY(%(ids)s) AND %(visible)s
+          JOIN res_partner p ON p.id = a.partner_id
+         WHERE a.segment_id = ANY(%(ids)s) AND b.segment_id = ANY(%(ids)s) AND p.active AND %(visible)s
          GROUP BY a.segment_id, b.segment_id
         """,
             members=SQL.identifier(MEMBER_TABLE),
@@ -32,10 +33,11 @@ def partners_in_any(cr, segment_ids, visible=None):
     pair counts)."""
     cr.execute(
         SQL(
-            "SELECT count(DISTINCT partner_id) FROM %(members)s WHERE segment_id = ANY(%(ids)s) AND %(visible)s",
+            """SELECT count(DISTINCT m.partner_id) FROM %(members)s m JOIN res_partner p ON p.id = m.partner_id
+                WHERE m.segment_id = ANY(%(ids)s) AND p.active AND %(visible)s""",
             members=SQL.identifier(MEMBER_TABLE),
             ids=list(segment_ids),
-            visible=SQL("partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+            visible=SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
         )
     )
     return cr.fetchone()[0]

@@ -179,15 +179,18 @@ def remove_members(cr, segment_id, selection):
 
 def count_members(cr, segment_ids, visible=None):
     """{segment_id: member count} for these segments, in one grouped query; with
-    ``visible`` (SQL selecting partner ids), only the members among them."""
+    ``visible`` (SQL selecting partner ids), only the members among them. Archived
+    partners are not counted: a static segment keeps them (to come back if unarchived), but
+    no list shows them, as Odoo's lists leave archived records out, and no push sends them."""
     if not segment_ids:
         return {}
     cr.execute(
         SQL(
-            "SELECT segment_id, count(*) FROM %s WHERE segment_id IN %s AND %s GROUP BY segment_id",
+            """SELECT m.segment_id, count(*) FROM %s m JOIN res_partner p ON p.id = m.partner_id
+                WHERE m.segment_id IN %s AND p.active AND %s GROUP BY m.segment_id""",
             SQL.identifier(MEMBER_TABLE),
             tuple(segment_ids),
-            SQL("partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
+            SQL("m.partner_id IN (%s)", visible) if visible is not None else SQL("TRUE"),
         )
     )
     counts = dict(cr.fetchall())
@@ -195,7 +198,8 @@ def count_members(cr, segment_ids, visible=None):
 
 
 def selection_with_pins(domain_query, segment_id, has_includes, has_excludes):
-    """The domain's partners, plus pinned ones, less excluded ones."""
+    """The domain's partners, plus pinned ones (those not archived: the domain's are not
+    either), less excluded ones."""
     selection = domain_query
     if has_excludes:
         selection = SQL(
@@ -209,7 +213,7 @@ def selection_with_pins(domain_query, segment_id, has_includes, has_excludes):
         selection = SQL(
             """%s UNION SELECT i.partner_id FROM res_partner_segment_include i
                 JOIN res_partner p ON p.id = i.partner_id
-               WHERE i.segment_id = %s""",
+               WHERE i.segment_id = %s AND p.active""",
             selection,
             segment_id,
         )

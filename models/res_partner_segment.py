@@ -467,8 +467,9 @@ class ResPartnerSegment(models.Model):
             return stored
         return SQL(
             """(CASE WHEN %(company)s IS NULL
-                     THEN (SELECT count(*) FROM %(members)s m
-                            WHERE m.segment_id = %(segment)s AND m.partner_id IN (%(readable)s))
+                     THEN (SELECT count(*) FROM %(members)s m JOIN res_partner p ON p.id = m.partner_id
+                            WHERE m.segment_id = %(segment)s AND p.active
+                              AND m.partner_id IN (%(readable)s))
                      ELSE %(stored)s END)""",
             company=SQL.identifier(alias, "company_id"),
             members=SQL.identifier(membership.MEMBER_TABLE),

@@ -26,6 +26,40 @@ class TestStaticSegments(SegmentCase):
         self.assertEqual(self.members(self.static_a), self.paris)
         self.assertEqual(self.static_a.member_count, 1)
 
+    def test_archived_members_are_kept_but_counted_as_the_list_shows_them(self):
+        """A static segment keeps an archived partner (back when unarchived), but counts
+        only the members its list shows: 2 shown beside 1 listed read as a lost member."""
+        self.static_a.partner_ids = self.paris | self.lille
+        shared = self.Segment.create(
+            {"name": "Shared fair", "segment_type": "static", "company_id": False, "partner_ids": self.lille.ids}
+        )
+        self.lille.active = False
+        self.assertEqual((self.static_a.member_count, self.members(self.static_a)), (1, self.paris))
+        self.assertEqual(self.static_a.with_user(self.manager_a).visible_member_count, 1)
+        self.assertFalse(self.static_a.with_user(self.manager_a)._hiding_members(), "a sync is not refused")
+        self.assertEqual(shared.with_user(self.user_b).visible_member_count, 0)
+        counted = self.Segment.with_user(self.user_b).search_read([("id", "=", shared.id)], ["member_count"])
+        self.assertEqual(counted[0]["member_count"], 0)
+        overlap = self.env["res.partner.segment.overlap.wizard"].create(
+            {"segment_ids": [(6, 0, (self.static_a | shared).ids)]}
+        )
+        self.assertIn("1 partners in at least one", overlap.action_compute()["name"])
+        self.lille.active = True
+        self.assertEqual((self.static_a.member_count, self.members(self.static_a)), (2, self.paris | self.lille))
+        self.assertEqual(shared.member_count, 1)
+
+    def test_an_archived_pinned_partner_is_no_member(self):
+        dynamic = self.make_segment("[('city', '=', 'Ghent')]", include_partner_ids=self.paris.ids)
+        dynamic.action_recompute()
+        self.assertEqual(dynamic.member_count, 3)
+        self.paris.active = False
+        self.assertEqual(dynamic.member_count, 2, "counted as listed at once")
+        dynamic.action_recompute()
+        self.assertEqual((dynamic.member_count, self.members(dynamic)), (2, self.ghent | self.vip))
+        self.paris.active = True
+        dynamic.action_recompute()
+        self.assertEqual(self.members(dynamic), self.ghent | self.vip | self.paris, "the pin is kept")
+
     def test_a_static_segment_with_members_does_not_become_dynamic(self):
         """Its hand-picked members would be replaced by what the conditions select."""
         self.static_a.partner_ids = self.ghent | self.paris
