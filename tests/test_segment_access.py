@@ -623,7 +623,9 @@ class TestRedTeamSecondRound(AccessCase):
                 {"segment_ids": [(6, 0, self.global_segment.ids)], "mailing_list_id": mlist.id}
             )
 
-    def test_automations_run_with_the_author_rights(self):
+    def test_automations_chosen_by_the_system_run_as_the_administrator(self):
+        """Never as the superuser; nor as the author of the conditions, who did not choose
+        them (``test_join_actions_run_as_the_administrator_who_chose_them``)."""
         action = self.env["ir.actions.server"].create(
             {
                 "name": "Mark joiners",
@@ -639,7 +641,7 @@ class TestRedTeamSecondRound(AccessCase):
         segment.action_recompute()
         self.paris.city = "Lille"
         self.Segment.browse(segment.id).sudo().action_recompute()
-        self.assertEqual(self.paris.comment, f"<p>su=False uid={self.manager_a.id}</p>")
+        self.assertEqual(self.paris.comment, f"<p>su=False uid={self.env.ref('base.user_admin').id}</p>")
 
     def test_conditions_that_are_too_deep_are_refused_cleanly(self):
         self.assertRaisesRegex(
