@@ -926,15 +926,22 @@ class ResPartnerSegment(models.Model):
         if "partner_ids" in vals:
             self._refresh_member_count()
             self._members_edited()
-        if CONDITION_FIELDS & set(vals) or vals.get("active"):
+        recomputed = CONDITION_FIELDS & set(vals) or vals.get("active")
+        if recomputed:
             self._follow_conditions()
-        recomputed = CONDITION_FIELDS & set(vals) or vals.get("active")  # lists synced with the members
-        for segment in self.sudo().filtered(lambda s: s.active and s._was_built()):
-            if recomputed and segment.segment_type == "dynamic":
-                continue
-            if linked := segment.mailing_list_ids - lists_before.get(segment.id, segment.mailing_list_ids):
-                segment._sync_lists_soon(linked)
+        if lists_before:
+            self._follow_linked_lists(lists_before, skip_dynamic=recomputed)
         return res
+
+    def _follow_linked_lists(self, lists_before, skip_dynamic=False):
+        """Lists newly linked to these segments are filled now (``_sync_lists_soon``), not
+        at the next recompute; ``skip_dynamic``: the dynamic ones were just recomputed (or
+        handed to the scheduler), which syncs every list."""
+        for segment in self.sudo().filtered(lambda s: s.active and s._was_built()):
+            if skip_dynamic and segment.segment_type == "dynamic":
+                continue
+            if linked := segment.mailing_list_ids - lists_before[segment.id]:
+                segment._sync_lists_soon(linked)
 
     def _refuse_system_fields(self, vals):
         if not self.env.su and SYSTEM_FIELDS & set(vals):
