@@ -814,13 +814,14 @@ class ResPartnerSegment(models.Model):
                     )
                 )
 
-    def _chain_lengths(self):
+    def _chain_lengths(self, above=True):
         """(segments in a row below this one, above it): the longest chains of segments it
         uses and of segments using it, each counted up to just past MAX_SEGMENT_CHAIN;
-        below is None when the segment uses itself."""
+        below is None when the segment uses itself. ``above=False``: below only (above 0)."""
         self.ensure_one()
         lengths = []
-        for start, step in (("depends_on_id", "segment_id"), ("segment_id", "depends_on_id")):
+        directions = (("depends_on_id", "segment_id"), ("segment_id", "depends_on_id"))
+        for start, step in directions if above else directions[:1]:
             self.env.cr.execute(
                 SQL(
                     """WITH RECURSIVE walk(id, depth) AS (
@@ -838,7 +839,7 @@ class ResPartnerSegment(models.Model):
             )
             depth, looped = self.env.cr.fetchone()
             lengths.append(None if looped else depth)
-        return lengths[0], lengths[1] or 0
+        return lengths[0], (lengths[1] or 0) if above else 0
 
     @api.constrains("include_partner_ids", "exclude_partner_ids")
     def _check_pins(self):
@@ -1392,7 +1393,7 @@ class ResPartnerSegment(models.Model):
                     ids=", ".join(map(str, sorted(missing))),
                 )
             )
-        if self._chain_lengths()[0] is None:  # saved before such a use was refused on save
+        if self._chain_lengths(above=False)[0] is None:  # saved before such a use was refused on save
             raise UserError(
                 self.env._(
                     "Segment “%s” uses itself, directly or through other segments: remove that "
