@@ -717,7 +717,9 @@ def refresh_rows(cr, company_id, rules, limits, since=None, applied=None):
 
 def write_snapshot(cr, company_id, today, uid):
     """Store today's count of partners per stage, and per RFM segment, for the company (a
-    rerun replaces it)."""
+    rerun replaces it). Every stage has its row, 0 included (none for a company without a
+    stage yet): a chart of the trend gives each stage the same colour whichever companies
+    it shows (colours go by the stages present)."""
     rfm.write_snapshot(cr, company_id, today, uid)
     cr.execute(
         SQL("DELETE FROM res_partner_lifecycle_snapshot WHERE company_id = %s AND date = %s", company_id, today)
@@ -728,14 +730,17 @@ def write_snapshot(cr, company_id, today, uid):
         INSERT INTO res_partner_lifecycle_snapshot
                (date, company_id, stage, partner_count,
                 create_uid, create_date, write_uid, write_date)
-        SELECT %(today)s, %(company)s, stage, count(*),
+        SELECT %(today)s, %(company)s, s.stage, count(l.id),
                %(uid)s, now() at time zone 'utc', %(uid)s, now() at time zone 'utc'
-          FROM res_partner_lifecycle WHERE company_id = %(company)s
-         GROUP BY stage
+          FROM unnest(%(stages)s::varchar[]) s(stage)
+          LEFT JOIN res_partner_lifecycle l ON l.stage = s.stage AND l.company_id = %(company)s
+         WHERE EXISTS (SELECT 1 FROM res_partner_lifecycle WHERE company_id = %(company)s)
+         GROUP BY s.stage
         """,
             today=today,
             company=company_id,
             uid=uid,
+            stages=[key for key, _label in STAGES],
         )
     )
 

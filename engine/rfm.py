@@ -211,7 +211,8 @@ def segment_column(row):
 
 def write_snapshot(cr, company_id, today, uid):
     """Store today's count of customers and their purchases per named segment for the
-    company (a rerun replaces it)."""
+    company (a rerun replaces it); every segment has its row, 0 included, once a customer has
+    one (a chart keeps its colours, ``lifecycle.write_snapshot``)."""
     cr.execute(SQL("DELETE FROM res_partner_rfm_snapshot WHERE company_id = %s AND date = %s", company_id, today))
     cr.execute(
         SQL(
@@ -219,13 +220,17 @@ def write_snapshot(cr, company_id, today, uid):
         INSERT INTO res_partner_rfm_snapshot
                (date, company_id, rfm_segment, partner_count, purchase_total,
                 create_uid, create_date, write_uid, write_date)
-        SELECT %(today)s, %(company)s, rfm_segment, count(*), sum(purchase_total),
+        SELECT %(today)s, %(company)s, s.segment, count(l.id), coalesce(sum(l.purchase_total), 0),
                %(uid)s, now() at time zone 'utc', %(uid)s, now() at time zone 'utc'
-          FROM res_partner_lifecycle WHERE company_id = %(company)s AND rfm_segment IS NOT NULL
-         GROUP BY rfm_segment
+          FROM unnest(%(segments)s::varchar[]) s(segment)
+          LEFT JOIN res_partner_lifecycle l ON l.rfm_segment = s.segment AND l.company_id = %(company)s
+         WHERE EXISTS (SELECT 1 FROM res_partner_lifecycle
+                        WHERE company_id = %(company)s AND rfm_segment IS NOT NULL)
+         GROUP BY s.segment
         """,
             today=today,
             company=company_id,
             uid=uid,
+            segments=[segment.key for segment in SEGMENTS],
         )
     )
