@@ -31,6 +31,7 @@
         "wizards/res_partner_lifecycle_settings_wizard_views.xml",
         "views/sale_order_views.xml",
         "views/mailing_mailing_views.xml",
+        "views/mailing_list_views.xml",
         "report/sale_report_views.xml",
         "report/res_partner_segment_performance_views.xml",
         "views/crm_lead_views.xml",

@@ -161,8 +161,8 @@ class ResPartner(models.Model):
             self._check_static_segments(edited | named)
             edited._refresh_member_count()
             edited._members_edited()
-        if "active" in vals:  # archived partners are not counted (``count_members``)
-            self.env["res.partner.segment"].sudo().browse(self._member_counts())._refresh_member_count()
+        if "active" in vals:
+            self.env["res.partner.segment"].browse(self._member_counts())._partners_archived()
         Pending._mark_everywhere(moving)
         return res
 

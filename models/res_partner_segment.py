@@ -687,6 +687,8 @@ class ResPartnerSegment(models.Model):
                 if not field.relational:
                     continue
                 current = current.env[field.comodel_name]
+            if not current.browse().has_access("read"):  # "Sales Orders is set": they are read too
+                raise segment_domain.DomainError(f"you may not read {current._description} ({current._name})")
             if operator in ("any", "not any"):
                 self._check_conditions_readable(segment_domain.as_domain(value), current, depth + 1)
             if operator in ("child_of", "parent_of") and not segment_domain.is_ids(value):
@@ -1183,6 +1185,14 @@ class ResPartnerSegment(models.Model):
         static.members_edited_at = fields.Datetime.now()
         static._wake_segments_using()
         for segment in static.filtered(lambda s: s.active and s.mailing_list_ids):
+            segment._sync_lists_soon(segment.mailing_list_ids)
+
+    def _partners_archived(self):
+        """Members of these segments were archived or unarchived: archived partners are not
+        counted (``count_members``) nor pushed, so the counts and the linked lists follow."""
+        segments = self.sudo().exists()
+        segments._refresh_member_count()
+        for segment in segments.filtered(lambda s: s.active and s.mailing_list_ids):
             segment._sync_lists_soon(segment.mailing_list_ids)
 
     def _sync_lists_soon(self, mailing_lists):

@@ -266,6 +266,10 @@ class TestSegmentMailing(TransactionCase):
         self.assertTrue(self.erin_contact.exists(), "the imported contact stays")
         self.erin.static_segment_ids = [(4, self.segment.id)]
         self.assertTrue(self.subscriptions("erin@example.com"))
+        self.erin.action_archive()  # kept in the segment, neither counted nor pushed
+        self.assertFalse(self.subscriptions("erin@example.com"))
+        self.erin.action_unarchive()
+        self.assertTrue(self.subscriptions("erin@example.com"))
         self.assertTrue(self.manual_sub.exists(), "hand-made subscriptions are never removed")
         self.assertTrue(self.carol_optout.opt_out, "nor opt-outs re-subscribed")
         frank = self.env["res.partner"].create({"name": "Frank", "email": "frank@example.com"})

@@ -66,7 +66,8 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
     def _explain(self):
         """Everything is read and checked as the current user: the partner, each condition
         (with the user's record rules on every related record) and the values shown. A
-        partner or a field the user may not read is refused with an AccessError."""
+        partner the user may not read is refused with an AccessError; conditions the user
+        may not read are explained no further than saying so."""
         segment, partner = self.segment_id._origin, self.partner_id._origin
         if not segment or not partner:
             self.line_ids, self.verdict = [fields.Command.clear()], False
@@ -93,13 +94,16 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
             try:
                 segment._check_conditions_readable(domain, Partner)
             except segment_domain.DomainError as exc:
-                raise AccessError(
+                # said in the dialog, which stays open: another of the partner's segments may be chosen
+                self.line_ids, self.verdict = (
+                    [fields.Command.clear()],
                     self.env._(
                         "You cannot see why partners are in segment “%(name)s”: %(reason)s.",
                         name=segment.name,
                         reason=exc,
-                    )
-                ) from None
+                    ),
+                )
+                return
             if all(
                 "." not in str(path) and op not in ("any", "not any")
                 for path, op, _v in segment_domain.leaves(domain)
