@@ -526,6 +526,8 @@ class ResPartnerSegment(models.Model):
         never "0 partners match", which a marketer would take for an answer."""
         if getattr(exc, "pgcode", None) == errorcodes.QUERY_CANCELED:
             return self.env._("Counting took more than %s: the members are computed when you save.", COUNT_TIMEOUT)
+        if not self.env.user.has_group("partner_segmentation.group_segment_manager"):  # they do not edit them
+            return self.env._("These conditions cannot be counted for you: %s.", first_line(exc))
         return self.env._(
             "These conditions cannot be counted: %s. Check the fields, operators and values.", first_line(exc)
         )

@@ -361,7 +361,7 @@ class TestSegmentMembership(SegmentCase):
         form.domain = "[('city', '=', 'Lille'), ('name', 'like', 'Seg')]"
         self.assertFalse(form.domain_match_error)
         self.assertEqual(form.domain_match_count, 1)
-        segment = self.make_segment("[('city', '=', 'Lille')]")
+        segment = self.make_segment("[('city', '=', 'Lille')]", company_id=False)
         self.env.cr.execute(
             "UPDATE res_partner_segment SET domain = %s WHERE id = %s", ["[('gone_field', '=', 1)]", segment.id]
         )
@@ -369,6 +369,11 @@ class TestSegmentMembership(SegmentCase):
         notification = segment.with_user(self.manager_a).action_count_matches()["params"]
         self.assertEqual(notification["type"], "warning")
         self.assertIn("gone_field", notification["message"])
+        self.assertIn("Check the fields", notification["message"])
+        # a segmentation user reads conditions, does not edit them
+        message = segment.with_user(self.user_b).action_count_matches()["params"]["message"]
+        self.assertIn("cannot be counted for you: ", message)
+        self.assertNotIn("Check the fields", message)
 
     def test_a_count_cut_by_its_time_limit_says_so(self):
         """At a million partners a live count may take longer than it is allowed: the form
