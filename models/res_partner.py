@@ -147,6 +147,7 @@ class ResPartner(models.Model):
         Pending._mark_everywhere(moving)
         static = "static_segment_ids" in vals
         before = self._member_counts() if static else None
+        flipping = self.filtered(lambda p: p.active != bool(vals["active"])) if "active" in vals else self.browse()
         res = super().write(vals)
         if static:
             self.invalidate_recordset(["segment_ids", "dynamic_segment_ids"])
@@ -161,8 +162,8 @@ class ResPartner(models.Model):
             self._check_static_segments(edited | named)
             edited._refresh_member_count()
             edited._members_edited()
-        if "active" in vals:
-            self.env["res.partner.segment"].browse(self._member_counts())._partners_archived()
+        if flipping:
+            self.env["res.partner.segment"].browse(flipping._member_counts())._partners_archived()
         Pending._mark_everywhere(moving)
         return res
 

@@ -47,8 +47,10 @@ LIST_LOCK = 0x5E6E
 # context key: the member count in SQL is the one the user reads (``_as_shown``)
 SHOWN_COUNTS = "partner_segmentation_shown_counts"
 PARTNER_FIELDS = GUARDED_RELATIONS["res.partner.segment"]  # members, pinned, excluded
+# the server actions run on who joins and who leaves: administrators choose them
+ACTION_FIELDS = ("on_join_action_id", "on_leave_action_id")
 # what a new segment's checks read, from its values or its defaults
-DEFAULTS_CHECKED = (*PARTNER_FIELDS, "segment_type", "company_id")
+DEFAULTS_CHECKED = (*PARTNER_FIELDS, *ACTION_FIELDS, "segment_type", "company_id")
 # What decides, or runs on, a segment's members: whoever writes one of these becomes the
 # author whose rights the scheduler uses.
 CONDITION_FIELDS = {
@@ -892,7 +894,8 @@ class ResPartnerSegment(models.Model):
             self._check_partners_readable(given, company)
             if not self.env.su or "author_id" not in vals:
                 vals["author_id"] = False if self.env.su else self.env.uid
-            if not self.env.su and (vals.get("on_join_action_id") or vals.get("on_leave_action_id")):
+            if not self.env.su and any(given.get(fname) for fname in ACTION_FIELDS):  # defaults too
+                self._refuse_actions_changed_by_non_administrators(dict.fromkeys(ACTION_FIELDS, True))
                 vals["actions_user_id"] = self.env.uid
         segments = super().create(vals_list)
         segments._check_global_segment_author()
@@ -966,7 +969,10 @@ class ResPartnerSegment(models.Model):
             raise UserError(self.env._("Only administrators choose the actions run when partners join or leave."))
 
     def _actions_changed(self, vals):
-        actions = {"on_join_action_id", "on_leave_action_id"} & set(vals)
+        """Whether ``vals`` change these segments' actions (on a new segment: sets any)."""
+        actions = set(ACTION_FIELDS) & set(vals)
+        if not self:
+            return any(vals[fname] for fname in actions)
         return any(segment[fname].id != (vals[fname] or False) for segment in self for fname in actions)
 
     def _refuse_dropping_hand_made_members(self):
@@ -1076,8 +1082,19 @@ class ResPartnerSegment(models.Model):
         if not self:
             return
         self.sudo().write({"recompute_requested_at": fields.Datetime.now()})
+        self._wake_scheduler()
+
+    @api.model
+    def _wake_scheduler(self):
+        """Have the scheduler's jobs run now, unless they are woken already: many edits in a
+        row wake them once (a wake-up runs every due segment)."""
+        Trigger = self.env["ir.cron.trigger"].sudo()
         for xmlid in SCHEDULER_CRONS:
-            self.env.ref(xmlid).sudo()._trigger()
+            cron = self.env.ref(xmlid).sudo()
+            if not Trigger.search_count(
+                [("cron_id", "=", cron.id), ("call_at", "<=", fields.Datetime.now())], limit=1
+            ):
+                cron._trigger()
 
     def unlink(self):
         self._check_global_segment_author()
@@ -1180,9 +1197,10 @@ class ResPartnerSegment(models.Model):
                 segment.member_count = counts[segment.id]
 
     def _members_edited(self):
-        """Partners were added to or removed from these segments by hand: the static ones
-        say when, so that the segments using them become due (``_due_condition``; the
-        scheduler is woken for them), and their linked mailing lists follow."""
+        """Partners were added to or removed from these segments by hand (their counts
+        already refreshed): the static ones say when, so that the segments using them
+        become due (``_due_condition``; the scheduler is woken for them), and their linked
+        mailing lists follow."""
         static = self.sudo().filtered(lambda s: s.segment_type == "static")
         static.members_edited_at = fields.Datetime.now()
         static._wake_segments_using()
@@ -1198,13 +1216,15 @@ class ResPartnerSegment(models.Model):
             segment._sync_lists_soon(segment.mailing_list_ids)
 
     def _sync_lists_soon(self, mailing_lists):
-        """These mailing lists, linked to this segment, follow its members: synced now for
-        a segment of at most ``recompute_on_save_limit`` members (as the recompute does, as
-        the system), otherwise by the scheduler woken now (a dynamic segment is recomputed,
-        a static one's request is a sync: ``_cron_recompute``)."""
+        """These mailing lists, linked to this segment, follow its members: synced now when
+        the segments feeding them have at most ``recompute_on_save_limit`` members in all (a
+        list's sync pushes each of them; as the recompute does, as the system), otherwise by
+        the scheduler woken now (a dynamic segment is recomputed, a static one's request is
+        a sync: ``_cron_recompute``)."""
         self.ensure_one()
-        if self.member_count > self._recompute_on_save_limit() or not self.sudo()._sync_linked_lists(
-            mailing_lists
+        sources = (mailing_lists.sudo().segment_ids | self.sudo()).filtered("active")
+        if sum(sources.mapped("member_count")) > self._recompute_on_save_limit() or not (
+            self.sudo()._sync_linked_lists(mailing_lists)
         ):
             self._request_recompute()  # or tried again there (a list being filled by a push, say)
 
@@ -1227,8 +1247,7 @@ class ResPartnerSegment(models.Model):
             )
         )
         if self.env.cr.fetchone():
-            for cron in crons:
-                cron.sudo()._trigger()
+            self._wake_scheduler()
 
     # ------------------------------------------------------------------ recompute
 
@@ -1753,9 +1772,9 @@ class ResPartnerSegment(models.Model):
             static = self.sudo().search([("segment_type", "=", "static")])
             static._refresh_member_count()
             for segment in static.filtered("recompute_requested_at"):
-                if segment.active:
-                    segment._sync_linked_lists()
-                segment.recompute_requested_at = False
+                if not segment.active or segment._sync_linked_lists():
+                    segment.recompute_requested_at = False
+                # else still pending (a list being filled by a push, say): tried again next run
                 commit_if_allowed(self.env)
 
     @api.model
@@ -1835,11 +1854,10 @@ class ResPartnerSegment(models.Model):
             if readable is not None:
                 selection = SQL("SELECT d.id FROM (%s) d WHERE d.id IN (%s)", selection, readable)
             added[segment] = membership.add_members(self.env.cr, segment.id, selection)
-            if added[segment]:
-                segment._members_edited()
         self.invalidate_recordset(["partner_ids"])
         self.env["res.partner"].invalidate_model(["segment_ids"])
         self._refresh_member_count()
+        self.filtered(lambda s: added[s])._members_edited()
         message = " ".join(
             self.env._(
                 "Partners added to “%(segment)s”: %(changed)s. Members now: %(members)s.",

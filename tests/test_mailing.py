@@ -298,6 +298,36 @@ class TestSegmentMailing(TransactionCase):
         self.env["res.partner.segment"]._cron_recompute()
         self.assertTrue(self.subscriptions("alice@example.com"))
         self.assertFalse(self.segment.recompute_requested_at)
+        # a sync that fails (a list being filled by a push) stays pending: tried again
+        self.segment.partner_ids = [(3, self.alice.id), (3, self.alice_twin.id)]
+        busy = UserError("Mailing list “Newsletter” is being filled by another push")
+        with (
+            patch.object(type(self.segment), "_push_to_list", side_effect=busy),
+            mute_logger("odoo.addons.partner_segmentation.models.res_partner_segment"),
+        ):
+            self.env["res.partner.segment"]._cron_recompute()
+        self.assertTrue(self.segment.recompute_requested_at)
+        self.assertIn("being filled", self.segment.last_error)
+        self.env["res.partner.segment"]._cron_recompute()
+        self.assertFalse(self.subscriptions("alice@example.com"))
+        self.assertFalse(self.segment.recompute_requested_at)
+        self.assertFalse(self.segment.last_error)
+
+    def test_a_list_fed_by_a_large_segment_is_synced_by_the_scheduler(self):
+        """A list's sync pushes every segment linked to it: one partner added by hand to a
+        small segment does not re-sync a large one's members inside the user's request."""
+        self.env["ir.config_parameter"].set_param("partner_segmentation.recompute_on_save_limit", "3")
+        small = self.env["res.partner.segment"].create(
+            {"name": "Small", "segment_type": "static", "partner_ids": [(6, 0, self.erin.ids)]}
+        )
+        small.mailing_list_ids = self.mlist
+        self.assertTrue(self.subscriptions("erin@example.com"), "1 member: at once")
+        self.segment.mailing_list_ids = self.mlist  # 6 members
+        self.assertFalse(self.subscriptions("alice@example.com"))
+        self.env["res.partner.segment"]._cron_recompute()
+        self.assertTrue(self.subscriptions("alice@example.com"))
+        small.partner_ids = [(4, self.carol.id)]
+        self.assertTrue(small.recompute_requested_at, "with the large one: 8 members to push")
 
     def test_a_linked_list_is_duplicated_without_its_segments(self):
         dynamic = self.env["res.partner.segment"].create(

@@ -783,6 +783,18 @@ class TestRedTeamThirdRound(AccessCase):
         self.assertEqual(self.paris.comment, "<p>seg_admin_actions</p>")
         with self.assertRaises(UserError):
             segment.with_user(self.manager_a).write({"actions_user_id": self.manager_a.id})
+        for defaults in ({"default_on_join_action_id": stamp.id}, {}):  # given or a default
+            with self.subTest(defaults=defaults), self.assertRaises(UserError):
+                self.Segment.with_user(self.manager_a).with_context(**defaults).create(
+                    {"name": "Joiners", "domain": "[('city', '=', 'Lille')]"}
+                    | ({} if defaults else {"on_join_action_id": stamp.id})
+                )
+        by_default = (
+            self.Segment.with_user(admin)
+            .with_context(default_on_leave_action_id=stamp.id)
+            .create({"name": "Leavers", "company_id": self.company_a.id, "domain": "[('city', '=', 'Lille')]"})
+        )
+        self.assertEqual(by_default.actions_user_id, admin)
         # chosen before 18.0.1.12.0: run as the author of the conditions, as then
         self.env.cr.execute("UPDATE res_partner_segment SET actions_user_id = NULL WHERE id = %s", [segment.id])
         script = migration("18.0.1.12.0")

@@ -36,6 +36,7 @@ class TestMembersFollowSavedConditions(SegmentCase):
     def test_a_large_segment_is_left_to_the_scheduler_woken_now(self):
         self.env["ir.config_parameter"].set_param("partner_segmentation.recompute_on_save_limit", "0")
         segment = self.make_segment("[('city', '=', 'Ghent')]")
+        self.triggers().unlink()  # its creation woke the scheduler: as that run does
         before = len(self.triggers())
         segment.with_user(self.manager_a).domain = "[('city', '=', 'Lille')]"
         self.assertFalse(self.members(segment), "not computed while saving")

@@ -42,11 +42,11 @@ class ResPartnerSegmentAddWizard(models.TransientModel):
         selection = SQL("SELECT unnest(%s::int[]) AS id", list(self.partner_ids.ids))
         edit = membership.add_members if self.operation == "add" else membership.remove_members
         changed = edit(self.env.cr, segment.id, selection)
-        if changed:
-            segment._members_edited()
         self.env["res.partner"].invalidate_model(["segment_ids", "static_segment_ids"])
         segment.invalidate_recordset(["partner_ids"])
         segment.sudo()._refresh_member_count()
+        if changed:
+            segment._members_edited()
         figures = {
             "changed": changed,
             "unchanged": len(self.partner_ids) - changed,
