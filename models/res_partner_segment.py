@@ -672,27 +672,11 @@ class ResPartnerSegment(models.Model):
                     raise segment_domain.DomainError(
                         f"the field '{name}' does not exist on {current._description}"
                     )
-                if not current.browse().has_access("read"):
-                    raise segment_domain.DomainError(f"you may not read {current._description} ({current._name})")
-                if not field.is_accessible(current.env):
-                    groups = [
-                        group.full_name
-                        for xmlid in (field.groups or "").split(",")
-                        if (group := self.env.ref(xmlid.strip(), raise_if_not_found=False))
-                    ]
-                    raise segment_domain.DomainError(
-                        f"you may not read the field “{field.string}” ({name}) of {current._description}"
-                        + (f": it is for {', '.join(groups)}" if groups else "")
-                    )
-                if not (field.store or field.search):
-                    raise segment_domain.DomainError(
-                        f"the field “{field.string}” ({name}) of {current._description} cannot be searched"
-                    )
+                self._check_field_readable(current, field)
                 if not field.relational:
                     continue
                 current = current.env[field.comodel_name]
-            if not current.browse().has_access("read"):  # "Sales Orders is set": they are read too
-                raise segment_domain.DomainError(f"you may not read {current._description} ({current._name})")
+            self._check_model_readable(current)  # "Sales Orders is set": they are read too
             if operator in ("any", "not any"):
                 self._check_conditions_readable(segment_domain.as_domain(value), current, depth + 1)
             if operator in ("child_of", "parent_of") and not segment_domain.is_ids(value):
@@ -701,6 +685,30 @@ class ResPartnerSegment(models.Model):
                 raise segment_domain.DomainError(
                     f"“{path}” {operator} takes records by their id, not a name: choose them in the editor"
                 )
+
+    @api.model
+    def _check_model_readable(self, model):
+        if not model.browse().has_access("read"):
+            raise segment_domain.DomainError(f"you may not read {model._description} ({model._name})")
+
+    @api.model
+    def _check_field_readable(self, model, field):
+        """Raise DomainError unless ``model``'s user may read and search ``field`` of it."""
+        self._check_model_readable(model)
+        if not field.is_accessible(model.env):
+            groups = [
+                group.full_name
+                for xmlid in (field.groups or "").split(",")
+                if (group := self.env.ref(xmlid.strip(), raise_if_not_found=False))
+            ]
+            raise segment_domain.DomainError(
+                f"you may not read the field “{field.string}” ({field.name}) of {model._description}"
+                + (f": it is for {', '.join(groups)}" if groups else "")
+            )
+        if not (field.store or field.search):
+            raise segment_domain.DomainError(
+                f"the field “{field.string}” ({field.name}) of {model._description} cannot be searched"
+            )
 
     def _recompute_settings(self):
         """PostgreSQL settings of this segment's recompute: the work_mem that keeps `NOT IN

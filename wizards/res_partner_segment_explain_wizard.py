@@ -1,7 +1,6 @@
 from datetime import date, datetime
 
 from odoo import api, fields, models
-from odoo.exceptions import AccessError
 from odoo.osv import expression
 from odoo.tools.misc import format_amount, format_date, format_datetime
 
