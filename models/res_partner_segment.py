@@ -909,8 +909,7 @@ class ResPartnerSegment(models.Model):
         segments._check_global_segment_author()
         static = segments.filtered(lambda s: s.segment_type == "static")
         static._refresh_member_count()
-        for segment in static.sudo().filtered(lambda s: s.active and s.member_count and s.mailing_list_ids):
-            segment._sync_lists_soon(segment.mailing_list_ids)
+        static.filtered("member_count")._lists_follow()
         segments._follow_conditions()
         return segments
 
@@ -1212,15 +1211,18 @@ class ResPartnerSegment(models.Model):
         static = self.sudo().filtered(lambda s: s.segment_type == "static")
         static.members_edited_at = fields.Datetime.now()
         static._wake_segments_using()
-        for segment in static.filtered(lambda s: s.active and s.mailing_list_ids):
-            segment._sync_lists_soon(segment.mailing_list_ids)
+        static._lists_follow()
 
     def _partners_archived(self):
         """Members of these segments were archived or unarchived: archived partners are not
         counted (``count_members``) nor pushed, so the counts and the linked lists follow."""
         segments = self.sudo().exists()
         segments._refresh_member_count()
-        for segment in segments.filtered(lambda s: s.active and s.mailing_list_ids):
+        segments._lists_follow()
+
+    def _lists_follow(self):
+        """The mailing lists linked to these segments follow their members (``_sync_lists_soon``)."""
+        for segment in self.sudo().filtered(lambda s: s.active and s.mailing_list_ids):
             segment._sync_lists_soon(segment.mailing_list_ids)
 
     def _sync_lists_soon(self, mailing_lists):
