@@ -30,6 +30,21 @@ def notification(message, kind="success", then=None, **params):
     return {"type": "ir.actions.client", "tag": "display_notification", "params": params}
 
 
+def _as_match(path, operator, value):
+    """An x2many condition by ids or "is (not) set" as ``any`` / ``not any`` of the related
+    records; None for any other condition."""
+    if operator in ("=", "!=") and (value is False or value is None):
+        return (path, "not any" if operator == "=" else "any", [])
+    values = value if isinstance(value, list | tuple) else [value]
+    if (
+        operator in ("in", "not in", "=", "!=")
+        and values
+        and all(isinstance(v, int) and not isinstance(v, bool) for v in values)
+    ):
+        return (path, "any" if operator in ("in", "=") else "not any", [("id", "in", list(values))])
+    return None
+
+
 def named_ids(commands):
     """The ids an x2many write's ``commands`` name (link, unlink, set, or a bare id)."""
     ids = set()
@@ -193,6 +208,52 @@ class Base(models.AbstractModel):
         readable = self.env[comodel].with_context(active_test=False)._search([("id", "in", ids)] if ids else [])
         negative = (operator in ("not in", "!=")) != (not ids)
         return (path, "not in" if negative else "in", readable)
+
+    def _rule_bound_domain(self, domain):
+        """``domain`` with every condition on a one2many or many2many (at the end of any
+        path, in any sub-condition) by ids, or "is set" / "is not set", written as ``any``
+        of its records where their model has record rules for this environment: Odoo answers
+        "has orders" and "order 42 is one of them" without the orders' record rules (another
+        company's orders of a shared customer, another salesman's), ``any`` with them.
+        Relations to segments and partners of ours are guarded already (``_search``)."""
+        return [self._rule_bound_leaf(item) for item in domain]
+
+    def _rule_bound_leaf(self, leaf):
+        if not (isinstance(leaf, list | tuple) and len(leaf) == 3 and isinstance(leaf[0], str)):
+            return leaf
+        path, operator, value = leaf
+        model, field = self._path_end(path)
+        if field is None or not field.relational or field.name in GUARDED_NAMES:
+            return leaf
+        if operator in ("any", "not any") and isinstance(value, list | tuple):
+            return (path, operator, model._rule_bound_domain(value))
+        if field.type in ("one2many", "many2many") and model._has_read_rules():
+            return _as_match(path, operator, value) or leaf
+        return leaf
+
+    def _path_end(self, path):
+        """(the model at the end of ``path``, its last field); (None, None) when a field is
+        unknown."""
+        model, field = self, None
+        for name in path.split("."):
+            field = model._fields.get(name)
+            if field is None:
+                return None, None
+            if field.relational:
+                model = self.env[field.comodel_name]
+        return model, field
+
+    @api.model
+    def _has_read_rules(self):
+        """Whether reading this model is bound by record rules here (the superuser's company
+        view of a segment: the global rules of that company)."""
+        Rule = self.env["ir.rule"]
+        if self.env.su:
+            return bool(
+                self.env.context.get(COMPANY_VIEW)
+                and Rule.with_context(**{COMPANY_VIEW: False})._segment_company_domain(self._name, "read")
+            )
+        return bool(Rule._compute_domain(self._name, "read"))
 
     def _apply_ir_rules(self, query, mode="read"):
         res = super()._apply_ir_rules(query, mode)

@@ -44,6 +44,8 @@ SCHEDULER_CRONS = (
     "partner_segmentation.ir_cron_segment_recompute_second",
 )
 LIST_LOCK = 0x5E6E
+# the scheduler's wake-ups made by this transaction (``_wake_scheduler``)
+WOKEN = "partner_segmentation.woken"
 # context key: the member count in SQL is the one the user reads (``_as_shown``)
 SHOWN_COUNTS = "partner_segmentation_shown_counts"
 PARTNER_FIELDS = GUARDED_RELATIONS["res.partner.segment"]  # members, pinned, excluded
@@ -518,7 +520,7 @@ class ResPartnerSegment(models.Model):
                     Partner = segment._user_partner_env()
                     segment._check_conditions_readable(domain, Partner)
                     with local_settings(self.env.cr, statement_timeout=COUNT_TIMEOUT):
-                        segment.domain_match_count = Partner.search_count(domain)
+                        segment.domain_match_count = Partner.search_count(Partner._rule_bound_domain(domain))
             except Exception as exc:  # noqa: BLE001 - said beside the count, not raised
                 segment.domain_match_count = 0
                 segment.domain_match_error = segment._count_failure(exc)
@@ -646,7 +648,7 @@ class ResPartnerSegment(models.Model):
         """SQL selecting the ids of the partners the conditions match now."""
         self.ensure_one()
         Partner = self._partner_env()
-        domain = Partner._merge_lifecycle_conditions(self._parsed_domain())
+        domain = Partner._merge_lifecycle_conditions(Partner._rule_bound_domain(self._parsed_domain()))
         return Partner._search(domain).select(SQL.identifier("res_partner", "id"))
 
     @api.model
@@ -1093,15 +1095,18 @@ class ResPartnerSegment(models.Model):
 
     @api.model
     def _wake_scheduler(self):
-        """Have the scheduler's jobs run now, unless they are woken already: many edits in a
-        row wake them once (a wake-up runs every due segment)."""
-        Trigger = self.env["ir.cron.trigger"].sudo()
-        for xmlid in SCHEDULER_CRONS:
-            cron = self.env.ref(xmlid).sudo()
-            if not Trigger.search_count(
-                [("cron_id", "=", cron.id), ("call_at", "<=", fields.Datetime.now())], limit=1
-            ):
-                cron._trigger()
+        """Have the scheduler's jobs run now: once per transaction while its wake-ups are
+        pending, however many segments ask (a wake-up runs every due segment); with
+        wake-ups of its own (one made by another transaction may belong to a run going on,
+        whose end deletes it)."""
+        woken = self.env.cr.postcommit.data.get(WOKEN)
+        if woken and woken.exists() == woken:  # all still pending
+            return
+        self.env.cr.postcommit.data[WOKEN] = (
+            self.env["ir.cron.trigger"]
+            .sudo()
+            .union(*(self.env.ref(xmlid).sudo()._trigger() for xmlid in SCHEDULER_CRONS))
+        )
 
     def unlink(self):
         self._check_global_segment_author()

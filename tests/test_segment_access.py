@@ -286,16 +286,69 @@ class TestExplanation(AccessCase):
         self.assertNotIn("SO-A-SECRET", shown_to_b.partner_value)
         self.assertFalse(shown_to_b.met)
 
-    def test_a_condition_met_by_orders_the_user_may_not_read_says_so(self):
+    def test_a_condition_on_orders_is_met_by_the_orders_the_user_may_read(self):
         """Odoo answers "has orders" without the orders' rules: the tick stood beside
-        "(none)", which read as a wrong tick."""
+        "(none)" (company A's order of a shared customer, for a user of company B)."""
         segment = self.Segment.create(
             {"name": "Has orders", "company_id": False, "domain": "[('sale_order_ids', '!=', False)]"}
         )
         line = self.explain(self.user_b, segment, self.ghent).line_ids
-        self.assertEqual((line.met, line.partner_value), (True, "(none you may read)"))
-        line = self.explain(self.user_b, segment, self.lille).line_ids
         self.assertEqual((line.met, line.partner_value), (False, "(none)"))
+        self.env.invalidate_all()  # the set-up's cache predates the order
+        line = self.explain(self.manager_a, segment, self.ghent).line_ids
+        self.assertTrue(line.met)
+        self.assertIn("SO-A-SECRET", line.partner_value)
+
+    def test_orders_named_by_id_or_is_set_go_through_their_rules(self):
+        """Odoo resolves ``('sale_order_ids', 'in', [id])`` and "is set" without the orders'
+        record rules: a user of company B could go through order ids and learn which shared
+        partners are company A's customers, and for which order."""
+        self.ghent.parent_id = self.Partner.create({"name": "Ghent group"})  # shared, as Ghent
+        for domain in (
+            f"[('sale_order_ids', 'in', [{self.order_a.id}])]",
+            f"[('sale_order_ids', '=', {self.order_a.id})]",
+            f"[('sale_order_ids', '!=', False), ('id', '=', {self.ghent.id})]",
+            f"['!', ('sale_order_ids', '=', False), ('id', '=', {self.ghent.id})]",
+            "[('child_ids', 'any', [('name', '=', 'Ghent Seg'), ('sale_order_ids', '!=', False)])]",
+        ):
+            with self.subTest(domain=domain):
+                self.assertEqual(self.count_as(self.manager_b, domain, self.company_b.id), 0)
+        self.assertEqual(
+            self.count_as(self.manager_a, f"[('sale_order_ids', 'in', [{self.order_a.id}])]", self.company_a.id), 1
+        )
+        self.assertEqual(
+            self.count_as(
+                self.manager_a,
+                "[('child_ids', 'any', [('name', '=', 'Ghent Seg'), ('sale_order_ids', '!=', False)])]",
+                self.company_a.id,
+            ),
+            1,
+            "the group of a customer of A, for A",
+        )
+        self.assertEqual(
+            self.count_as(
+                self.manager_b,
+                f"[('sale_order_ids', 'not in', [{self.order_a.id}]), ('id', '=', {self.ghent.id})]",
+                self.company_b.id,
+            ),
+            1,
+            "no order of A among those B reads",
+        )
+        probe = self.Segment.with_user(self.manager_b).create(
+            {
+                "name": "Probe",
+                "company_id": self.company_b.id,
+                "domain": f"[('sale_order_ids', 'in', [{self.order_a.id}])]",
+            }
+        )
+        probe.action_recompute()
+        self.assertFalse(self.members(probe))
+        # the system's segment of company B: as company B sees its data
+        system = self.Segment.create(
+            {"name": "B buyers", "company_id": self.company_b.id, "domain": "[('sale_order_ids', '!=', False)]"}
+        )
+        system.action_recompute()
+        self.assertNotIn(self.ghent, self.members(system))
 
     def test_conditions_on_orders_a_plain_user_may_not_read_are_named(self):
         """Not Odoo's generic access error: which condition the user may not read."""

@@ -129,7 +129,11 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
                 verdict = self.env._("Excluded by hand: never a member, whatever the conditions.")
             elif partner in segment.include_partner_ids:
                 verdict = self.env._("Pinned by hand: always a member, whatever the conditions.")
-            elif all(all_met) if len(all_met) == len(domain) else Partner.search_count(one + domain):
+            elif (
+                all(all_met)
+                if len(all_met) == len(domain)
+                else Partner.search_count(one + Partner._rule_bound_domain(domain))
+            ):
                 verdict = self.env._("Meets the conditions: a member.")
             else:
                 verdict = self.env._("Does not meet the conditions: not a member.")
@@ -140,6 +144,7 @@ class ResPartnerSegmentExplainWizard(models.TransientModel):
         """Whether the one partner meets a condition. ``not any`` is asked as "not (any)":
         the same answer for one partner, but Odoo writes ``not any`` as ``id NOT IN (every
         matching order...)``, seconds at a million orders, where ``any`` is a quick probe."""
+        ((path, operator, value),) = Partner._rule_bound_domain([(path, operator, value)])
         if operator == "not any":
             return not Partner.search_count(one + [(path, "any", value)])
         return bool(Partner.search_count(one + [(path, operator, value)]))
